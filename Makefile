@@ -1,0 +1,51 @@
+# Thin wrapper over CMake. `make` installs missing Debian packages when run
+# as root, configures and builds; `make check` runs ctest and the bats suite.
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+SANITIZE ?=
+BUILD    ?= $(if $(SANITIZE),build-asan,build)
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
+
+# Build and test dependencies (Debian package names).
+DEBS = g++ cmake make pkg-config libcli11-dev libhiredis-dev cppzmq-dev libzmq3-dev \
+       nlohmann-json3-dev libcurl4-openssl-dev libgtest-dev bats bats-assert bats-support \
+       redis-server python3 python3-zmq mandoc bash-completion zsh fish procps util-linux
+# Only for `make bench`.
+BENCH_DEBS = hyperfine mosquitto mosquitto-clients redis-tools
+
+CMAKE_FLAGS += -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+ifneq ($(CI),)
+CMAKE_FLAGS += -DEVT_WERROR=ON
+endif
+ifneq ($(SANITIZE),)
+CMAKE_FLAGS += -DEVT_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+endif
+
+.PHONY: all deps bench-deps build check demo install bench clean
+
+all: deps build
+
+deps:
+	@tests/install-deps.sh $(DEBS)
+
+bench-deps:
+	@tests/install-deps.sh $(DEBS) $(BENCH_DEBS)
+
+build:
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+check: all
+	BUILD=$(BUILD) tests/check.sh
+
+demo: all
+	BUILD=$(BUILD) tests/demo.sh
+
+install: build
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
+
+bench: bench-deps build
+	BUILD=$(BUILD) tests/bench/run-all.sh
+
+clean:
+	rm -rf build build-asan

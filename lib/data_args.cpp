@@ -1,0 +1,46 @@
+#include "data_args.h"
+
+#include "error.h"
+#include "event.h"
+
+namespace evt {
+
+bool is_pair(std::string_view arg) {
+  if (arg.empty() || arg.front() == '{' || arg.front() == '[' || arg.front() == '"') return false;
+  auto eq = arg.find('=');
+  if (eq == std::string_view::npos) return false;
+  size_t key_end = (eq > 0 && arg[eq - 1] == ':') ? eq - 1 : eq;
+  return key_end > 0;
+}
+
+json data_from_args(const std::vector<std::string>& args) {
+  if (args.empty()) return json::object();
+  if (args.size() == 1 && !is_pair(args[0])) {
+    try {
+      return data_from_text(args[0]);
+    } catch (const Error& e) {
+      throw usage_error("DATA: " + std::string(e.what()));
+    }
+  }
+  json object = json::object();
+  for (const auto& arg : args) {
+    if (!is_pair(arg))
+      throw usage_error("'" + arg + "': give one DATA argument, or KEY=VALUE / KEY:=JSON pairs");
+    auto eq = arg.find('=');
+    bool raw_json = eq > 0 && arg[eq - 1] == ':';
+    std::string key = arg.substr(0, raw_json ? eq - 1 : eq);
+    std::string_view value = std::string_view(arg).substr(eq + 1);
+    if (!valid_utf8(key) || !valid_utf8(value)) throw usage_error("'" + arg + "' is not UTF-8");
+    if (raw_json) {
+      std::string reason;
+      auto parsed = parse_json(value, &reason);
+      if (!parsed) throw usage_error(key + ":=" + std::string(value) + ": " + reason);
+      object[key] = std::move(*parsed);
+    } else {
+      object[key] = std::string(value);
+    }
+  }
+  return object;
+}
+
+}  // namespace evt

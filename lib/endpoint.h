@@ -1,0 +1,46 @@
+// Endpoint URLs (-u, EVENT_URL): which transport, and where.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace evt {
+
+enum class Scheme {
+  local,         // local:  local:DIR
+  redis,         // redis://[user:pass@]host[:port][/db]
+  redis_unix,    // redis+unix:///path.sock[?db=N]
+  redis_stream,  // redis+stream://[user:pass@]host[:port]/KEY?group=G[&db=N][&maxlen=N][&consumer=C]
+  zmq_tcp,       // tcp://host:port
+  zmq_ipc,       // ipc:///path
+  stdio,         // -
+};
+
+struct Endpoint {
+  Scheme scheme = Scheme::local;
+  std::string url;       // as given, for messages (see display())
+  std::string host;
+  int port = 0;
+  std::string path;      // local: bus dir (empty: default); unix socket; ipc path
+  std::string key;       // stream key
+  int db = 0;
+  std::string user;
+  std::string password;  // from the URL; never printed
+  std::map<std::string, std::string> params;  // other query parameters, validated per scheme
+
+  // The URL with any password replaced by "***".
+  std::string display() const;
+  bool is_redis() const;
+  bool is_zmq() const;
+  // The ZeroMQ address (tcp://host:port or ipc://path).
+  std::string zmq_address() const;
+};
+
+// Parses a URL. Throws a usage error naming what is wrong.
+Endpoint parse_endpoint(std::string_view url);
+
+// Percent-decoding for URL user, password and path parts.
+std::string url_decode(std::string_view s);
+
+}  // namespace evt

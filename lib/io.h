@@ -1,0 +1,22 @@
+// Small I/O helpers.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace evt {
+
+// Writes all of data. Returns false when the reader is gone (EPIPE);
+// throws failed on other errors.
+bool write_all(int fd, std::string_view data);
+
+// Reads fd to its end. Throws failed on a read error.
+std::string read_all(int fd);
+
+// Reads a secret from a file ("-" is stdin), without its trailing newline.
+std::string read_secret_file(const std::string& path);
+
+// Creates path holding our pid, atomically (temp file + rename).
+void write_ready_file(const std::string& path);
+
+}  // namespace evt

@@ -1,0 +1,12 @@
+// SIGINT, SIGTERM and SIGHUP ask a tool to stop; SIGPIPE is ignored so that a
+// closed stdout shows up as EPIPE from write(2).
+#pragma once
+
+namespace evt {
+
+// Handlers run without SA_RESTART: a blocking poll(2) returns EINTR at once.
+void catch_stop_signals();
+bool stop_requested();
+int stop_signal();  // the signal that asked, or 0
+
+}  // namespace evt

@@ -1,0 +1,167 @@
+#include "tag_match.h"
+
+#include "error.h"
+
+namespace evt {
+
+MatchKind parse_match_kind(std::string_view name) {
+  if (name == "glob") return MatchKind::glob;
+  if (name == "prefix") return MatchKind::prefix;
+  if (name == "regex") return MatchKind::regex;
+  if (name == "exact") return MatchKind::exact;
+  throw usage_error("--match: expected glob, prefix, regex or exact, not '" + std::string(name) + "'");
+}
+
+// Matches a [...] class at pattern[p] (just past '['). Sets p past the class.
+// Returns false with p unchanged if the class is not closed (then '[' is literal).
+static bool class_match(std::string_view pattern, size_t& p, unsigned char c, bool& matched) {
+  size_t i = p;
+  bool negate = false;
+  if (i < pattern.size() && (pattern[i] == '!' || pattern[i] == '^')) {
+    negate = true;
+    ++i;
+  }
+  bool hit = false;
+  bool first = true;
+  while (i < pattern.size() && (pattern[i] != ']' || first)) {
+    first = false;
+    unsigned char lo = static_cast<unsigned char>(pattern[i]);
+    if (lo == '\\' && i + 1 < pattern.size()) lo = static_cast<unsigned char>(pattern[++i]);
+    unsigned char hi = lo;
+    if (i + 2 < pattern.size() && pattern[i + 1] == '-' && pattern[i + 2] != ']') {
+      hi = static_cast<unsigned char>(pattern[i + 2]);
+      if (hi == '\\' && i + 3 < pattern.size()) hi = static_cast<unsigned char>(pattern[++i + 2]);
+      i += 2;
+    }
+    if (lo <= c && c <= hi) hit = true;
+    ++i;
+  }
+  if (i >= pattern.size()) return false;
+  p = i + 1;
+  matched = hit != negate;
+  return true;
+}
+
+bool glob_match(std::string_view pattern, std::string_view text) {
+  // Iterative matcher with one backtrack point (the last '*'): linear in
+  // practice, no recursion, so hostile patterns cannot blow the stack.
+  size_t p = 0, t = 0;
+  size_t star_p = std::string_view::npos, star_t = 0;
+  while (t < text.size()) {
+    if (p < pattern.size()) {
+      char pc = pattern[p];
+      if (pc == '*') {
+        while (p < pattern.size() && pattern[p] == '*') ++p;
+        if (p == pattern.size()) return true;
+        star_p = p;
+        star_t = t;
+        continue;
+      }
+      if (pc == '?') {
+        ++p;
+        ++t;
+        continue;
+      }
+      if (pc == '[') {
+        size_t q = p + 1;
+        bool matched = false;
+        if (class_match(pattern, q, static_cast<unsigned char>(text[t]), matched)) {
+          if (matched) {
+            p = q;
+            ++t;
+            continue;
+          }
+        } else if (text[t] == '[') {
+          ++p;
+          ++t;
+          continue;
+        }
+      } else {
+        if (pc == '\\' && p + 1 < pattern.size()) {
+          if (pattern[p + 1] == text[t]) {
+            p += 2;
+            ++t;
+            continue;
+          }
+        } else if (pc == text[t]) {
+          ++p;
+          ++t;
+          continue;
+        }
+      }
+    }
+    if (star_p == std::string_view::npos) return false;
+    p = star_p;
+    t = ++star_t;
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+static std::vector<std::regex> compile_all(const std::vector<std::string>& patterns) {
+  std::vector<std::regex> out;
+  for (const auto& pattern : patterns) {
+    try {
+      out.emplace_back(pattern, std::regex::ECMAScript | std::regex::optimize);
+    } catch (const std::regex_error& e) {
+      throw usage_error("invalid regex '" + pattern + "': " + e.what());
+    }
+  }
+  return out;
+}
+
+TagFilter::TagFilter(MatchKind kind, std::vector<std::string> patterns,
+                     std::vector<std::string> excludes)
+    : kind_(kind), patterns_(std::move(patterns)), excludes_(std::move(excludes)) {
+  if (kind_ == MatchKind::regex) {
+    pattern_res_ = compile_all(patterns_);
+    exclude_res_ = compile_all(excludes_);
+  }
+}
+
+bool TagFilter::one(size_t index, std::string_view tag, bool exclude) const {
+  const std::string& pattern = exclude ? excludes_[index] : patterns_[index];
+  switch (kind_) {
+    case MatchKind::glob: return glob_match(pattern, tag);
+    case MatchKind::prefix: return tag.substr(0, pattern.size()) == pattern;
+    case MatchKind::exact: return tag == pattern;
+    case MatchKind::regex: {
+      const std::regex& re = exclude ? exclude_res_[index] : pattern_res_[index];
+      return std::regex_search(tag.begin(), tag.end(), re);
+    }
+  }
+  return false;
+}
+
+bool TagFilter::matches(std::string_view tag) const {
+  bool wanted = patterns_.empty();
+  for (size_t i = 0; i < patterns_.size() && !wanted; ++i) wanted = one(i, tag, false);
+  if (!wanted) return false;
+  for (size_t i = 0; i < excludes_.size(); ++i)
+    if (one(i, tag, true)) return false;
+  return true;
+}
+
+std::string literal_prefix(MatchKind kind, std::string_view pattern) {
+  switch (kind) {
+    case MatchKind::prefix:
+    case MatchKind::exact: return std::string(pattern);
+    case MatchKind::regex: return {};
+    case MatchKind::glob: {
+      std::string out;
+      for (size_t i = 0; i < pattern.size(); ++i) {
+        char c = pattern[i];
+        if (c == '*' || c == '?' || c == '[') break;
+        if (c == '\\') {
+          if (i + 1 >= pattern.size()) break;
+          c = pattern[++i];
+        }
+        out += c;
+      }
+      return out;
+    }
+  }
+  return {};
+}
+
+}  // namespace evt

@@ -1,0 +1,75 @@
+// What every transport offers event-fire and event-listen: a Publisher and
+// a Subscriber, opened from an Endpoint.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "endpoint.h"
+#include "error.h"
+#include "event.h"
+#include "tag_match.h"
+
+namespace evt {
+
+enum class Frames { tag_envelope, opennebula };  // ZeroMQ --frames json: [tag, envelope]; one: [key, base64]
+Frames parse_frames(std::string_view name);
+
+struct TransportOptions {
+  std::string node;            // this node's id, for events made here
+  double timeout = 5;          // seconds a bounded wait may take
+  bool bind = false;           // ZeroMQ: bind instead of connect
+  Frames frames = Frames::tag_envelope;
+  std::string password;        // Redis, from --password-file or REDISCLI_AUTH
+  bool reconnect = true;       // listen: reconnect after a lost peer
+  TagFilter filter;            // listen: what to subscribe to
+  long stream_maxlen = 1000000;   // redis+stream: XADD MAXLEN ~ N (0: no trimming)
+  std::string curve_server_key;   // ZeroMQ CURVE, file paths
+  std::string curve_secret_key;
+  std::string curve_public_key;
+  std::string curve_clients;
+};
+
+// One received event. tag is always set; envelope is its compact JSON text;
+// event is set when the transport had to build it anyway.
+struct Message {
+  std::string tag;
+  std::string envelope;
+  std::optional<Event> event;
+};
+
+class Publisher {
+ public:
+  virtual ~Publisher() = default;
+  // Sends or queues one event. Throws invalid_input for an event this
+  // transport cannot carry, unreachable when the endpoint is gone.
+  virtual void publish(const Event& event) = 0;
+  // Sends what is queued. Streams call it before they may block on input.
+  virtual void flush() = 0;
+  // The end of the stream: flushes, waits as the transport needs, reports
+  // what could not be delivered, and says how it went.
+  virtual Exit finish() = 0;
+};
+
+class Subscriber {
+ public:
+  virtual ~Subscriber() = default;
+  // Waits up to timeout_ms (-1: no limit) and appends what arrived. Returns
+  // false when the source has ended (end of stdin). Throws unreachable when
+  // the endpoint is lost for good. Returns early when a signal arrives.
+  virtual bool receive(std::vector<Message>& out, int timeout_ms) = 0;
+  // Called once each message is written out (Redis Streams acknowledge here).
+  virtual void delivered(const Message&) {}
+  // Malformed messages reported and skipped so far.
+  size_t invalid() const { return invalid_; }
+
+ protected:
+  size_t invalid_ = 0;
+};
+
+std::unique_ptr<Publisher> open_publisher(const Endpoint& endpoint, const TransportOptions& options);
+std::unique_ptr<Subscriber> open_subscriber(const Endpoint& endpoint, const TransportOptions& options);
+
+}  // namespace evt

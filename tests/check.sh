@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `make check`: the unit tests (ctest) and the end-to-end tests (bats), then
+# one summary line "N passed, N failed". Exits non-zero if anything failed.
+set -u
+cd "$(dirname "$0")/.."
+build=${BUILD:-build}
+log=$(mktemp -d)
+trap 'rm -rf "$log"' EXIT
+
+ctest --test-dir "$build" --output-on-failure -j "$(nproc)" 2>&1 | tee "$log/ctest"
+unit_total=$(sed -n 's/.* tests failed out of \([0-9]*\).*/\1/p' "$log/ctest" | tail -1)
+unit_failed=$(sed -n 's/.* \([0-9]*\) tests failed out of.*/\1/p' "$log/ctest" | tail -1)
+unit_total=${unit_total:-0}
+unit_failed=${unit_failed:-1}  # no summary line: ctest itself failed
+
+export EVT_BUILD_DIR="$PWD/$build"
+bats --tap ${BATS_FILTER:+--filter "$BATS_FILTER"} tests/*.bats 2>&1 | tee "$log/bats"
+bats_ok=$(grep -c '^ok ' "$log/bats")
+bats_skipped=$(grep -c '^ok .* # skip' "$log/bats")
+bats_failed=$(grep -c '^not ok ' "$log/bats")
+bats_planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log/bats" | head -1)
+# A test file that dies before reporting shows up as fewer results than planned.
+missing=$(( ${bats_planned:-0} - bats_ok - bats_failed ))
+[ "$missing" -gt 0 ] && bats_failed=$((bats_failed + missing))
+
+passed=$(( unit_total - unit_failed + bats_ok ))
+failed=$(( unit_failed + bats_failed ))
+echo "unit: $((unit_total - unit_failed))/$unit_total passed; bats: $bats_ok passed ($bats_skipped skipped), $bats_failed failed"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

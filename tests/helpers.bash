@@ -1,0 +1,83 @@
+# Shared setup for the bats suites: the binaries under test on PATH, a
+# private bus directory per test, and helpers that wait by polling (never by
+# sleeping a fixed time) for servers and listeners to be ready.
+bats_require_minimum_version 1.5.0
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+EVT_BUILD_DIR=${EVT_BUILD_DIR:-$BATS_TEST_DIRNAME/../build}
+PATH="$EVT_BUILD_DIR:$PATH"
+PYTHON=/usr/bin/python3
+
+common_setup() {
+  export EVENT_SOCK_DIR="$BATS_TEST_TMPDIR/bus"
+  unset EVENT_URL EVENT_MASTER XDG_RUNTIME_DIR
+  export EVENT_CONFIG="$BATS_TEST_TMPDIR/no-config"
+  : > "$EVENT_CONFIG"
+  T=$BATS_TEST_TMPDIR
+}
+
+# wait_for_file PATH [SECONDS]: poll until PATH exists.
+wait_for_file() {
+  local path=$1 limit=${2:-10} i=0
+  while [ ! -e "$path" ]; do
+    i=$((i + 1))
+    [ "$i" -gt $((limit * 100)) ] && { echo "timed out waiting for $path" >&2; return 1; }
+    sleep 0.01
+  done
+}
+
+# wait_for_lines FILE N [SECONDS]: poll until FILE has at least N lines.
+wait_for_lines() {
+  local file=$1 n=$2 limit=${3:-10} i=0
+  while [ "$(wc -l < "$file" 2>/dev/null || echo 0)" -lt "$n" ]; do
+    i=$((i + 1))
+    [ "$i" -gt $((limit * 100)) ] && { echo "timed out waiting for $n lines in $file" >&2; return 1; }
+    sleep 0.01
+  done
+}
+
+# wait_for_exit PID [SECONDS]: poll until the process is gone.
+wait_for_exit() {
+  local pid=$1 limit=${2:-10} i=0
+  while kill -0 "$pid" 2>/dev/null; do
+    i=$((i + 1))
+    [ "$i" -gt $((limit * 100)) ] && { echo "timed out waiting for pid $pid" >&2; return 1; }
+    sleep 0.01
+  done
+}
+
+# start_listener NAME [ARGS...]: event-listen in the background, output in
+# $T/NAME.out, stderr in $T/NAME.err, pid in $T/NAME.pid; returns once live.
+start_listener() {
+  local name=$1
+  shift
+  # 3>&-: bats waits for fd 3 to close; background jobs must not hold it.
+  event-listen --ready-file "$T/$name.ready" "$@" > "$T/$name.out" 2> "$T/$name.err" 3>&- &
+  echo $! > "$T/$name.pid"
+  wait_for_file "$T/$name.ready"
+}
+
+# finish NAME: waits for a background listener and leaves its status in $T/NAME.rc.
+finish() {
+  local name=$1 pid rc=0
+  pid=$(cat "$T/$name.pid")
+  wait "$pid" || rc=$?
+  echo "$rc" > "$T/$name.rc"
+}
+
+# free_port: a TCP port nobody listens on now.
+free_port() {
+  $PYTHON -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Stops background jobs a failed test left behind.
+common_teardown() {
+  local pids
+  pids=$(jobs -p)
+  [ -n "$pids" ] && kill $pids 2>/dev/null
+  for f in "$T"/*.pid; do
+    [ -e "$f" ] && kill -CONT "$(cat "$f")" 2>/dev/null && kill "$(cat "$f")" 2>/dev/null
+  done
+  return 0
+}

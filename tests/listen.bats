@@ -1,0 +1,237 @@
+#!/usr/bin/env bats
+# event-listen on the local bus: patterns, counts, timeouts, output formats.
+
+load helpers
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+tags_of() { $PYTHON -c 'import json,sys; [print(json.loads(l)["tag"]) for l in open(sys.argv[1])]' "$1"; }
+
+fire_tags() { for t in "$@"; do event-fire "$t" x=1; done; }
+
+@test "no pattern: every event" {
+  start_listener l -n 3
+  fire_tags a b/c 'EVENT API one.vm.allocate 1'
+  finish l
+  run tags_of "$T/l.out"
+  assert_output "$(printf 'a\nb/c\nEVENT API one.vm.allocate 1')"
+}
+
+@test "glob patterns: * crosses /, several patterns, whole tag" {
+  start_listener l -n 3 'module/*/event/*' 'salt/auth'
+  fire_tags module/traefik1/event/test salt/auth/extra module/x/other/y salt/auth module/a/b/event/c
+  finish l
+  run tags_of "$T/l.out"
+  assert_output "$(printf 'module/traefik1/event/test\nsalt/auth\nmodule/a/b/event/c')"
+}
+
+@test "--match prefix, exact and regex" {
+  start_listener p --match prefix -n 2 salt/
+  start_listener e --match exact -n 1 'a*'
+  start_listener r --match regex -n 2 '^vm\.[0-9]+$'
+  fire_tags salt/auth salty 'a*' ab vm.1 vm.x vm.22 salt/job
+  finish p; finish e; finish r
+  run tags_of "$T/p.out"
+  assert_output "$(printf 'salt/auth\nsalt/job')"
+  run tags_of "$T/e.out"
+  assert_output 'a*'
+  run tags_of "$T/r.out"
+  assert_output "$(printf 'vm.1\nvm.22')"
+}
+
+@test "--match with a bad kind or regex is a usage error" {
+  run event-listen --match fuzzy x
+  assert_failure 2
+  assert_output --partial "--match: expected glob, prefix, regex or exact"
+  run event-listen --match regex '('
+  assert_failure 2
+  assert_output --partial "invalid regex '('"
+}
+
+@test "-x excludes tags, with or without patterns" {
+  start_listener a -n 2 -x '*/heartbeat' 'module/*'
+  start_listener b -n 2 --exclude 'noise/*'
+  fire_tags module/a/heartbeat noise/1 module/a/event/x signal module/b/heartbeat module/c/event/y
+  finish a; finish b
+  run tags_of "$T/a.out"
+  assert_output "$(printf 'module/a/event/x\nmodule/c/event/y')"
+  run tags_of "$T/b.out"
+  assert_output "$(printf 'module/a/heartbeat\nmodule/a/event/x')"
+}
+
+@test "-n N exits 0 after N events; -n 0 is refused" {
+  start_listener l -n 2
+  fire_tags one two
+  finish l
+  assert_equal "$(cat "$T/l.rc")" 0
+  assert_equal "$(wc -l < "$T/l.out")" 2
+  run event-listen -n 0
+  assert_failure 2
+  run event-listen --count -3
+  assert_failure 2
+}
+
+@test "-w: exit 1 when no event arrives for SECS; each event restarts the wait" {
+  run --separate-stderr event-listen -w 0.3
+  assert_failure 1
+  assert_equal "$stderr" 'event-listen: no event for 0.3s (-w)'
+  start_listener l -w 1.5
+  event-fire first
+  wait_for_lines "$T/l.out" 1
+  event-fire second
+  finish l
+  assert_equal "$(cat "$T/l.rc")" 1
+  assert_equal "$(wc -l < "$T/l.out")" 2
+}
+
+@test "--timeout: exit 1 after SECS in all, even while events flow" {
+  start_listener l --timeout 1
+  pid=$(cat "$T/l.pid")
+  n=0
+  while kill -0 "$pid" 2>/dev/null && [ $n -lt 2000 ]; do event-fire tick; n=$((n + 1)); done
+  finish l
+  assert_equal "$(cat "$T/l.rc")" 1
+  [ "$n" -lt 2000 ]
+  run cat "$T/l.err"
+  assert_output 'event-listen: timed out after 1s (--timeout)'
+}
+
+@test "bad -w and --timeout values are usage errors" {
+  run event-listen -w soon
+  assert_failure 2
+  run event-listen --timeout -1
+  assert_failure 2
+}
+
+@test "-o json is one envelope per line" {
+  start_listener l -n 1 -o json
+  event-fire --id n1 t/json a=1
+  finish l
+  run cat "$T/l.out"
+  assert_output --regexp '^\{"tag":"t/json","data":\{"a":"1"\},"ts":[0-9.]+,"id":"[0-9A-Z]{26}","node":"n1"\}$'
+}
+
+@test "-o pretty is indented JSON" {
+  start_listener l -n 1 -o pretty
+  event-fire t/pretty a=1
+  finish l
+  run cat "$T/l.out"
+  assert_line --index 0 '{'
+  assert_line --index 1 '    "tag": "t/pretty",'
+  assert_line --index 2 '    "data": {'
+  assert_line --index 3 '        "a": "1"'
+}
+
+@test "-o salt prints tag TAB data as salt-run state.event does" {
+  start_listener l -n 1 -o salt
+  event-fire salt/job/1/ret '{"fun":"test.ping","return":true,"list":[1,2],"name":"é"}'
+  finish l
+  run cat "$T/l.out"
+  assert_output "$(printf 'salt/job/1/ret\t{"fun": "test.ping", "return": true, "list": [1, 2], "name": "\\u00e9"}')"
+}
+
+@test "-o data prints the data alone" {
+  start_listener l -n 2 -o data
+  event-fire t '{"a":[1,2]}'
+  event-fire t text
+  finish l
+  run cat "$T/l.out"
+  assert_output "$(printf '{"a":[1,2]}\n"text"')"
+}
+
+@test "-o TEMPLATE: %t %d %j %i %n %s %T and escapes" {
+  start_listener l -n 1 -o '%t|%d|%n|%s|%%|\t|%T'
+  event-fire --id n9 module/m1/event/x '{"k":1}'
+  finish l
+  run cat "$T/l.out"
+  assert_output --regexp "^module/m1/event/x\\|\\{\"k\":1\\}\\|n9\\|module/m1\\|%\\|"$'\t'"\\|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\.[0-9]{6}Z$"
+  start_listener j -n 1 -o 'id=%i\nenvelope=%j'
+  event-fire t2
+  finish j
+  run cat "$T/j.out"
+  assert_line --index 0 --regexp '^id=[0-9A-Z]{26}$'
+  assert_line --index 1 --regexp '^envelope=\{"tag":"t2",'
+}
+
+@test "-o with an unknown format or field is a usage error" {
+  run event-listen -o yaml
+  assert_failure 2
+  assert_output --partial "unknown format 'yaml'"
+  run event-listen -o '%q'
+  assert_failure 2
+  assert_output --partial "unknown field '%q'"
+}
+
+@test "--ready-file is created once live, replacing a stale one" {
+  echo stale > "$T/ready"
+  event-listen --ready-file "$T/ready" -n 1 > "$T/out" 3>&- &
+  pid=$!
+  # The stale file goes first; the new one holds the listener's pid.
+  for i in $(seq 1 1000); do [ "$(cat "$T/ready" 2>/dev/null)" = "$pid" ] && break; sleep 0.01; done
+  assert_equal "$(cat "$T/ready")" "$pid"
+  event-fire t
+  wait "$pid"
+  assert_equal "$(wc -l < "$T/out")" 1
+}
+
+@test "output is flushed per event, not when the listener ends" {
+  mkfifo "$T/fifo"
+  start_listener l -n 2
+  event-fire first
+  # The listener is still running; its first line must already be in the file.
+  wait_for_lines "$T/l.out" 1
+  kill -0 "$(cat "$T/l.pid")"
+  event-fire second
+  finish l
+  assert_equal "$(wc -l < "$T/l.out")" 2
+}
+
+@test "a closed stdout ends the listener quietly with status 0" {
+  event-listen --ready-file "$T/ready" 2> "$T/err" 3>&- | head -n 1 > "$T/first" &
+  wait_for_file "$T/ready"
+  event-fire one
+  wait_for_lines "$T/first" 1
+  # head has exited; the next event meets a closed pipe.
+  event-fire two
+  wait
+  run cat "$T/err"
+  assert_output ''
+  assert_equal "$(tags_of "$T/first")" one
+}
+
+@test "SIGTERM and SIGINT end the listener with status 0 and remove its socket" {
+  start_listener l
+  assert_equal "$(ls "$EVENT_SOCK_DIR" | wc -l)" 1
+  kill -TERM "$(cat "$T/l.pid")"
+  finish l
+  assert_equal "$(cat "$T/l.rc")" 0
+  assert_equal "$(ls "$EVENT_SOCK_DIR" | wc -l)" 0
+  start_listener i
+  kill -INT "$(cat "$T/i.pid")"
+  finish i
+  assert_equal "$(cat "$T/i.rc")" 0
+}
+
+@test "-u - reads envelopes from stdin; bad lines are named and make exit 4" {
+  run --separate-stderr event-listen -u - --id n0 -o '%t %n %d' <<'IN'
+{"tag":"a","data":1,"node":"x"}
+not json
+{"tag":"b"}
+
+{"data":"no tag"}
+IN
+  assert_failure 4
+  assert_output "$(printf 'a x 1\nb n0 {}')"
+  assert_line --index 0 'a x 1'
+  [[ "$stderr" == *"event-listen: line 2: invalid JSON"* ]]
+  [[ "$stderr" == *'event-listen: line 5: envelope has no "tag"'* ]]
+}
+
+@test "-h and --version" {
+  run event-listen --help
+  assert_success
+  assert_output --partial '--ready-file'
+  run event-listen --version
+  assert_output --regexp '^event-listen [0-9]+\.[0-9]+\.[0-9]+$'
+}

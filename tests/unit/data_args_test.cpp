@@ -1,0 +1,45 @@
+#include "data_args.h"
+
+#include <gtest/gtest.h>
+
+#include "error.h"
+
+using namespace evt;
+
+TEST(DataArgs, NoneIsEmptyObject) { EXPECT_EQ(data_from_args({}), json::object()); }
+
+TEST(DataArgs, SingleData) {
+  EXPECT_EQ(data_from_args({R"({"a":"b=c"})"}), json::parse(R"({"a":"b=c"})"));
+  EXPECT_EQ(data_from_args({"plain text"}), json("plain text"));
+  EXPECT_EQ(data_from_args({"12"}), json(12));
+}
+
+TEST(DataArgs, Pairs) {
+  json d = data_from_args({"status=ok", "size:=1234", "tags:=[\"a\"]", "empty=", "eq=a=b"});
+  EXPECT_EQ(d.dump(), R"({"status":"ok","size":1234,"tags":["a"],"empty":"","eq":"a=b"})");
+  EXPECT_EQ(data_from_args({"k=1", "k=2"}).dump(), R"({"k":"2"})");
+}
+
+TEST(DataArgs, IsPair) {
+  EXPECT_TRUE(is_pair("a=b"));
+  EXPECT_TRUE(is_pair("a:=1"));
+  EXPECT_FALSE(is_pair("=b"));
+  EXPECT_FALSE(is_pair(":=b"));
+  EXPECT_FALSE(is_pair("{\"a\":\"=\"}"));
+  EXPECT_FALSE(is_pair("text"));
+}
+
+TEST(DataArgs, Errors) {
+  auto code = [](std::vector<std::string> args) {
+    try {
+      data_from_args(args);
+    } catch (const Error& e) {
+      return e.code();
+    }
+    return Exit::ok;
+  };
+  EXPECT_EQ(code({"one", "two"}), Exit::usage);
+  EXPECT_EQ(code({"a=1", "text"}), Exit::usage);
+  EXPECT_EQ(code({"n:=nope"}), Exit::usage);
+  EXPECT_EQ(code({"\xff"}), Exit::usage);
+}

@@ -1,0 +1,68 @@
+#include "endpoint.h"
+
+#include <gtest/gtest.h>
+
+#include "error.h"
+
+using namespace evt;
+
+TEST(Endpoint, Local) {
+  EXPECT_EQ(parse_endpoint("local:").scheme, Scheme::local);
+  EXPECT_EQ(parse_endpoint("local:").path, "");
+  EXPECT_EQ(parse_endpoint("local:/run/x").path, "/run/x");
+  EXPECT_EQ(parse_endpoint("local:///run/x").path, "/run/x");
+  EXPECT_EQ(parse_endpoint("-").scheme, Scheme::stdio);
+}
+
+TEST(Endpoint, Redis) {
+  Endpoint e = parse_endpoint("redis://user:p%40ss@10.0.0.1:6380/3");
+  EXPECT_EQ(e.scheme, Scheme::redis);
+  EXPECT_EQ(e.host, "10.0.0.1");
+  EXPECT_EQ(e.port, 6380);
+  EXPECT_EQ(e.db, 3);
+  EXPECT_EQ(e.user, "user");
+  EXPECT_EQ(e.password, "p@ss");
+  EXPECT_EQ(e.display(), "redis://user:***@10.0.0.1:6380/3");
+  Endpoint d = parse_endpoint("redis://127.0.0.1");
+  EXPECT_EQ(d.port, 6379);
+  EXPECT_EQ(d.db, 0);
+  EXPECT_EQ(parse_endpoint("redis://secret@h").password, "secret");
+  EXPECT_EQ(parse_endpoint("redis://secret@h").display(), "redis://***@h");
+  EXPECT_EQ(parse_endpoint("redis://[::1]:7000").host, "::1");
+  EXPECT_EQ(parse_endpoint("redis://h?db=2").db, 2);
+}
+
+TEST(Endpoint, RedisUnixAndStream) {
+  Endpoint u = parse_endpoint("redis+unix:///run/redis.sock?db=1");
+  EXPECT_EQ(u.scheme, Scheme::redis_unix);
+  EXPECT_EQ(u.path, "/run/redis.sock");
+  EXPECT_EQ(u.db, 1);
+  Endpoint s = parse_endpoint("redis+stream://h:7/events?group=g&db=2&maxlen=100");
+  EXPECT_EQ(s.scheme, Scheme::redis_stream);
+  EXPECT_EQ(s.key, "events");
+  EXPECT_EQ(s.params.at("group"), "g");
+  EXPECT_EQ(s.params.at("maxlen"), "100");
+  EXPECT_EQ(s.db, 2);
+}
+
+TEST(Endpoint, ZeroMQ) {
+  Endpoint t = parse_endpoint("tcp://one-frontend:2101");
+  EXPECT_EQ(t.scheme, Scheme::zmq_tcp);
+  EXPECT_EQ(t.zmq_address(), "tcp://one-frontend:2101");
+  EXPECT_EQ(parse_endpoint("tcp://*:4506").host, "*");
+  Endpoint i = parse_endpoint("ipc:///tmp/x.ipc");
+  EXPECT_EQ(i.zmq_address(), "ipc:///tmp/x.ipc");
+}
+
+TEST(Endpoint, Errors) {
+  for (const char* bad : {"", "nowhere", "http://x", "redis:/x", "redis://", "redis://h:0", "redis://h:99999",
+                          "redis://h/x", "redis://h?color=red", "tcp://h", "tcp://h:1/x", "ipc://",
+                          "redis+stream://h", "redis+unix://relative.sock", "redis://[::1"}) {
+    try {
+      parse_endpoint(bad);
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), Exit::usage) << bad;
+    }
+  }
+}

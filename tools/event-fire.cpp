@@ -1,0 +1,41 @@
+// event-fire: publish an event (a tag and JSON data) on an event bus.
+#include <unistd.h>
+
+#include "config.h"
+#include "fire.h"
+#include "tool_main.h"
+
+int main(int argc, char** argv) {
+  CLI::App app("Publish an event: a tag and JSON data.\n"
+               "  event-fire [OPTIONS] TAG [DATA | KEY=VALUE | KEY:=JSON ...]\n"
+               "  event-fire [OPTIONS] fire|fire_master DATA TAG",
+               "event-fire");
+  std::string url, id, timeout = "5";
+  bool master = false, whole_stdin = false, lines = false;
+  std::vector<std::string> args;
+  app.add_option("-u,--url", url, "Endpoint URL (default $EVENT_URL, else local:)");
+  app.add_flag("--master", master, "Fire to the master endpoint ($EVENT_MASTER or the config's master)");
+  app.add_option("--id", id, "This node's id (default the config's id, else the host name)");
+  app.add_flag("-s,--stdin", whole_stdin, "All of stdin is the DATA");
+  app.add_flag("-l,--lines", lines, "One event per stdin line: an envelope, or DATA when TAG is given");
+  app.add_option("--timeout", timeout, "Seconds a delivery may wait (default 5)");
+  app.add_option("args", args, "TAG and DATA, KEY=VALUE or KEY:=JSON");
+
+  return evt::run_tool(app, argc, argv, [&] {
+    if (whole_stdin && lines) throw evt::usage_error("-s and -l exclude each other");
+    evt::Config config = evt::load_config();
+    evt::Positionals p = evt::read_positionals(args);
+    if ((master || p.master) && !url.empty()) throw evt::usage_error("--master and -u exclude each other");
+    evt::FireRequest r;
+    r.url = (master || p.master) ? evt::choose_master(config) : evt::choose_url(url, config);
+    r.transport.node = evt::choose_node(id, config);
+    r.transport.timeout = evt::parse_seconds("--timeout", timeout);
+    r.input = lines         ? evt::FireRequest::Input::lines
+              : whole_stdin ? evt::FireRequest::Input::whole_stdin
+                            : evt::FireRequest::Input::args;
+    r.tag = p.tag;
+    r.data_args = p.data_args;
+    r.in_fd = STDIN_FILENO;
+    return static_cast<int>(evt::fire(r));
+  });
+}
