@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# `make bench`: every benchmark, one after the other.
+set -u
+cd "$(dirname "$0")"
+status=0
+for bench in local.sh; do
+  [ -x "$bench" ] || continue
+  echo "== $bench"
+  ./"$bench" || status=1
+done
+exit $status

@@ -1,0 +1,81 @@
+#!/usr/bin/env bats
+# Every option of every tool has a man page entry and bash, zsh and fish
+# completions; the man pages are clean under mandoc -Tlint.
+
+load helpers
+
+setup() { common_setup; }
+
+ROOT=$BATS_TEST_DIRNAME/..
+TOOLS=(event-fire event-listen)
+
+# The options a tool's --help lists, one per line (-x and --long forms).
+options_of() {
+  "$1" --help | grep -oE '(^|[ ,])--?[a-zA-Z][a-zA-Z-]*' | sed 's/^[ ,]//' | sort -u
+}
+
+# What bash completion offers for the words given.
+bash_complete() {
+  local file=$1
+  shift
+  bash -c '
+    source "$1"; shift
+    COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+    func=$(complete -p "$1" | sed "s/.*-F \([^ ]*\) .*/\1/")
+    "$func"
+    printf "%s\n" "${COMPREPLY[@]}"' _ "$file" "$@"
+}
+
+@test "man pages are clean under mandoc -Tlint" {
+  cd "$ROOT/man"  # so that cross references (Xr) resolve to the pages beside them
+  for page in *.[1-8]; do
+    run mandoc -Tlint "$page"
+    assert_success
+    assert_output ''
+  done
+}
+
+@test "every option of every tool is in its man page" {
+  for tool in "${TOOLS[@]}"; do
+    for opt in $(options_of "$tool"); do
+      # mdoc writes --name as "Fl -name" and -x as "Fl x".
+      grep -qE "Fl ${opt#-}( |$)" "$ROOT/man/$tool.1" || fail "$tool: $opt missing from man/$tool.1"
+    done
+  done
+}
+
+@test "bash completion offers every option" {
+  for tool in "${TOOLS[@]}"; do
+    offered=$(bash_complete "$ROOT/completions/bash/$tool" "$tool" -)
+    for opt in $(options_of "$tool"); do
+      grep -qx -- "$opt" <<< "$offered" || fail "$tool: bash completion does not offer $opt"
+    done
+  done
+}
+
+@test "bash completion completes option values" {
+  run bash_complete "$ROOT/completions/bash/event-listen" event-listen --match r
+  assert_output 'regex'
+  run bash_complete "$ROOT/completions/bash/event-listen" event-listen -o p
+  assert_output 'pretty'
+  run bash_complete "$ROOT/completions/bash/event-fire" event-fire fire_
+  assert_output 'fire_master'
+  run bash_complete "$ROOT/completions/bash/event-fire" event-fire -u redis+
+  assert_line 'redis+unix://'
+  assert_line 'redis+stream://'
+}
+
+@test "zsh and fish completions name every option and parse" {
+  for tool in "${TOOLS[@]}"; do
+    for opt in $(options_of "$tool"); do
+      case $opt in
+        --*) grep -q -- "${opt}[=\['\[]" "$ROOT/completions/zsh/_$tool" || grep -q -- "$opt" "$ROOT/completions/zsh/_$tool" ||
+               fail "$tool: zsh misses $opt"
+             grep -q -- "-l ${opt#--}" "$ROOT/completions/fish/$tool.fish" || fail "$tool: fish misses $opt" ;;
+        -*) grep -q -- "-s ${opt#-}" "$ROOT/completions/fish/$tool.fish" || fail "$tool: fish misses $opt" ;;
+      esac
+    done
+    if command -v zsh >/dev/null; then zsh -n "$ROOT/completions/zsh/_$tool"; fi
+    if command -v fish >/dev/null; then fish -n "$ROOT/completions/fish/$tool.fish"; fi
+  done
+}
