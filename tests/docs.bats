@@ -79,3 +79,14 @@ bash_complete() {
     if command -v fish >/dev/null; then fish -n "$ROOT/completions/fish/$tool.fish"; fi
   done
 }
+
+@test "make install puts binaries, man pages and completions under DESTDIR and PREFIX" {
+  DESTDIR="$T/root" cmake --install "$EVT_BUILD_DIR" --prefix /opt/et > /dev/null
+  for f in bin/event-fire bin/event-listen share/man/man1/event-fire.1 share/man/man1/event-listen.1 \
+           share/man/man7/event-tools.7 share/bash-completion/completions/event-fire \
+           share/zsh/vendor-completions/_event-listen share/fish/vendor_completions.d/event-fire.fish; do
+    [ -e "$T/root/opt/et/$f" ] || fail "missing $f"
+  done
+  run "$T/root/opt/et/bin/event-fire" --version
+  assert_success
+}
