@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "event.h"
+#include "io.h"
 
 namespace evt {
 
@@ -101,6 +102,16 @@ std::string choose_node(const std::string& option, const Config& config) {
   std::string node = !option.empty() ? option : !config.id.empty() ? config.id : host_name();
   if (auto why = tag_problem(node)) throw usage_error("bad node id '" + node + "': " + *why);
   return node;
+}
+
+}  // namespace evt
+
+namespace evt {
+
+std::string choose_password(const std::string& password_file) {
+  if (!password_file.empty()) return read_secret_file(password_file);
+  if (const char* env = std::getenv("REDISCLI_AUTH"); env != nullptr) return env;
+  return {};
 }
 
 }  // namespace evt

@@ -30,5 +30,9 @@ std::string choose_url(const std::string& option, const Config& config);
 std::string choose_master(const Config& config);
 // The node id: option, else config, else the host name. Throws for a bad id.
 std::string choose_node(const std::string& option, const Config& config);
+// The Redis password: from --password-file (a path, "-" for stdin), else
+// $REDISCLI_AUTH as redis-cli reads it, else none. A password in the URL
+// wins over both.
+std::string choose_password(const std::string& password_file);
 
 }  // namespace evt

@@ -13,8 +13,8 @@ bool is_pair(std::string_view arg) {
   return key_end > 0;
 }
 
-json data_from_args(const std::vector<std::string>& args) {
-  if (args.empty()) return json::object();
+JsonText data_from_args(const std::vector<std::string>& args) {
+  if (args.empty()) return JsonText();
   if (args.size() == 1 && !is_pair(args[0])) {
     try {
       return data_from_text(args[0]);

@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "json.h"
+#include "json_text.h"
 
 namespace evt {
 
@@ -16,6 +16,6 @@ bool is_pair(std::string_view arg);
 // No arguments: {}. One DATA argument: JSON, or text as a string. Pairs: an
 // object (VALUE a string, JSON parsed; a later key wins). Throws a usage
 // error for a mix, several DATA arguments or a bad KEY:=JSON.
-json data_from_args(const std::vector<std::string>& args);
+JsonText data_from_args(const std::vector<std::string>& args);
 
 }  // namespace evt

@@ -147,7 +147,7 @@ Endpoint parse_endpoint(std::string_view url) {
       if (!path.empty()) ep.db = parse_int(url, path, "db", 0, 1 << 20);
     } else {
       ep.scheme = Scheme::redis_stream;
-      allow_params(url, ep, {"db", "group", "consumer", "maxlen"});
+      allow_params(url, ep, {"db", "group", "consumer", "maxlen", "claim"});
       ep.key = url_decode(path);
       if (ep.key.empty()) throw bad_url(url, "no stream key (redis+stream://host/KEY?group=G)");
     }

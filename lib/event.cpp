@@ -36,7 +36,7 @@ std::string_view tag_name(std::string_view tag) {
   return pos == std::string_view::npos ? tag : tag.substr(pos + event_marker.size());
 }
 
-Event make_event(std::string tag, json data, std::string node) {
+Event make_event(std::string tag, JsonText data, std::string node) {
   if (auto why = tag_problem(tag)) throw invalid_input(*why);
   Event e;
   e.tag = std::move(tag);
@@ -53,71 +53,151 @@ void complete(Event& event, const std::string& node) {
   if (event.node.empty()) event.node = node;
 }
 
-Event parse_envelope(std::string_view text) {
-  std::string reason;
-  auto parsed = parse_json(text, &reason);
-  if (!parsed) throw invalid_input(reason);
-  json& j = *parsed;
-  if (!j.is_object()) throw invalid_input("envelope is not a JSON object");
-  Event e;
-  bool have_tag = false;
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    const std::string& key = it.key();
-    json& value = it.value();
-    if (key == "tag") {
-      if (!value.is_string()) throw invalid_input("\"tag\" is not a string");
-      e.tag = value.get<std::string>();
-      if (auto why = tag_problem(e.tag)) throw invalid_input(*why);
-      have_tag = true;
-    } else if (key == "data") {
-      e.data = std::move(value);
-    } else if (key == "ts") {
-      if (!value.is_number() || !(value.get<double>() >= 0))
-        throw invalid_input("\"ts\" is not a non-negative number");
-      e.ts = value.get<double>();
-    } else if (key == "id") {
-      if (!value.is_string() || value.get_ref<const std::string&>().empty())
-        throw invalid_input("\"id\" is not a non-empty string");
-      e.id = value.get<std::string>();
-    } else if (key == "node") {
-      if (!value.is_string()) throw invalid_input("\"node\" is not a string");
-      e.node = value.get<std::string>();
-    } else {
-      e.extra[key] = std::move(value);
+void Event::set_extra(std::string key, JsonText value) {
+  for (auto& [k, v] : extra) {
+    if (k == key) {
+      v = std::move(value);
+      return;
     }
   }
+  extra.emplace_back(std::move(key), std::move(value));
+}
+
+const JsonText* Event::find_extra(std::string_view key) const {
+  for (const auto& [k, v] : extra)
+    if (k == key) return &v;
+  return nullptr;
+}
+
+static void skip_space(std::string_view t, size_t& p) {
+  while (p < t.size() && (t[p] == ' ' || t[p] == '\t' || t[p] == '\n' || t[p] == '\r')) ++p;
+}
+
+// One pass over the envelope's top level: the known keys are decoded, data
+// and unknown keys are kept as compact JSON text.
+Event parse_envelope(std::string_view text) {
+  std::string reason;
+  size_t p = 0;
+  skip_space(text, p);
+  if (p >= text.size() || text[p] != '{') {
+    // Tell "not JSON" from "JSON, but not an object".
+    std::string ignored;
+    size_t q = 0;
+    if (scan_json(text, q, ignored, reason)) throw invalid_input("envelope is not a JSON object");
+    throw invalid_input(reason);
+  }
+  ++p;
+  Event e;
+  bool have_tag = false;
+  skip_space(text, p);
+  bool empty = p < text.size() && text[p] == '}';
+  if (empty) ++p;
+  while (!empty) {
+    std::string key;
+    if (!scan_json_string(text, p, key, reason)) throw invalid_input(reason);
+    skip_space(text, p);
+    if (p >= text.size() || text[p] != ':')
+      throw invalid_input("invalid JSON at byte " + std::to_string(p + 1) + ": expected ':'");
+    ++p;
+    skip_space(text, p);
+    char first = p < text.size() ? text[p] : '\0';
+    auto want_string = [&](const char* what) {
+      if (first != '"') {
+        std::string ignored;
+        if (!scan_json(text, p, ignored, reason)) throw invalid_input(reason);
+        throw invalid_input(what);
+      }
+    };
+    if (key == "tag") {
+      want_string("\"tag\" is not a string");
+      e.tag.clear();
+      if (!scan_json_string(text, p, e.tag, reason)) throw invalid_input(reason);
+      if (auto why = tag_problem(e.tag)) throw invalid_input(*why);
+      have_tag = true;
+    } else if (key == "id") {
+      want_string("\"id\" is not a non-empty string");
+      e.id.clear();
+      if (!scan_json_string(text, p, e.id, reason)) throw invalid_input(reason);
+      if (e.id.empty()) throw invalid_input("\"id\" is not a non-empty string");
+    } else if (key == "node") {
+      want_string("\"node\" is not a string");
+      e.node.clear();
+      if (!scan_json_string(text, p, e.node, reason)) throw invalid_input(reason);
+    } else {
+      std::string value;
+      if (!scan_json(text, p, value, reason)) throw invalid_input(reason);
+      if (key == "ts") {
+        if (value.empty() || value[0] == '-' || !(value[0] >= '0' && value[0] <= '9'))
+          throw invalid_input("\"ts\" is not a non-negative number");
+        e.ts = std::strtod(value.c_str(), nullptr);
+      } else if (key == "data") {
+        e.data = JsonText::trusted(std::move(value));
+      } else {
+        e.set_extra(std::move(key), JsonText::trusted(std::move(value)));
+      }
+    }
+    skip_space(text, p);
+    if (p < text.size() && text[p] == ',') {
+      ++p;
+      skip_space(text, p);
+      continue;
+    }
+    if (p < text.size() && text[p] == '}') {
+      ++p;
+      break;
+    }
+    if (p >= text.size()) throw invalid_input("invalid JSON: unexpected end");
+    throw invalid_input("invalid JSON at byte " + std::to_string(p + 1) + ": expected ',' or '}'");
+  }
+  skip_space(text, p);
+  if (p != text.size()) throw invalid_input("invalid JSON at byte " + std::to_string(p + 1) + ": trailing characters");
   if (!have_tag) throw invalid_input("envelope has no \"tag\"");
   return e;
 }
 
-json data_from_text(std::string_view text) {
+void append_data_from_text(std::string& out, std::string_view text) {
   size_t i = 0;
   while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
     ++i;
   // Only text that starts like JSON pays for a parse attempt.
   if (i < text.size() && std::strchr("{[\"-0123456789tfn", text[i]) != nullptr) {
-    if (auto value = parse_json(text)) return std::move(*value);
+    size_t mark = out.size();
+    std::string reason;
+    size_t pos = i;
+    if (scan_json(text, pos, out, reason)) {
+      while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' || text[pos] == '\r'))
+        ++pos;
+      if (pos == text.size()) return;
+    }
+    out.resize(mark);
   }
   if (!valid_utf8(text)) throw invalid_input("data is neither JSON nor UTF-8 text");
-  return json(std::string(text));
+  append_json_string(out, text);
+}
+
+JsonText data_from_text(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  append_data_from_text(out, text);
+  return JsonText::trusted(std::move(out));
 }
 
 void append_envelope(std::string& out, const Event& e) {
   out += "{\"tag\":";
   append_json_string(out, e.tag);
   out += ",\"data\":";
-  out += e.data.dump();
+  out += e.data.text();
   out += ",\"ts\":";
   out += format_ts(e.ts);
   out += ",\"id\":";
   append_json_string(out, e.id);
   out += ",\"node\":";
   append_json_string(out, e.node);
-  for (auto it = e.extra.begin(); it != e.extra.end(); ++it) {
+  for (const auto& [key, value] : e.extra) {
     out += ',';
-    append_json_string(out, it.key());
+    append_json_string(out, key);
     out += ':';
-    out += it.value().dump();
+    out += value.text();
   }
   out += '}';
 }
@@ -160,24 +240,15 @@ std::string new_id() {
   timespec t;
   clock_gettime(CLOCK_REALTIME, &t);
   uint64_t ms = static_cast<uint64_t>(t.tv_sec) * 1000 + static_cast<uint64_t>(t.tv_nsec) / 1000000;
-  uint64_t hi = random.next();
+  // 128 bits: ms (48) | 80 random bits, in 26 base32 digits (the first
+  // holds 2 zero bits and the top 3), emitted from the low end.
+  uint64_t hi = (ms << 16) | (random.next() & 0xFFFF);
   uint64_t lo = random.next();
-  // 128 bits, most significant first: ms (48) | 80 random bits.
-  unsigned char bytes[16];
-  for (int i = 0; i < 6; ++i) bytes[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
-  bytes[6] = static_cast<unsigned char>(hi >> 8);
-  bytes[7] = static_cast<unsigned char>(hi);
-  for (int i = 0; i < 8; ++i) bytes[8 + i] = static_cast<unsigned char>(lo >> (8 * (7 - i)));
-  // 26 base32 digits hold 130 bits: the first digit carries 2 zero bits and the top 3 bits.
   std::string id(26, '0');
-  for (int digit = 0; digit < 26; ++digit) {
-    unsigned value = 0;
-    for (int b = 0; b < 5; ++b) {
-      int bit = digit * 5 + b - 2;  // index into the 128 bits, from the top
-      unsigned on = bit < 0 ? 0 : (bytes[bit / 8] >> (7 - bit % 8)) & 1;
-      value = (value << 1) | on;
-    }
-    id[static_cast<size_t>(digit)] = alphabet[value];
+  for (int digit = 25; digit >= 0; --digit) {
+    id[static_cast<size_t>(digit)] = alphabet[lo & 31];
+    lo = (lo >> 5) | (hi << 59);
+    hi >>= 5;
   }
   return id;
 }

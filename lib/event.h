@@ -4,8 +4,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "json.h"
+#include "json_text.h"
 
 namespace evt {
 
@@ -13,11 +16,15 @@ constexpr size_t max_tag_bytes = 1024;
 
 struct Event {
   std::string tag;
-  json data = json::object();
+  JsonText data;      // compact JSON text ({} unless set)
   double ts = 0;      // seconds since the epoch, microsecond precision; 0: not set
   std::string id;     // empty: not set
   std::string node;   // empty: not set
-  json extra = json::object();  // keys we do not know, in arrival order
+  std::vector<std::pair<std::string, JsonText>> extra;  // keys we do not know, in arrival order
+
+  // Sets an unknown key, replacing an earlier value of it.
+  void set_extra(std::string key, JsonText value);
+  const JsonText* find_extra(std::string_view key) const;
 };
 
 // Why tag is not a valid tag, or nullopt when it is one.
@@ -30,7 +37,7 @@ std::string_view tag_source(std::string_view tag);
 std::string_view tag_name(std::string_view tag);
 
 // A new event created here and now. Throws invalid_input for a bad tag.
-Event make_event(std::string tag, json data, std::string node);
+Event make_event(std::string tag, JsonText data, std::string node);
 
 // Sets ts, id and node where the event has none (events from outside).
 void complete(Event& event, const std::string& node);
@@ -41,7 +48,9 @@ Event parse_envelope(std::string_view text);
 // The data argument of a command line or a line of input: JSON when it parses
 // as JSON, otherwise the text itself as a string. Throws invalid_input for
 // text that is not UTF-8.
-json data_from_text(std::string_view text);
+JsonText data_from_text(std::string_view text);
+// The same, appended to out as compact JSON text.
+void append_data_from_text(std::string& out, std::string_view text);
 
 // Appends the envelope as one line of compact JSON (no newline): tag, data,
 // ts, id, node, then the unknown keys.

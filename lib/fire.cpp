@@ -67,7 +67,7 @@ Exit fire(const FireRequest& r) {
   Endpoint endpoint = parse_endpoint(r.url);
 
   // Read a one-shot event's data before connecting: bad input fails fast.
-  json data;
+  JsonText data;
   if (r.input == FireRequest::Input::whole_stdin ||
       (r.input == FireRequest::Input::args && r.data_args.size() == 1 && r.data_args[0] == "-")) {
     std::string text = read_all(r.in_fd);

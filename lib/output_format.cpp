@@ -60,26 +60,26 @@ void OutputFormat::append(std::string& out, const Event& e, std::string_view env
     case Kind::pretty: {
       json whole = json::object();
       whole["tag"] = e.tag;
-      whole["data"] = e.data;
+      whole["data"] = e.data.value();
       whole["ts"] = e.ts;
       whole["id"] = e.id;
       whole["node"] = e.node;
-      for (auto it = e.extra.begin(); it != e.extra.end(); ++it) whole[it.key()] = it.value();
+      for (const auto& [key, value] : e.extra) whole[key] = value.value();
       out += whole.dump(4);
       break;
     }
     case Kind::salt:
       out += e.tag;
       out += '\t';
-      out += python_style(e.data);
+      out += python_style(e.data.value());
       break;
-    case Kind::data: out += e.data.dump(); break;
+    case Kind::data: out += e.data.text(); break;
     case Kind::text:
       for (const Piece& p : pieces_) {
         switch (p.field) {
           case 0: out += p.text; break;
           case 't': out += e.tag; break;
-          case 'd': out += e.data.dump(); break;
+          case 'd': out += e.data.text(); break;
           case 'j':
             if (envelope.empty()) append_envelope(out, e);
             else out += envelope;

@@ -1,6 +1,7 @@
 #include "transport.h"
 
 #include "local_bus.h"
+#include "redis.h"
 #include "stdio_transport.h"
 
 namespace evt {
@@ -24,6 +25,9 @@ std::unique_ptr<Publisher> open_publisher(const Endpoint& ep, const TransportOpt
   switch (ep.scheme) {
     case Scheme::local: return open_local_publisher(ep.path, o);
     case Scheme::stdio: return open_stdout_publisher();
+    case Scheme::redis:
+    case Scheme::redis_unix:
+    case Scheme::redis_stream: return open_redis_publisher(ep, o);
     default: not_built(ep);
   }
 }
@@ -33,6 +37,9 @@ std::unique_ptr<Subscriber> open_subscriber(const Endpoint& ep, const TransportO
   switch (ep.scheme) {
     case Scheme::local: return open_local_subscriber(ep.path, o);
     case Scheme::stdio: return open_stdin_subscriber(o);
+    case Scheme::redis:
+    case Scheme::redis_unix:
+    case Scheme::redis_stream: return open_redis_subscriber(ep, o);
     default: not_built(ep);
   }
 }

@@ -25,7 +25,7 @@ struct TransportOptions {
   std::string password;        // Redis, from --password-file or REDISCLI_AUTH
   bool reconnect = true;       // listen: reconnect after a lost peer
   TagFilter filter;            // listen: what to subscribe to
-  long stream_maxlen = 1000000;   // redis+stream: XADD MAXLEN ~ N (0: no trimming)
+  long stream_maxlen = 1000000;   // redis+stream: XADD MAXLEN ~ N (0: no trimming); URL maxlen=N
   std::string curve_server_key;   // ZeroMQ CURVE, file paths
   std::string curve_secret_key;
   std::string curve_public_key;
@@ -38,6 +38,7 @@ struct Message {
   std::string tag;
   std::string envelope;
   std::optional<Event> event;
+  std::string cursor;  // where the transport keeps it (a Redis stream entry id)
 };
 
 class Publisher {

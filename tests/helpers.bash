@@ -81,3 +81,47 @@ common_teardown() {
   done
   return 0
 }
+
+# start_redis [NAME] [ARGS...]: a redis-server on a free loopback port, no
+# persistence; sets REDIS_PORT and REDIS_URL. Returns once it answers PING.
+start_redis() {
+  local name=${1:-redis}
+  shift || true
+  REDIS_PORT=${REDIS_PORT_FORCE:-$(free_port)}
+  REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+  mkdir -p "$T/$name-dir"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$T/$name-dir" \
+    --logfile "$T/$name.log" "$@" 3>&- &
+  echo $! > "$T/$name.pid"
+  wait_for_redis "$REDIS_PORT" "$@"
+}
+
+# wait_for_redis PORT [server args]: poll until the server answers.
+wait_for_redis() {
+  local port=$1 i=0 auth=()
+  shift
+  # A server started with --requirepass answers PING with NOAUTH: that counts as up.
+  while ! redis-cli -p "$port" PING 2>/dev/null | grep -qE 'PONG|NOAUTH'; do
+    i=$((i + 1))
+    [ "$i" -gt 1000 ] && { echo "redis on $port did not start" >&2; return 1; }
+    sleep 0.01
+  done
+}
+
+# stop_redis [NAME]: stops the server and waits until it is gone.
+stop_redis() {
+  local name=${1:-redis} pid
+  pid=$(cat "$T/$name.pid")
+  kill "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null || true
+}
+
+# wait_for_psubscribers PORT N: until the server counts N pattern subscriptions.
+wait_for_numpat() {
+  local port=$1 n=$2 i=0
+  until [ "$(redis-cli -p "$port" PUBSUB NUMPAT 2>/dev/null)" -ge "$n" ] 2>/dev/null; do
+    i=$((i + 1))
+    [ "$i" -gt 2000 ] && { echo "no $n pattern subscriptions on $port" >&2; return 1; }
+    sleep 0.01
+  done
+}

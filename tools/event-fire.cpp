@@ -10,7 +10,7 @@ int main(int argc, char** argv) {
                "  event-fire [OPTIONS] TAG [DATA | KEY=VALUE | KEY:=JSON ...]\n"
                "  event-fire [OPTIONS] fire|fire_master DATA TAG",
                "event-fire");
-  std::string url, id, timeout = "5";
+  std::string url, id, timeout = "5", password_file;
   bool master = false, whole_stdin = false, lines = false;
   std::vector<std::string> args;
   app.add_option("-u,--url", url, "Endpoint URL (default $EVENT_URL, else local:)");
@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   app.add_flag("-s,--stdin", whole_stdin, "All of stdin is the DATA");
   app.add_flag("-l,--lines", lines, "One event per stdin line: an envelope, or DATA when TAG is given");
   app.add_option("--timeout", timeout, "Seconds a delivery may wait (default 5)");
+  app.add_option("--password-file", password_file, "Read the Redis password from FILE (- for stdin)");
   app.add_option("args", args, "TAG and DATA, KEY=VALUE or KEY:=JSON");
 
   return evt::run_tool(app, argc, argv, [&] {
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
     r.url = (master || p.master) ? evt::choose_master(config) : evt::choose_url(url, config);
     r.transport.node = evt::choose_node(id, config);
     r.transport.timeout = evt::parse_seconds("--timeout", timeout);
+    r.transport.password = evt::choose_password(password_file);
     r.input = lines         ? evt::FireRequest::Input::lines
               : whole_stdin ? evt::FireRequest::Input::whole_stdin
                             : evt::FireRequest::Input::args;

@@ -7,7 +7,8 @@ int main(int argc, char** argv) {
   CLI::App app("Print the events whose tags match the patterns (no pattern: every event).\n"
                "  event-listen [OPTIONS] [PATTERN ...]",
                "event-listen");
-  std::string url, id, match = "glob", output = "json", idle, timeout, ready_file;
+  std::string url, id, match = "glob", output = "json", idle, timeout, ready_file, password_file;
+  bool no_reconnect = false;
   std::vector<std::string> patterns, excludes;
   long count = 0;
   app.add_option("-u,--url", url, "Endpoint URL (default $EVENT_URL, else local:)");
@@ -20,6 +21,8 @@ int main(int argc, char** argv) {
   app.add_option("-o,--output", output, "json (default), pretty, salt, data, or a template (%t %d %j %i %n %s %T)");
   app.add_option("--ready-file", ready_file, "Create PATH once the subscription is live");
   app.add_option("--id", id, "This node's id, for events that arrive without one");
+  app.add_option("--password-file", password_file, "Read the Redis password from FILE (- for stdin)");
+  app.add_flag("--no-reconnect", no_reconnect, "Exit 3 when the endpoint is lost instead of reconnecting");
   app.add_option("patterns", patterns, "Tag patterns");
 
   return evt::run_tool(app, argc, argv, [&] {
@@ -33,6 +36,8 @@ int main(int argc, char** argv) {
     if (!idle.empty()) r.idle_timeout = evt::parse_seconds("-w", idle);
     if (!timeout.empty()) r.timeout = evt::parse_seconds("--timeout", timeout);
     r.ready_file = ready_file;
+    r.transport.password = evt::choose_password(password_file);
+    r.transport.reconnect = !no_reconnect;
     return static_cast<int>(evt::listen(r));
   });
 }

@@ -33,6 +33,13 @@ TEST(Tag, SourceAndName) {
   EXPECT_EQ(tag_name("salt/auth"), "salt/auth");
 }
 
+TEST(Envelope, EscapedKeysAndStringsAreDecoded) {
+  Event e = parse_envelope(R"({"t\u0061g":"caf\u00e9/\ud83d\ude00","id":"a\/b","data":"\u00e9"})");
+  EXPECT_EQ(e.tag, "caf\xc3\xa9/\xf0\x9f\x98\x80");
+  EXPECT_EQ(e.id, "a/b");
+  EXPECT_EQ(e.data.text(), R"("\u00e9")");  // data is kept as it came
+}
+
 TEST(Envelope, RoundTripKeepsUnknownKeysInOrder) {
   std::string line =
       R"({"tag":"a/b","data":{"z":1,"a":[1,2,{"k":"v"}]},"ts":1763789000.123456,"id":"01ABC","node":"web1","zeta":true,"alpha":null})";
@@ -51,7 +58,7 @@ TEST(Envelope, CanonicalOrderFromAnyInputOrder) {
 
 TEST(Envelope, MissingFieldsAreCompleted) {
   Event e = parse_envelope(R"({"tag":"t"})");
-  EXPECT_EQ(e.data, json::object());
+  EXPECT_EQ(e.data.text(), "{}");
   EXPECT_EQ(e.ts, 0);
   EXPECT_TRUE(e.id.empty());
   complete(e, "here");
@@ -71,6 +78,10 @@ TEST(Envelope, RefusesBadEnvelopes) {
     return std::string("accepted");
   };
   EXPECT_NE(reason("not json").find("invalid JSON"), std::string::npos);
+  EXPECT_EQ(reason(R"({"tag":"t",})"), "invalid JSON at byte 12: expected a string");
+  EXPECT_EQ(reason(R"({"tag":"t"} x)"), "invalid JSON at byte 13: trailing characters");
+  EXPECT_EQ(reason(R"({"tag":"t","data":{"a":})"), "invalid JSON at byte 24: unexpected character");
+  EXPECT_EQ(reason(R"({"tag":"t")"), "invalid JSON: unexpected end");
   EXPECT_EQ(reason("[1,2]"), "envelope is not a JSON object");
   EXPECT_EQ(reason(R"({"data":1})"), "envelope has no \"tag\"");
   EXPECT_EQ(reason(R"({"tag":5})"), "\"tag\" is not a string");
@@ -83,13 +94,15 @@ TEST(Envelope, RefusesBadEnvelopes) {
 }
 
 TEST(Data, JsonOrText) {
-  EXPECT_EQ(data_from_text(R"({"a":1})"), json::parse(R"({"a":1})"));
-  EXPECT_EQ(data_from_text("42"), json(42));
-  EXPECT_EQ(data_from_text("true"), json(true));
-  EXPECT_EQ(data_from_text("hello world"), json("hello world"));
-  EXPECT_EQ(data_from_text("123abc"), json("123abc"));
-  EXPECT_EQ(data_from_text("{broken"), json("{broken"));
-  EXPECT_EQ(data_from_text(""), json(""));
+  EXPECT_EQ(data_from_text(R"( { "a" : 1 , "b":[ 1, 2 ] } )").text(), R"({"a":1,"b":[1,2]})");
+  EXPECT_EQ(data_from_text("42").text(), "42");
+  EXPECT_EQ(data_from_text("true").text(), "true");
+  EXPECT_EQ(data_from_text("hello world").text(), R"("hello world")");
+  EXPECT_EQ(data_from_text("123abc").text(), R"("123abc")");
+  EXPECT_EQ(data_from_text("{broken").text(), R"("{broken")");
+  EXPECT_EQ(data_from_text("\"a\" \"b\"").text(), R"("\"a\" \"b\"")");
+  EXPECT_EQ(data_from_text("").text(), R"("")");
+  EXPECT_EQ(data_from_text("tab\there").text(), R"("tab\there")");
   EXPECT_THROW(data_from_text("\xff\xfe"), Error);
 }
 

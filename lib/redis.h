@@ -1,0 +1,30 @@
+// Redis transports over hiredis: Pub/Sub (redis://, redis+unix://), as
+// NethServer modules and redis-cli use it, and Streams (redis+stream://),
+// durable through a consumer group.
+//
+// Pub/Sub: the wire message is the data alone (compact JSON); the listener
+// builds the envelope on receipt. Streams: each entry holds the fields
+// "tag" and "envelope" (the whole envelope).
+#pragma once
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "transport.h"
+
+namespace evt {
+
+std::unique_ptr<Publisher> open_redis_publisher(const Endpoint& endpoint, const TransportOptions& options);
+std::unique_ptr<Subscriber> open_redis_subscriber(const Endpoint& endpoint, const TransportOptions& options);
+
+// The Redis PSUBSCRIBE pattern that selects at least the tags a pattern of
+// this kind matches (the exact match then runs here): globs as they are,
+// prefix and exact with Redis' glob characters escaped, regex everything.
+std::string redis_pattern(MatchKind kind, const std::string& pattern);
+
+// A command in the Redis protocol (RESP), appended to out.
+void append_resp(std::string& out, std::initializer_list<std::string_view> args);
+void append_resp(std::string& out, const std::vector<std::string_view>& args);
+
+}  // namespace evt
