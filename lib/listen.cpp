@@ -27,7 +27,14 @@ Exit listen(const ListenRequest& r) {
   Endpoint endpoint = parse_endpoint(r.url);
   if (!r.ready_file.empty()) ::unlink(r.ready_file.c_str());  // a stale file must not say "ready"
   auto subscriber = open_subscriber(endpoint, r.transport);
-  if (!r.ready_file.empty()) write_ready_file(r.ready_file);
+  bool ready_written = false;
+  auto say_ready = [&] {
+    if (!ready_written && !r.ready_file.empty() && subscriber->live()) {
+      write_ready_file(r.ready_file);
+      ready_written = true;
+    }
+  };
+  say_ready();
 
   const TagFilter& filter = r.transport.filter;
   const bool raw_json = r.format.kind() == OutputFormat::Kind::envelope;
@@ -56,7 +63,9 @@ Exit listen(const ListenRequest& r) {
       return Exit::failed;
 
     batch.clear();
+    if (!ready_written && !r.ready_file.empty()) wait_ms = wait_ms < 0 ? 100 : std::min(wait_ms, 100);
     bool more = subscriber->receive(batch, wait_ms);
+    say_ready();
     out.clear();
     size_t handled = 0;
     bool done = false;

@@ -2,6 +2,7 @@
 
 #include "local_bus.h"
 #include "redis.h"
+#include "zmq_transport.h"
 #include "stdio_transport.h"
 
 namespace evt {
@@ -13,11 +14,15 @@ Frames parse_frames(std::string_view name) {
 }
 
 static void check_options(const Endpoint& ep, const TransportOptions& o) {
-  if (o.bind && !ep.is_zmq()) throw usage_error("--bind applies to ZeroMQ endpoints (tcp://, ipc://) only");
-}
-
-[[noreturn]] static void not_built(const Endpoint& ep) {
-  throw usage_error("the transport for " + ep.display() + " is not built yet");
+  if (ep.is_zmq()) {
+    if (ep.scheme == Scheme::zmq_tcp && ep.host == "*" && !o.bind)
+      throw usage_error(ep.display() + ": '*' is for --bind; connect to a host");
+    return;
+  }
+  if (o.bind) throw usage_error("--bind applies to ZeroMQ endpoints (tcp://, ipc://) only");
+  if (o.frames != Frames::tag_envelope) throw usage_error("--frames applies to ZeroMQ endpoints (tcp://, ipc://) only");
+  if (!o.curve_secret_key.empty() || !o.curve_server_key.empty() || !o.curve_clients.empty())
+    throw usage_error("CURVE keys apply to ZeroMQ endpoints (tcp://, ipc://) only");
 }
 
 std::unique_ptr<Publisher> open_publisher(const Endpoint& ep, const TransportOptions& o) {
@@ -28,8 +33,10 @@ std::unique_ptr<Publisher> open_publisher(const Endpoint& ep, const TransportOpt
     case Scheme::redis:
     case Scheme::redis_unix:
     case Scheme::redis_stream: return open_redis_publisher(ep, o);
-    default: not_built(ep);
+    case Scheme::zmq_tcp:
+    case Scheme::zmq_ipc: return open_zmq_publisher(ep, o);
   }
+  return nullptr;
 }
 
 std::unique_ptr<Subscriber> open_subscriber(const Endpoint& ep, const TransportOptions& o) {
@@ -40,8 +47,10 @@ std::unique_ptr<Subscriber> open_subscriber(const Endpoint& ep, const TransportO
     case Scheme::redis:
     case Scheme::redis_unix:
     case Scheme::redis_stream: return open_redis_subscriber(ep, o);
-    default: not_built(ep);
+    case Scheme::zmq_tcp:
+    case Scheme::zmq_ipc: return open_zmq_subscriber(ep, o);
   }
+  return nullptr;
 }
 
 }  // namespace evt

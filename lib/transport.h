@@ -26,10 +26,10 @@ struct TransportOptions {
   bool reconnect = true;       // listen: reconnect after a lost peer
   TagFilter filter;            // listen: what to subscribe to
   long stream_maxlen = 1000000;   // redis+stream: XADD MAXLEN ~ N (0: no trimming); URL maxlen=N
-  std::string curve_server_key;   // ZeroMQ CURVE, file paths
-  std::string curve_secret_key;
-  std::string curve_public_key;
-  std::string curve_clients;
+  // ZeroMQ CURVE, as file paths. The side that binds is the CURVE server.
+  std::string curve_secret_key;   // this side's secret key (Z85)
+  std::string curve_server_key;   // client: the server's public key
+  std::string curve_clients;      // server: the public keys it admits, one a line
 };
 
 // One received event. tag is always set; envelope is its compact JSON text;
@@ -63,6 +63,8 @@ class Subscriber {
   virtual bool receive(std::vector<Message>& out, int timeout_ms) = 0;
   // Called once each message is written out (Redis Streams acknowledge here).
   virtual void delivered(const Message&) {}
+  // True once the subscription is in place (a ZeroMQ SUB: once connected).
+  virtual bool live() const { return true; }
   // Malformed messages reported and skipped so far.
   size_t invalid() const { return invalid_; }
 

@@ -20,6 +20,13 @@ int main(int argc, char** argv) {
   app.add_flag("-l,--lines", lines, "One event per stdin line: an envelope, or DATA when TAG is given");
   app.add_option("--timeout", timeout, "Seconds a delivery may wait (default 5)");
   app.add_option("--password-file", password_file, "Read the Redis password from FILE (- for stdin)");
+  std::string frames = "json";
+  evt::TransportOptions zmq;
+  app.add_flag("--bind", zmq.bind, "ZeroMQ: bind (PUB: a publisher others subscribe to) instead of connecting");
+  app.add_option("--frames", frames, "ZeroMQ frames: json ([tag, envelope], default) or one (OpenNebula's [key, base64])");
+  app.add_option("--curve-secret-key", zmq.curve_secret_key, "ZeroMQ CURVE: this side's secret key (file)");
+  app.add_option("--curve-server-key", zmq.curve_server_key, "ZeroMQ CURVE: the server's public key (file), when connecting");
+  app.add_option("--curve-clients", zmq.curve_clients, "ZeroMQ CURVE: the client public keys admitted (file), when binding");
   app.add_option("args", args, "TAG and DATA, KEY=VALUE or KEY:=JSON");
 
   return evt::run_tool(app, argc, argv, [&] {
@@ -32,6 +39,11 @@ int main(int argc, char** argv) {
     r.transport.node = evt::choose_node(id, config);
     r.transport.timeout = evt::parse_seconds("--timeout", timeout);
     r.transport.password = evt::choose_password(password_file);
+    r.transport.bind = zmq.bind;
+    r.transport.frames = evt::parse_frames(frames);
+    r.transport.curve_secret_key = zmq.curve_secret_key;
+    r.transport.curve_server_key = zmq.curve_server_key;
+    r.transport.curve_clients = zmq.curve_clients;
     r.input = lines         ? evt::FireRequest::Input::lines
               : whole_stdin ? evt::FireRequest::Input::whole_stdin
                             : evt::FireRequest::Input::args;

@@ -1,0 +1,15 @@
+// Transports whose libraries are slow to load (libzmq pulls in a dozen
+// shared objects) live in plugins, loaded only when an endpoint needs them,
+// so that a cron job's `event-fire` on the local bus or Redis starts fast.
+#pragma once
+
+#include <string>
+
+namespace evt {
+
+// The address of symbol in plugin NAME (e.g. "zmq" for event-tools-zmq.so),
+// looked for next to the executable, in ../lib/event-tools from it, and in
+// the install directory. Throws a usage error naming where it looked.
+void* plugin_symbol(const std::string& name, const char* symbol);
+
+}  // namespace evt
