@@ -61,9 +61,11 @@ double now_ts();
 // A 26-character sortable id: 48 bits of milliseconds, 80 random bits,
 // in Crockford's base32 (as ULID).
 std::string new_id();
+void fill_new_id(char* id);  // writes 26 characters
 
 // ts as fixed-point text with six decimals ("1763789000.123456").
 std::string format_ts(double ts);
+void append_ts(std::string& out, double ts);
 // ts as ISO 8601 UTC with microseconds ("2025-11-22T05:23:20.123456Z").
 std::string iso_time(double ts);
 

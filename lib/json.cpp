@@ -1,5 +1,6 @@
 #include "json.h"
 
+#include <array>
 #include <cstdio>
 
 namespace evt {
@@ -42,11 +43,27 @@ bool valid_utf8(std::string_view s) {
 
 void append_json_string(std::string& out, std::string_view s) {
   static const char hex[] = "0123456789abcdef";
+  static constexpr auto plain = [] {
+    std::array<bool, 256> a{};
+    for (int c = 0x20; c < 256; ++c) a[static_cast<size_t>(c)] = c != '"' && c != '\\';
+    return a;
+  }();
+  const char* d = s.data();
+  const size_t n = s.size();
+  size_t i = 0;
+  while (i < n && plain[static_cast<unsigned char>(d[i])]) ++i;
+  if (i == n) {  // nothing to escape: the usual case
+    out.reserve(out.size() + n + 2);
+    out += '"';
+    out.append(d, n);
+    out += '"';
+    return;
+  }
   out += '"';
   size_t run = 0;  // start of the pending run of bytes that need no escape
-  for (size_t i = 0; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+  for (; i < n; ++i) {
+    auto c = static_cast<unsigned char>(d[i]);
+    if (plain[c]) continue;
     out.append(s.data() + run, i - run);
     run = i + 1;
     switch (c) {

@@ -1,5 +1,7 @@
 #include "json_text.h"
 
+#include <array>
+
 #include "error.h"
 
 namespace evt {
@@ -69,8 +71,17 @@ bool string_literal(std::string_view t, size_t& p, std::string* raw, std::string
   auto flush = [&] {
     if (decoded) decoded->append(t.data() + run, p - run);
   };
-  while (p < t.size()) {
-    auto c = static_cast<unsigned char>(t[p]);
+  static constexpr auto plain = [] {
+    std::array<bool, 256> a{};
+    for (int c = 0x20; c < 0x80; ++c) a[static_cast<size_t>(c)] = c != '"' && c != '\\';
+    return a;
+  }();
+  const char* d = t.data();
+  const size_t n = t.size();
+  while (p < n) {
+    while (p < n && plain[static_cast<unsigned char>(d[p])]) ++p;  // the common case, 3 instructions a byte
+    if (p >= n) break;
+    auto c = static_cast<unsigned char>(d[p]);
     if (c == '"') {
       flush();
       ++p;
@@ -117,18 +128,14 @@ bool string_literal(std::string_view t, size_t& p, std::string* raw, std::string
       run = p;
       continue;
     }
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    size_t n = utf8_length(t, p);
-    if (n == 0) return fail(reason, t, p, "invalid UTF-8 in a string");
-    p += n;
+    size_t len = utf8_length(t, p);
+    if (len == 0) return fail(reason, t, p, "invalid UTF-8 in a string");
+    p += len;
   }
   return fail(reason, t, t.size(), "");
 }
 
-bool number(std::string_view t, size_t& p, std::string& out, std::string& reason) {
+bool number(std::string_view t, size_t& p, std::string* out, std::string& reason) {
   size_t start = p;
   if (p < t.size() && t[p] == '-') ++p;
   if (p < t.size() && t[p] == '0') {
@@ -149,12 +156,19 @@ bool number(std::string_view t, size_t& p, std::string& out, std::string& reason
     if (p >= t.size() || t[p] < '0' || t[p] > '9') return fail(reason, t, p, "bad number");
     while (p < t.size() && t[p] >= '0' && t[p] <= '9') ++p;
   }
-  out.append(t.data() + start, p - start);
+  if (out) out->append(t.data() + start, p - start);
   return true;
 }
 
-bool value(std::string_view t, size_t& p, std::string& out, std::string& reason, int depth) {
-  skip_ws(t, p);
+// out: where the compact form goes, or null to validate only. strict: the
+// text must be compact already (whitespace is an error).
+bool value(std::string_view t, size_t& p, std::string* out, bool strict, std::string& reason, int depth) {
+  auto ws = [&] {
+    size_t before = p;
+    skip_ws(t, p);
+    return !(strict && p != before);
+  };
+  if (!ws()) return fail(reason, t, p, "not compact");
   if (p >= t.size()) return fail(reason, t, p, "");
   char c = t[p];
   switch (c) {
@@ -163,46 +177,46 @@ bool value(std::string_view t, size_t& p, std::string& out, std::string& reason,
       if (depth >= max_json_depth)
         return fail(reason, t, p, ("nested deeper than " + std::to_string(max_json_depth) + " levels").c_str());
       const char close = c == '{' ? '}' : ']';
-      out += c;
+      if (out) *out += c;
       ++p;
-      skip_ws(t, p);
+      if (!ws()) return fail(reason, t, p, "not compact");
       if (p < t.size() && t[p] == close) {
-        out += close;
+        if (out) *out += close;
         ++p;
         return true;
       }
       for (;;) {
         if (c == '{') {
-          skip_ws(t, p);
+          if (!ws()) return fail(reason, t, p, "not compact");
           if (p >= t.size() || t[p] != '"') return fail(reason, t, p, "expected a key");
-          if (!string_literal(t, p, &out, nullptr, reason)) return false;
-          skip_ws(t, p);
+          if (!string_literal(t, p, out, nullptr, reason)) return false;
+          if (!ws()) return fail(reason, t, p, "not compact");
           if (p >= t.size() || t[p] != ':') return fail(reason, t, p, "expected ':'");
           ++p;
-          out += ':';
+          if (out) *out += ':';
         }
-        if (!value(t, p, out, reason, depth + 1)) return false;
-        skip_ws(t, p);
+        if (!value(t, p, out, strict, reason, depth + 1)) return false;
+        if (!ws()) return fail(reason, t, p, "not compact");
         if (p < t.size() && t[p] == ',') {
-          out += ',';
+          if (out) *out += ',';
           ++p;
           continue;
         }
         if (p < t.size() && t[p] == close) {
-          out += close;
+          if (out) *out += close;
           ++p;
           return true;
         }
         return fail(reason, t, p, c == '{' ? "expected ',' or '}'" : "expected ',' or ']'");
       }
     }
-    case '"': return string_literal(t, p, &out, nullptr, reason);
+    case '"': return string_literal(t, p, out, nullptr, reason);
     case 't':
     case 'f':
     case 'n': {
       std::string_view word = c == 't' ? "true" : c == 'f' ? "false" : "null";
       if (t.substr(p, word.size()) != word) return fail(reason, t, p, "unexpected word");
-      out += word;
+      if (out) *out += word;
       p += word.size();
       return true;
     }
@@ -215,7 +229,21 @@ bool value(std::string_view t, size_t& p, std::string& out, std::string& reason,
 }  // namespace
 
 bool scan_json(std::string_view text, size_t& pos, std::string& out, std::string& reason) {
-  return value(text, pos, out, reason, 0);
+  // Most JSON on the wire is compact already: check it without copying byte
+  // by byte, then append it whole.
+  size_t end = pos;
+  std::string ignored;
+  if (value(text, end, nullptr, true, ignored, 0)) {
+    out.append(text.data() + pos, end - pos);
+    pos = end;
+    return true;
+  }
+  return value(text, pos, &out, false, reason, 0);
+}
+
+bool check_compact_json(std::string_view text, size_t& pos) {
+  std::string reason;
+  return value(text, pos, nullptr, true, reason, 0);
 }
 
 bool scan_json_string(std::string_view text, size_t& pos, std::string& decoded, std::string& reason) {

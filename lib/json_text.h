@@ -16,6 +16,10 @@ namespace evt {
 // and sets reason. Nesting deeper than max_json_depth is refused.
 bool scan_json(std::string_view text, size_t& pos, std::string& out, std::string& reason);
 
+// Checks that text[pos] starts one JSON value that is already compact (no
+// whitespace outside strings), and moves pos past it. Writes nothing.
+bool check_compact_json(std::string_view text, size_t& pos);
+
 // Scans a JSON string literal at text[pos] and appends its decoded UTF-8 to
 // decoded. Returns false and sets reason if it is not a valid literal.
 bool scan_json_string(std::string_view text, size_t& pos, std::string& decoded, std::string& reason);

@@ -388,7 +388,9 @@ class PubSubListener : public RedisListenerBase {
     env += ",\"ts\":";
     env += stamp_;
     env += ",\"id\":\"";
-    env += new_id();
+    size_t at = env.size();
+    env.resize(at + 26);
+    fill_new_id(env.data() + at);
     env += "\",\"node\":";
     env += node_json_;
     std::string_view source = tag_source(channel);

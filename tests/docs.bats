@@ -84,9 +84,23 @@ bash_complete() {
   DESTDIR="$T/root" cmake --install "$EVT_BUILD_DIR" --prefix /opt/et > /dev/null
   for f in bin/event-fire bin/event-listen share/man/man1/event-fire.1 share/man/man1/event-listen.1 \
            share/man/man7/event-tools.7 share/bash-completion/completions/event-fire \
-           share/zsh/vendor-completions/_event-listen share/fish/vendor_completions.d/event-fire.fish; do
+           share/zsh/vendor-completions/_event-listen share/fish/vendor_completions.d/event-fire.fish \
+           lib/event-tools/event-tools-zmq.so lib/systemd/system/event-tools-master.service; do
     [ -e "$T/root/opt/et/$f" ] || fail "missing $f"
   done
   run "$T/root/opt/et/bin/event-fire" --version
   assert_success
+  grep -q 'ExecStart=.*/bin/event-listen --bind -u "$MASTER_URL"' "$T/root/opt/et/lib/systemd/system/event-tools-master.service"
+}
+
+@test "an installed tool finds its ZeroMQ plugin; a missing plugin is a clear error" {
+  DESTDIR="$T/root" cmake --install "$EVT_BUILD_DIR" --prefix /opt/et > /dev/null
+  port=$(free_port)
+  run "$T/root/opt/et/bin/event-fire" -u "tcp://127.0.0.1:$port" --timeout 0.2 t
+  assert_failure 3
+  rm "$T/root/opt/et/lib/event-tools/event-tools-zmq.so"
+  cp "$T/root/opt/et/bin/event-fire" "$T/lonely-fire"
+  run "$T/lonely-fire" -u "tcp://127.0.0.1:$port" t
+  assert_failure 2
+  assert_output --partial 'the zmq transport is not installed: event-tools-zmq.so not found in'
 }

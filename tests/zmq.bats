@@ -29,7 +29,7 @@ teardown() { common_teardown; }
   start_listener h -u "$ZURL" --frames one -n 1 -o '%t|' 'EVENT STATE HOST/*'
   start_listener a -u "$ZURL" --frames one -n 1 -o '%t' --match prefix 'EVENT API one.vm.'
   start_listener r -u "$ZURL" --frames one -n 1 -o '%d' --match exact RETRY
-  $PYTHON "$FIX/one_publisher.py" "tcp://127.0.0.1:$PORT"
+  $PYTHON "$FIX/one_publisher.py" "tcp://127.0.0.1:$PORT" 3
   finish h; finish a; finish r
   assert_equal "$(cat "$T/h.out")" 'EVENT STATE HOST/ERROR//0 |'
   assert_equal "$(cat "$T/a.out")" 'EVENT API one.vm.allocate 1'
@@ -49,15 +49,21 @@ teardown() { common_teardown; }
 }
 
 @test "--bind publisher to SUB listeners: prefix subscription, exact match, both in order, none lost" {
-  start_listener a -u "$ZURL" -o '%d' 'count/*'
-  start_listener b -u "$ZURL" -o '%d' -x 'other/*'
-  { seq 1 1000 | sed 's/^/count\/x /'; echo 'other/y 0'; } | awk '{print "{\"tag\":\"" $1 "\",\"data\":" $2 "}"}' > "$T/in"
-  event-fire -l --bind -u "tcp://*:$PORT" < "$T/in"
+  start_listener a -u "$ZURL" -o '%t %d' 'count/*' probe
+  start_listener b -u "$ZURL" -o '%t %d' -x 'other/*'
+  mkfifo "$T/in"
+  event-fire -l --bind -u "tcp://*:$PORT" < "$T/in" 3>&- &
+  fire=$!
+  exec 5> "$T/in"
+  # The publisher waits for a first subscriber only: probe until both hear it.
+  until grep -q probe "$T/a.out" && grep -q probe "$T/b.out"; do echo '{"tag":"probe","data":0}' >&5; sleep 0.01; done
+  { seq 1 1000 | sed 's/.*/{"tag":"count\/x","data":&}/'; echo '{"tag":"other/y","data":0}'; } >&5
+  exec 5>&-
+  wait $fire
   wait_for_lines "$T/a.out" 1000
-  wait_for_lines "$T/b.out" 1000
-  run cmp <(seq 1 1000) "$T/a.out"
+  run cmp <(seq 1 1000) <(grep '^count/x ' "$T/a.out" | cut -d' ' -f2)
   assert_success
-  run cmp <(seq 1 1000) "$T/b.out"
+  run cmp <(seq 1 1000) <(grep -v '^probe ' "$T/b.out" | cut -d' ' -f2)
   assert_success
 }
 
@@ -147,8 +153,16 @@ teardown() { common_teardown; }
   start_listener ok -u "$ZURL" --curve-secret-key "$T/client.key" --curve-server-key "$T/server.pub" -n 3 -o '%d'
   event-listen -u "$ZURL" --curve-secret-key "$T/stranger.key" --curve-server-key "$T/server.pub" -o '%d' > "$T/bad.out" 2> "$T/bad.err" 3>&- &
   bad=$!
-  seq 1 3 | event-fire -l --bind -u "tcp://*:$PORT" --curve-secret-key "$T/server.key" --curve-clients "$T/clients" n
+  mkfifo "$T/in"
+  event-fire -l --bind -u "tcp://*:$PORT" --curve-secret-key "$T/server.key" --curve-clients "$T/clients" n < "$T/in" 3>&- &
+  fire=$!
+  exec 5> "$T/in"
+  seq 1 3 >&5
   finish ok
+  # The publisher stays up until the stranger has tried and been refused.
+  for i in $(seq 1 1000); do grep -q refused "$T/bad.err" && break; sleep 0.01; done
+  exec 5>&-
+  wait $fire
   kill $bad; wait $bad || true
   assert_equal "$(cat "$T/ok.out" | tr '\n' ' ')" '1 2 3 '
   assert_equal "$(cat "$T/bad.out")" ''
@@ -177,12 +191,8 @@ teardown() { common_teardown; }
 
 @test "a listener says when its publisher goes away and comes back; --no-reconnect exits 3" {
   start_listener l -u "$ZURL" -o '%d' -n 2
-  start_listener strict -u "$ZURL" --no-reconnect -o '%d'
   echo first | event-fire -l --bind -u "tcp://*:$PORT" t
   wait_for_lines "$T/l.out" 1
-  finish strict
-  assert_equal "$(cat "$T/strict.rc")" 3
-  grep -q "lost $ZURL" "$T/strict.err"
   echo second | event-fire -l --bind -u "tcp://*:$PORT" t
   finish l
   run cat "$T/l.out"
@@ -190,6 +200,13 @@ teardown() { common_teardown; }
   run cat "$T/l.err"
   assert_line --partial "lost $ZURL; reconnecting"
   assert_line "event-listen: reconnected to $ZURL"
+
+  start_listener strict -u "$ZURL" --no-reconnect -o '%d'
+  echo third | event-fire -l --bind -u "tcp://*:$PORT" t
+  finish strict
+  assert_equal "$(cat "$T/strict.rc")" 3
+  assert_equal "$(cat "$T/strict.out")" '"third"'
+  grep -q "lost $ZURL" "$T/strict.err"
 }
 
 @test "option errors: --bind or --frames elsewhere, a bad --frames, '*' without --bind" {
@@ -207,4 +224,16 @@ teardown() { common_teardown; }
   assert_output --partial "'*' is for --bind"
   run event-listen --bind -u "tcp://256.1.1.1:$PORT"
   assert_failure
+}
+
+@test "the shipped master unit's command line runs a working master" {
+  cmd=$(sed -n "s|@BINDIR@|$EVT_BUILD_DIR|g; s/^ExecStart=//p" "$BATS_TEST_DIRNAME/../systemd/event-tools-master.service")
+  export MASTER_URL="tcp://127.0.0.1:$PORT" MASTER_OPTIONS="--ready-file $T/master.ready"
+  start_listener onmaster -n 1 -o '%n %t'
+  eval "$cmd" 3>&- &
+  wait_for_file "$T/master.ready"
+  EVENT_MASTER=$ZURL event-fire --id minion9 --master unit/works
+  finish onmaster
+  assert_equal "$(cat "$T/onmaster.out")" 'minion9 unit/works'
+  pkill -f "ready-file $T/master.ready" || true
 }
