@@ -7,7 +7,7 @@ load helpers
 setup() { common_setup; }
 
 ROOT=$BATS_TEST_DIRNAME/..
-TOOLS=(event-fire event-listen)
+TOOLS=(event-fire event-listen event-handle)
 
 # The options a tool's --help lists, one per line (-x and --long forms).
 options_of() {
@@ -82,7 +82,7 @@ bash_complete() {
 
 @test "make install puts binaries, man pages and completions under DESTDIR and PREFIX" {
   DESTDIR="$T/root" cmake --install "$EVT_BUILD_DIR" --prefix /opt/et > /dev/null
-  for f in bin/event-fire bin/event-listen share/man/man1/event-fire.1 share/man/man1/event-listen.1 \
+  for f in bin/event-fire bin/event-listen bin/event-handle share/man/man1/event-handle.1 share/man/man1/event-fire.1 share/man/man1/event-listen.1 \
            share/man/man7/event-tools.7 share/bash-completion/completions/event-fire \
            share/zsh/vendor-completions/_event-listen share/fish/vendor_completions.d/event-fire.fish \
            lib/event-tools/event-tools-zmq.so lib/systemd/system/event-tools-master.service; do

@@ -1,0 +1,12 @@
+# fish completion for event-handle
+complete -c event-handle -l name-from -x -d 'Handler name from the first capture group of REGEX'
+complete -c event-handle -l timeout -x -d 'Seconds a step may run'
+complete -c event-handle -l grace -x -d 'Seconds from SIGTERM to SIGKILL'
+complete -c event-handle -s j -l jobs -x -d 'Events handled at once'
+complete -c event-handle -l log -x -a 'syslog stderr none' -d 'Where the log goes'
+complete -c event-handle -l syslog-socket -r -F -d 'The syslog socket'
+complete -c event-handle -l dry-run -d 'Print the steps that would run'
+complete -c event-handle -l id -x -d 'Node id for result events'
+complete -c event-handle -s h -l help -d 'Show help'
+complete -c event-handle -l version -d 'Show version'
+complete -c event-handle -a '(__fish_complete_directories)'

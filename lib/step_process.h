@@ -1,0 +1,25 @@
+// Starting one handler step: posix_spawn (no shell), in a process group of
+// its own, with default signal dispositions and pipes for stdin, stdout and
+// stderr.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace evt {
+
+struct StepProcess {
+  pid_t pid = -1;     // also its process group id
+  int stdin_fd = -1;  // write end, non-blocking
+  int stdout_fd = -1; // read ends, non-blocking
+  int stderr_fd = -1;
+};
+
+// Spawns path with argv [path] and the environment env ("NAME=value").
+// Returns the error number when the file could not be run (ENOENT,
+// ENOEXEC, EACCES, ...), 0 on success.
+int spawn_step(const std::string& path, const std::vector<std::string>& env, StepProcess& out);
+
+}  // namespace evt
