@@ -14,7 +14,15 @@ unit_total=${unit_total:-0}
 unit_failed=${unit_failed:-1}  # no summary line: ctest itself failed
 
 export EVT_BUILD_DIR="$PWD/$build"
-bats --tap ${BATS_FILTER:+--filter "$BATS_FILTER"} tests/*.bats 2>&1 | tee "$log/bats"
+# A hung test fails alone (BATS_TEST_TIMEOUT) rather than hanging CI; the whole
+# suite is bounded too. Output goes to a file, streamed by tail, so a stray
+# background process that keeps the descriptor open cannot stall the summary.
+export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-180}
+timeout -k 10 "${BATS_SUITE_TIMEOUT:-3600}" \
+  bats --tap ${BATS_FILTER:+--filter "$BATS_FILTER"} tests/*.bats > "$log/bats" 2>&1 &
+bats_pid=$!
+tail -n +1 -f --pid="$bats_pid" "$log/bats"
+wait "$bats_pid"
 bats_ok=$(grep -c '^ok ' "$log/bats")
 bats_skipped=$(grep -c '^ok .* # skip' "$log/bats")
 bats_failed=$(grep -c '^not ok ' "$log/bats")

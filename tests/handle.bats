@@ -30,9 +30,11 @@ event() { printf '{"tag":"%s","data":%s}\n' "$1" "${2:-{\}}"; }
   mkdir -p "$OUT_DIR"
   event-listen -u "$REDIS_URL" -n 1 --ready-file "$T/ready" 'module/*/event/*' 3>&- |
     event-handle --log none "$H" > "$T/results" 3>&- &
+  local pipeline=$!
   wait_for_file "$T/ready"
   redis-cli -p "$REDIS_PORT" PUBLISH module/traefik1/event/test '{"field": "value"}' > /dev/null
-  wait
+  # Only the pipeline: redis-server is a background job of this shell too.
+  wait "$pipeline"
   assert_equal "$(cat "$T/out/10.in")" '{"field":"value"}'
   assert_equal "$(cat "$T/out/20.in")" '{"field":"value"}'
   assert_equal "$(cat "$T/out/10.env")" 'module/traefik1 test 10handler'
@@ -179,11 +181,13 @@ event() { printf '{"tag":"%s","data":%s}\n' "$1" "${2:-{\}}"; }
 }
 
 @test "a full pool stops reading stdin: 50 events through -j 2, none dropped" {
-  step "$H/work/10" 'cat >> "$OUT"; echo >> "$OUT"'
+  # One file per event: two steps appending to one file would interleave.
+  step "$H/work/10" 'n=$(cat); touch "$OUT/$n"'
   export OUT=$T/done
+  mkdir -p "$OUT"
   for i in $(seq 1 50); do event x/event/work "$i"; done | event-handle --log none -j 2 "$H" > "$T/res"
   assert_equal "$(grep -c completed "$T/res")" 50
-  assert_equal "$(sort -n "$T/done" | tr '\n' ' ')" "$(seq 1 50 | tr '\n' ' ')"
+  assert_equal "$(ls "$OUT" | sort -n | tr '\n' ' ')" "$(seq 1 50 | tr '\n' ' ')"
 }
 
 @test "results pipe into event-fire -l" {
