@@ -243,11 +243,12 @@ event() { printf '{"tag":"%s","data":%s}\n' "$1" "${2:-{\}}"; }
   export OUT=$T/out
   mkdir -p "$OUT"
   event x/event/chatty | event-handle --log stderr "$H" > /dev/null 2> "$T/err" &
+  local job=$!
   wait_for_file "$OUT/said"
   for i in $(seq 1 100); do grep -q 'chatty/10: first line' "$T/err" && break; sleep 0.01; done
   grep -q 'chatty/10: first line' "$T/err"
   ! grep -q 'second line' "$T/err"
-  wait
+  wait "$job"
   grep -q 'chatty/10: second line' "$T/err"
 }
 

@@ -189,12 +189,13 @@ fire_tags() { for t in "$@"; do event-fire "$t" x=1; done; }
 
 @test "a closed stdout ends the listener quietly with status 0" {
   event-listen --ready-file "$T/ready" 2> "$T/err" 3>&- | head -n 1 > "$T/first" &
+  local job=$!
   wait_for_file "$T/ready"
   event-fire one
   wait_for_lines "$T/first" 1
   # head has exited; the next event meets a closed pipe.
   event-fire two
-  wait
+  wait "$job"
   run cat "$T/err"
   assert_output ''
   assert_equal "$(tags_of "$T/first")" one

@@ -16,12 +16,13 @@ teardown() { common_teardown; }
 @test "event-listen | event-fire -l keeps envelopes intact (round trip)" {
   start_listener second -u "local:$T/bus2" -n 3
   event-listen --ready-file "$T/first.ready" -n 3 3>&- | tee "$T/first.out" | event-fire -l -u "local:$T/bus2" &
+  local job=$!
   wait_for_file "$T/first.ready"
   event-fire --id origin a/b '{"x":[1,{"y":null}],"z":"ü"}'
   event-fire c/d text
   printf '%s\n' '{"tag":"e","data":{},"ts":1.5,"id":"fixed","node":"n","unknown":{"kept":true}}' | event-fire -l
   finish second
-  wait
+  wait "$job"
   run diff "$T/first.out" "$T/second.out"
   assert_success
   assert_equal "$(wc -l < "$T/second.out")" 3

@@ -17,9 +17,10 @@ teardown() { common_teardown; }
 @test "an OpenNebula publisher's frames are read with --frames one; 'EVENT STATE VM/*' matches the real keys" {
   start_listener l -u "$ZURL" --frames one -n 2 -o '%t|%d' 'EVENT STATE VM/*'
   $PYTHON "$FIX/one_publisher.py" "tcp://127.0.0.1:$PORT" 3>&- &
+  local job=$!
   # (the listener connects first; the publisher binds when it starts, and ZeroMQ reconnects)
   finish l
-  wait
+  wait "$job"
   run cat "$T/l.out"
   assert_line --index 0 'EVENT STATE VM/ACTIVE/RUNNING/5 |"<HOOK_MESSAGE><HOOK_TYPE>STATE</HOOK_TYPE><HOOK_OBJECT>VM</HOOK_OBJECT><STATE>ACTIVE</STATE><LCM_STATE>RUNNING</LCM_STATE><RESOURCE_ID>5</RESOURCE_ID></HOOK_MESSAGE>"'
   assert_line --index 1 --partial 'EVENT STATE VM/STOPPED/LCM_INIT/51 |'
