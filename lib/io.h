@@ -16,6 +16,10 @@ std::string read_all(int fd);
 // Reads a secret from a file ("-" is stdin), without its trailing newline.
 std::string read_secret_file(const std::string& path);
 
+// mkdir -p: parents 0755 as mkdir -p makes them, dir itself with mode.
+// Returns false if mkdir of dir failed (errno set), true if it exists now.
+bool make_directories(const std::string& dir, unsigned mode);
+
 // Creates path holding our pid, atomically (temp file + rename).
 void write_ready_file(const std::string& path);
 

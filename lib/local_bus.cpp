@@ -14,6 +14,7 @@
 #include <cstring>
 #include <map>
 
+#include "io.h"
 #include "log.h"
 
 namespace evt {
@@ -43,10 +44,8 @@ bool check_bus_dir(const std::string& dir, bool create) {
   if (::lstat(dir.c_str(), &st) != 0) {
     if (errno != ENOENT) throw usage_error("bus directory " + dir + ": " + errno_text(errno));
     if (!create) return false;
-    // Parents as mkdir -p makes them; the bus directory itself private.
-    for (size_t slash = dir.find('/', 1); slash != std::string::npos; slash = dir.find('/', slash + 1))
-      ::mkdir(dir.substr(0, slash).c_str(), 0755);
-    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    // The bus directory itself private.
+    if (!make_directories(dir, 0700))
       throw usage_error("cannot create bus directory " + dir + ": " + errno_text(errno));
     if (::lstat(dir.c_str(), &st) != 0)
       throw usage_error("bus directory " + dir + ": " + errno_text(errno));

@@ -20,6 +20,22 @@ void catch_stop_signals() {
 }
 
 bool stop_requested() { return stop_flag != 0; }
+
+static volatile sig_atomic_t reload_flag = 0;
+static void on_reload(int) { reload_flag = 1; }
+
+void catch_reload_signal() {
+  struct sigaction sa{};
+  sa.sa_handler = on_reload;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGHUP, &sa, nullptr);
+}
+
+bool take_reload_request() {
+  if (!reload_flag) return false;
+  reload_flag = 0;
+  return true;
+}
 int stop_signal() { return stop_flag; }
 
 }  // namespace evt

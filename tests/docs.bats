@@ -7,11 +7,22 @@ load helpers
 setup() { common_setup; }
 
 ROOT=$BATS_TEST_DIRNAME/..
-TOOLS=(event-fire event-listen event-handle)
+TOOLS=(event-fire event-listen event-handle eventsapi)
+EVENTSAPI_SUBCOMMANDS=(status reload sync webhook-add webhook-mod webhook-del webhook-test config-get config-set config-reset serve)
 
-# The options a tool's --help lists, one per line (-x and --long forms).
+# The options a --help lists, one per line (-x and --long forms).
+help_options() {
+  "$@" --help | grep -oE '(^|[ ,])--?[a-zA-Z][a-zA-Z_-]*' | sed 's/^[ ,]//' | sort -u
+}
+
+# Every option of a tool, its subcommands' too.
 options_of() {
-  "$1" --help | grep -oE '(^|[ ,])--?[a-zA-Z][a-zA-Z-]*' | sed 's/^[ ,]//' | sort -u
+  {
+    help_options "$1"
+    if [ "$1" = eventsapi ]; then
+      for sub in "${EVENTSAPI_SUBCOMMANDS[@]}"; do help_options eventsapi "$sub"; done
+    fi
+  } | sort -u
 }
 
 # What bash completion offers for the words given.
@@ -47,8 +58,14 @@ bash_complete() {
 @test "bash completion offers every option" {
   for tool in "${TOOLS[@]}"; do
     offered=$(bash_complete "$ROOT/completions/bash/$tool" "$tool" -)
-    for opt in $(options_of "$tool"); do
+    for opt in $(help_options "$tool"); do
       grep -qx -- "$opt" <<< "$offered" || fail "$tool: bash completion does not offer $opt"
+    done
+  done
+  for sub in "${EVENTSAPI_SUBCOMMANDS[@]}"; do
+    offered=$(bash_complete "$ROOT/completions/bash/eventsapi" eventsapi "$sub" -)
+    for opt in $(help_options eventsapi "$sub"); do
+      grep -qx -- "$opt" <<< "$offered" || fail "eventsapi $sub: bash completion does not offer $opt"
     done
   done
 }
@@ -63,6 +80,14 @@ bash_complete() {
   run bash_complete "$ROOT/completions/bash/event-fire" event-fire -u redis+
   assert_line 'redis+unix://'
   assert_line 'redis+stream://'
+  run bash_complete "$ROOT/completions/bash/eventsapi" eventsapi webhook-
+  assert_output "$(printf 'webhook-add\nwebhook-mod\nwebhook-del\nwebhook-test')"
+  run bash_complete "$ROOT/completions/bash/eventsapi" eventsapi --json config-set retry
+  assert_output 'retry-schedule'
+  run bash_complete "$ROOT/completions/bash/eventsapi" eventsapi config-set log-level W
+  assert_output 'WARNING'
+  run bash_complete "$ROOT/completions/bash/eventsapi" eventsapi config-reset a
+  assert_output 'all'
 }
 
 @test "zsh and fish completions name every option and parse" {
@@ -82,15 +107,21 @@ bash_complete() {
 
 @test "make install puts binaries, man pages and completions under DESTDIR and PREFIX" {
   DESTDIR="$T/root" cmake --install "$EVT_BUILD_DIR" --prefix /opt/et > /dev/null
-  for f in bin/event-fire bin/event-listen bin/event-handle share/man/man1/event-handle.1 share/man/man1/event-fire.1 share/man/man1/event-listen.1 \
-           share/man/man7/event-tools.7 share/bash-completion/completions/event-fire \
-           share/zsh/vendor-completions/_event-listen share/fish/vendor_completions.d/event-fire.fish \
-           lib/event-tools/event-tools-zmq.so lib/systemd/system/event-tools-master.service; do
+  for f in bin/event-fire bin/event-listen bin/event-handle bin/eventsapi share/man/man1/event-handle.1 share/man/man1/event-fire.1 \
+           share/man/man1/event-listen.1 share/man/man1/eventsapi.1 share/man/man7/event-tools.7 \
+           share/bash-completion/completions/event-fire share/bash-completion/completions/eventsapi \
+           share/zsh/vendor-completions/_event-listen share/zsh/vendor-completions/_eventsapi \
+           share/fish/vendor_completions.d/event-fire.fish share/fish/vendor_completions.d/eventsapi.fish \
+           share/event-tools/gluster-event-types.txt lib/event-tools/event-tools-zmq.so \
+           lib/systemd/system/event-tools-master.service lib/systemd/system/eventsapi.service; do
     [ -e "$T/root/opt/et/$f" ] || fail "missing $f"
   done
   run "$T/root/opt/et/bin/event-fire" --version
   assert_success
   grep -q 'ExecStart=.*/bin/event-listen --bind -u "$MASTER_URL"' "$T/root/opt/et/lib/systemd/system/event-tools-master.service"
+  grep -qE '^ExecStart=/.*/bin/eventsapi serve \$EVENTSAPI_OPTIONS$' "$T/root/opt/et/lib/systemd/system/eventsapi.service"
+  # The shipped catalogue is Gluster's, as the project's data has it.
+  cmp "$T/root/opt/et/share/event-tools/gluster-event-types.txt" "$ROOT/lib/gluster-event-types.txt"
 }
 
 @test "an installed tool finds its ZeroMQ plugin; a missing plugin is a clear error" {

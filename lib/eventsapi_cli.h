@@ -1,0 +1,52 @@
+// The eventsapi subcommands (Gluster's gluster-eventsapi): their work, their
+// tables and JSON, and Gluster's exit codes.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace evt {
+
+// gluster-eventsapi's exit codes.
+enum class ApiExit : int {
+  ok = 0,
+  error = 1,
+  same_config = 2,
+  all_nodes_not_ok = 3,
+  partial = 4,
+  webhook_exists = 5,
+  webhook_not_found = 6,
+  invalid_config = 7,
+  webhook_sync_failed = 8,
+  config_sync_failed = 9,
+};
+
+struct ApiContext {
+  std::string store;
+  std::string state_dir;
+  bool json = false;
+  double sync_wait = 5;  // seconds to wait for serves to apply a change
+};
+
+struct WebhookOptions {
+  std::optional<std::string> token;
+  std::optional<std::string> secret;
+  std::optional<bool> insecure;
+};
+
+int api_status(const ApiContext& c);
+int api_reload(const ApiContext& c);
+int api_sync(const ApiContext& c);
+int api_webhook_add(const ApiContext& c, const std::string& url, const WebhookOptions& o);
+int api_webhook_mod(const ApiContext& c, const std::string& url, const WebhookOptions& o);
+int api_webhook_del(const ApiContext& c, const std::string& url);
+int api_webhook_test(const ApiContext& c, const std::string& url, const WebhookOptions& o);
+int api_config_get(const ApiContext& c, const std::optional<std::string>& name);
+int api_config_set(const ApiContext& c, const std::string& name, const std::string& value);
+int api_config_reset(const ApiContext& c, const std::string& name);
+
+// Reports an error as Gluster does (stderr, or {"output": "", "error"} on
+// stdout with --json) and returns code.
+int api_fail(const ApiContext& c, ApiExit code, const std::string& message);
+
+}  // namespace evt

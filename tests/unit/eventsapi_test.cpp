@@ -1,0 +1,223 @@
+// eventsapi's pieces: hashes and signatures, Gluster's wire formats, the
+// configuration, tables, and the spool on disk.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "error.h"
+#include "eventsapi_config.h"
+#include "gluster.h"
+#include "sha256.h"
+#include "spool.h"
+#include "table.h"
+#include "webhook_signature.h"
+
+using namespace evt;
+
+TEST(Sha256, KnownDigests) {
+  EXPECT_EQ(hex(sha256("")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(hex(sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  // Two blocks, and a length right at the padding boundary.
+  EXPECT_EQ(hex(sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  EXPECT_EQ(hex(sha256(std::string(1000000, 'a'))), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+TEST(Sha256, HmacRfc4231) {
+  EXPECT_EQ(hex(hmac_sha256(std::string(20, '\x0b'), "Hi There")),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  EXPECT_EQ(hex(hmac_sha256("Jefe", "what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  // A key longer than a block is hashed first.
+  EXPECT_EQ(hex(hmac_sha256(std::string(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First")),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
+TEST(WebhookSignature, StandardWebhooksExample) {
+  // The example of the Standard Webhooks specification.
+  EXPECT_EQ(webhook_signature("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330,
+                              R"({"test": 2432232314})"),
+            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+}
+
+TEST(WebhookSignature, SecretsAndMasks) {
+  EXPECT_EQ(secret_problem("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), "");
+  EXPECT_NE(secret_problem("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), "");
+  EXPECT_NE(secret_problem("whsec_not base64!"), "");
+  EXPECT_NE(secret_problem("whsec_"), "");
+  std::string fresh = new_webhook_secret();
+  EXPECT_EQ(secret_problem(fresh), "");
+  EXPECT_NE(fresh, new_webhook_secret());
+  EXPECT_EQ(mask_secret(""), "");
+  EXPECT_EQ(mask_secret("short"), "****");
+  EXPECT_EQ(mask_secret("tok-0123456789"), "tok-…");
+}
+
+TEST(Gluster, NumberedAndNamedDatagrams) {
+  const auto& types = gluster_event_types();
+  ASSERT_GT(types.size(), 100u);
+  EXPECT_EQ(types[0], "PEER_ATTACH");
+  Event e = parse_gluster_datagram("1468303352 EVENT_VOLUME_CREATE name=gv1;replica=3", "n1");
+  EXPECT_EQ(e.tag, "VOLUME_CREATE");
+  EXPECT_EQ(e.ts, 1468303352);
+  EXPECT_EQ(e.data.text(), R"({"name":"gv1","replica":"3"})");
+  EXPECT_EQ(e.node, "n1");
+  EXPECT_EQ(e.id.size(), 26u);
+  Event n = parse_gluster_datagram("1468303353 5 name=gv1", "n1");
+  EXPECT_EQ(n.tag, "VOLUME_DELETE");
+  EXPECT_EQ(n.data.text(), R"({"name":"gv1"})");
+  // A value may hold '=' (Gluster splits at the first one); no pairs is {}.
+  EXPECT_EQ(parse_gluster_datagram("1 VOLUME_CREATE name=a=b", "n").data.text(), R"({"name":"a=b"})");
+  // Gluster's own conversions: VOLUME_SET's option list, and flags.
+  EXPECT_EQ(parse_gluster_datagram("1 VOLUME_SET name=gv1;options=k1,v1,k2,v2", "n").data.text(),
+            R"({"name":"gv1","options":[["k1","v1"],["k2","v2"]]})");
+  EXPECT_EQ(parse_gluster_datagram("1 VOLUME_STOP name=gv1;force=1", "n").data.text(), R"({"force":true,"name":"gv1"})");
+  EXPECT_EQ(parse_gluster_datagram("1 VOLUME_START", "n").data.text(), "{}");
+}
+
+TEST(Gluster, EnvelopeDatagrams) {
+  Event e = parse_gluster_datagram(R"({"tag":"PEER_ATTACH","data":{"host":"h2"},"ts":5,"id":"x"})", "n1");
+  EXPECT_EQ(e.tag, "PEER_ATTACH");
+  EXPECT_EQ(e.id, "x");
+  EXPECT_EQ(e.data.text(), R"({"host":"h2"})");
+}
+
+TEST(Gluster, BadDatagramsAreInvalidInput) {
+  for (const char* bad : {"", "not a datagram", "x VOLUME_CREATE a=b", "1 99999 a=b", "1 NO_SUCH_TYPE a=b", "1 -1 a=b",
+                          "{\"tag\":", "1 VOLUME_CREATE noequals"}) {
+    try {
+      parse_gluster_datagram(bad, "n");
+      ADD_FAILURE() << "accepted: " << bad;
+    } catch (const Error& err) {
+      EXPECT_EQ(err.code(), Exit::invalid_input) << bad;
+    }
+  }
+}
+
+TEST(Gluster, WebhookBodyHasSortedKeys) {
+  Event e = parse_gluster_datagram(R"({"tag":"t","data":{"b":1,"a":{"d":[2,1],"c":null}},"ts":1468303352})", "n");
+  EXPECT_EQ(webhook_body(e, "uuid"), R"({"event":"t","message":{"a":{"c":null,"d":[2,1]},"b":1},"nodeid":"uuid","ts":1468303352})");
+  e.ts = 1.5;
+  EXPECT_EQ(webhook_body(e, "uuid"), R"({"event":"t","message":{"a":{"c":null,"d":[2,1]},"b":1},"nodeid":"uuid","ts":1.5})");
+}
+
+TEST(EventsapiConfig, DefaultsAndValidation) {
+  EventsapiConfig c;
+  EXPECT_EQ(c.get("log-level"), "INFO");
+  EXPECT_EQ(c.port(), 24009);
+  EXPECT_TRUE(c.events_log());
+  EXPECT_EQ(c.connect_timeout(), 5);
+  EXPECT_EQ(c.timeout(), 15);
+  EXPECT_EQ(c.spool_limit_bytes(), 1024LL << 20);
+  EXPECT_EQ(c.retry_schedule().front(), 1);
+  EXPECT_EQ(find_config_key("nonesuch"), nullptr);
+  std::string why;
+  EXPECT_EQ(normalize_config_value("disable-events-log", "Yes", why), "true");
+  EXPECT_EQ(normalize_config_value("log-level", "debug", why), "DEBUG");
+  EXPECT_EQ(normalize_config_value("port", "0", why), "0");
+  EXPECT_EQ(normalize_config_value("retry-schedule", "0.5, 2,10", why), "0.5,2,10");
+  for (auto [name, value] : std::vector<std::pair<const char*, const char*>>{
+           {"port", "65536"}, {"port", "x"}, {"port", "-1"}, {"log-level", "LOUD"}, {"timeout", "0"},
+           {"connect-timeout", "abc"}, {"retry-schedule", ""}, {"retry-schedule", "1,,2"}, {"spool-max-mb", "0"},
+           {"disable-events-log", "maybe"}}) {
+    why.clear();
+    EXPECT_FALSE(normalize_config_value(name, value, why)) << name << "=" << value;
+    EXPECT_FALSE(why.empty()) << name;
+  }
+  EventsapiConfig o({{"port", "24010"}, {"disable-events-log", "true"}});
+  EXPECT_EQ(o.port(), 24010);
+  EXPECT_FALSE(o.events_log());
+}
+
+TEST(Table, AsGlusterPrintsIt) {
+  Table t({{"NODE", Table::Align::left}, {"NODE STATUS", Table::Align::right}, {"SYNC STATUS", Table::Align::right}});
+  t.add({"localhost", "UP", "OK"});
+  EXPECT_EQ(t.render(),
+            "+-----------+-------------+-------------+\n"
+            "|    NODE   | NODE STATUS | SYNC STATUS |\n"
+            "+-----------+-------------+-------------+\n"
+            "| localhost |          UP |          OK |\n"
+            "+-----------+-------------+-------------+\n");
+}
+
+namespace {
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/evt-spool-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
+};
+
+}  // namespace
+
+TEST(Spool, OrderAndRestart) {
+  TempDir d;
+  std::string id, body;
+  {
+    Spool s(d.path + "/q");
+    EXPECT_FALSE(s.front(id, body));
+    s.append("a", R"({"n":1})");
+    s.append("b", R"({"n":2})");
+    s.append("c", R"({"n":3})");
+    EXPECT_EQ(s.pending(), 3u);
+    ASSERT_TRUE(s.front(id, body));
+    EXPECT_EQ(id, "a");
+    EXPECT_EQ(body, R"({"n":1})");
+    s.pop();
+    EXPECT_EQ(s.pending(), 2u);
+  }
+  // A new process (a restart, or kill -9: nothing is held in memory) goes on from b.
+  Spool s(d.path + "/q");
+  EXPECT_EQ(s.pending(), 2u);
+  ASSERT_TRUE(s.front(id, body));
+  EXPECT_EQ(id, "b");
+  s.pop();
+  ASSERT_TRUE(s.front(id, body));
+  EXPECT_EQ(id, "c");
+  s.pop();
+  EXPECT_FALSE(s.front(id, body));
+  EXPECT_EQ(s.pending_bytes(), 0u);
+}
+
+TEST(Spool, AHalfWrittenLastLineIsDropped) {
+  TempDir d;
+  {
+    Spool s(d.path + "/q");
+    s.append("a", "{}");
+  }
+  {
+    std::ofstream f(d.path + "/q.spool", std::ios::app);
+    f << "b {\"cut";  // a crash mid-write
+  }
+  Spool s(d.path + "/q");
+  EXPECT_EQ(s.pending(), 1u);
+  std::string id, body;
+  ASSERT_TRUE(s.front(id, body));
+  EXPECT_EQ(id, "a");
+  s.pop();
+  EXPECT_FALSE(s.front(id, body));
+  s.append("c", "{}");
+  ASSERT_TRUE(s.front(id, body));
+  EXPECT_EQ(id, "c");
+}
+
+TEST(Spool, StartsOverOnceAllIsDelivered) {
+  TempDir d;
+  Spool s(d.path + "/q");
+  std::string big(4096, 'x');
+  for (int i = 0; i < 300; ++i) s.append(std::to_string(i), "\"" + big + "\"");
+  std::string id, body;
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE(s.front(id, body));
+    EXPECT_EQ(id, std::to_string(i));
+    s.pop();
+  }
+  EXPECT_EQ(s.pending_bytes(), 0u);
+  std::ifstream f(d.path + "/q.spool", std::ios::ate);
+  EXPECT_EQ(f.tellg(), 0);  // the file was cut back rather than left to grow
+}

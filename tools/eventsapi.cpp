@@ -1,0 +1,127 @@
+// eventsapi: Gluster's Events APIs CLI (webhooks, config, status) and the
+// daemon that delivers events to webhooks (serve).
+#include "config.h"
+#include "error.h"
+#include "eventsapi_cli.h"
+#include "eventsapi_serve.h"
+#include "eventsapi_store.h"
+#include "io.h"
+#include "log.h"
+#include "tool_main.h"
+
+namespace {
+
+// -t/--bearer_token and -s/--secret as Gluster takes them, and files for both.
+struct SecretFlags {
+  std::string token, token_file, secret, secret_file;
+  bool insecure = false, secure = false;
+  CLI::Option* token_opt = nullptr;
+  CLI::Option* secret_opt = nullptr;
+
+  void add(CLI::App* sub, bool tls_flags, bool secure_flag = false) {
+    token_opt = sub->add_option("-t,--bearer_token", token, "Bearer token (prefer --bearer-token-file)");
+    sub->add_option("--bearer-token-file", token_file, "Read the bearer token from FILE (- for stdin)");
+    secret_opt = sub->add_option("-s,--secret", secret, "Standard Webhooks secret, whsec_... (prefer --secret-file)");
+    sub->add_option("--secret-file", secret_file, "Read the secret from FILE (- for stdin)");
+    if (tls_flags) sub->add_flag("--insecure", insecure, "Do not verify the webhook's TLS certificate");
+    if (secure_flag) sub->add_flag("--secure", secure, "Verify the webhook's TLS certificate again");
+  }
+
+  evt::WebhookOptions options() const {
+    evt::WebhookOptions o;
+    if (!token_file.empty()) o.token = evt::read_secret_file(token_file);
+    else if (token_opt && token_opt->count() > 0) o.token = token;
+    if (!secret_file.empty()) o.secret = evt::read_secret_file(secret_file);
+    else if (secret_opt && secret_opt->count() > 0) o.secret = secret;
+    if (insecure) o.insecure = true;
+    if (secure) o.insecure = false;
+    return o;
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app("Gluster's Events APIs: webhooks, configuration, and the daemon that delivers events to them.", "eventsapi");
+  app.require_subcommand(1);
+  app.fallthrough();
+  std::string store, state;
+  bool json = false;
+  app.add_option("--store", store, "A directory, or redis://host for a cluster (default $EVENTSAPI_STORE, /etc/eventsapi for root)");
+  app.add_option("--state", state, "serve's state directory: spool, node id, events.log (default $EVENTSAPI_STATE)");
+  app.add_flag("--json", json, "Output as JSON: {\"output\": ..., \"error\": ...}");
+
+  auto* status = app.add_subcommand("status", "Webhooks, nodes and deliveries");
+  auto* reload = app.add_subcommand("reload", "Make every serve reread the configuration");
+  auto* sync = app.add_subcommand("sync", "Push the configuration to every node and wait for it");
+
+  std::string url;
+  SecretFlags add_flags, mod_flags, test_flags;
+  auto* add = app.add_subcommand("webhook-add", "Register a webhook");
+  add->add_option("url", url, "URL of the webhook")->required();
+  add_flags.add(add, true);
+  auto* mod = app.add_subcommand("webhook-mod", "Change a webhook's token, secret or TLS check (and enable it again)");
+  mod->add_option("url", url, "URL of the webhook")->required();
+  mod_flags.add(mod, true, true);
+  auto* del = app.add_subcommand("webhook-del", "Remove a webhook");
+  del->add_option("url", url, "URL of the webhook")->required();
+  auto* test = app.add_subcommand("webhook-test", "POST a test request to a webhook");
+  test->add_option("url", url, "URL of the webhook")->required();
+  test_flags.add(test, true);
+
+  std::string name, value;
+  auto* cget = app.add_subcommand("config-get", "Show the configuration");
+  auto* name_opt = cget->add_option("--name", name, "Config name");
+  auto* cset = app.add_subcommand("config-set", "Change a config value");
+  cset->add_option("name", name, "Config name")->required();
+  cset->add_option("value", value, "Config value")->required();
+  auto* creset = app.add_subcommand("config-reset", "Reset a config value (or all) to its default");
+  creset->add_option("name", name, "Config name or all")->required();
+
+  evt::ServeOptions serve_options;
+  serve_options.from.clear();  // unset: choose_url decides
+  std::string password_file, port;
+  auto* serve = app.add_subcommand("serve", "Deliver events to the webhooks (the daemon)");
+  serve->add_option("--from", serve_options.from, "Where events come from (default $EVENT_URL, the config's url, local:)");
+  serve->add_option("--port", port, "UDP port for Gluster's datagrams, instead of the config's (0: none)");
+  serve->add_option("--name", serve_options.name, "This node's name in tables (default the host name)");
+  serve->add_option("--ready-file", serve_options.ready_file, "Create PATH once serving");
+  serve->add_option("--password-file", password_file, "Read the Redis password for --from from FILE");
+
+  return evt::run_tool(app, argc, argv, [&]() -> int {
+    evt::ApiContext c;
+    c.store = store.empty() ? evt::default_store() : store;
+    c.state_dir = state.empty() ? evt::default_state_dir(c.store) : state;
+    c.json = json;
+    try {
+      if (*status) return evt::api_status(c);
+      if (*reload) return evt::api_reload(c);
+      if (*sync) return evt::api_sync(c);
+      if (*add) return evt::api_webhook_add(c, url, add_flags.options());
+      if (*mod) return evt::api_webhook_mod(c, url, mod_flags.options());
+      if (*del) return evt::api_webhook_del(c, url);
+      if (*test) return evt::api_webhook_test(c, url, test_flags.options());
+      if (*cget) return evt::api_config_get(c, name_opt->count() ? std::optional<std::string>(name) : std::nullopt);
+      if (*cset) return evt::api_config_set(c, name, value);
+      if (*creset) return evt::api_config_reset(c, name);
+      if (*serve) {
+        evt::Config config = evt::load_config();
+        serve_options.from = evt::choose_url(serve_options.from, config);
+        if (!serve_options.name.empty() || !config.id.empty()) serve_options.name = evt::choose_node(serve_options.name, config);
+        serve_options.store = c.store;
+        serve_options.state_dir = c.state_dir;
+        serve_options.password = evt::choose_password(password_file);
+        if (!port.empty()) {
+          double p = evt::parse_seconds("--port", port);
+          if (p != static_cast<int>(p) || p > 65535) throw evt::usage_error("--port: a number from 0 to 65535");
+          serve_options.port = static_cast<int>(p);
+        }
+        return evt::serve_events(serve_options);
+      }
+    } catch (const evt::Error& e) {
+      if (e.code() == evt::Exit::usage) throw;
+      return evt::api_fail(c, evt::ApiExit::error, e.what());
+    }
+    return 0;
+  });
+}
