@@ -95,6 +95,10 @@ quiet() { "$@" > /dev/null; }
   run eventsapi --json webhook-add "$HOOK"
   assert_failure 5
   assert_output '{"error":"Webhook already exists","output":""}'
+  # Gluster takes --json after the subcommand.
+  run eventsapi webhook-add --json "$HOOK"
+  assert_failure 5
+  assert_output '{"error":"Webhook already exists","output":""}'
   run --separate-stderr eventsapi webhook-mod "$HOOK/other"
   assert_failure 6
   assert_equal "$stderr" 'eventsapi: Webhook does not exist'
