@@ -21,7 +21,11 @@ ifneq ($(SANITIZE),)
 CMAKE_FLAGS += -DEVT_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 endif
 
-.PHONY: all deps bench-deps build check demo install bench clean
+FUZZ_SECONDS ?= 60
+# Only for `make fuzz`.
+FUZZ_DEBS = clang libclang-rt-14-dev
+
+.PHONY: all deps bench-deps fuzz-deps build check demo install bench fuzz clean
 
 all: deps build
 
@@ -30,6 +34,9 @@ deps:
 
 bench-deps:
 	@tests/install-deps.sh $(DEBS) $(BENCH_DEBS)
+
+fuzz-deps:
+	@tests/install-deps.sh $(DEBS) $(FUZZ_DEBS)
 
 build:
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
@@ -47,5 +54,11 @@ install: build
 bench: bench-deps build
 	BUILD=$(BUILD) tests/bench/run-all.sh
 
+# Each libFuzzer target for FUZZ_SECONDS, after replaying its kept crashes.
+fuzz: fuzz-deps
+	CXX=clang++ cmake -S . -B build-fuzz -DEVT_FUZZ=ON -DEVT_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build build-fuzz --target fuzz-targets -j $(JOBS)
+	tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

@@ -1,0 +1,29 @@
+// ZeroMQ messages: the input split at NUL bytes into frames, decoded as
+// [tag, envelope] and as OpenNebula's [key, base64].
+#include <vector>
+
+#include "error.h"
+#include "fuzz_main.h"
+#include "transport.h"
+#include "zmq_frames.h"
+
+FUZZ_TARGET(std::string_view input) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  for (;;) {
+    size_t nul = input.find('\0', start);
+    parts.push_back(input.substr(start, nul == std::string_view::npos ? std::string_view::npos : nul - start));
+    if (nul == std::string_view::npos) break;
+    start = nul + 1;
+  }
+  for (evt::Frames frames : {evt::Frames::tag_envelope, evt::Frames::opennebula}) {
+    try {
+      evt::Message m = evt::decode_frames(parts, frames, "node");
+      if (m.event) {
+        std::string first, second;
+        evt::encode_frames(*m.event, frames, first, second);
+      }
+    } catch (const evt::Error&) {
+    }
+  }
+}
