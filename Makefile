@@ -9,7 +9,7 @@ JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 # Build and test dependencies (Debian package names).
 DEBS = g++ cmake make pkg-config libcli11-dev libhiredis-dev cppzmq-dev libzmq3-dev \
        nlohmann-json3-dev libcurl4-openssl-dev libgtest-dev bats bats-assert bats-support \
-       redis-server python3 python3-zmq openssl mandoc bash-completion zsh fish procps util-linux
+       redis-server python3 python3-zmq openssl mandoc bash-completion zsh fish procps util-linux time
 # Only for `make bench`.
 BENCH_DEBS = hyperfine mosquitto mosquitto-clients redis-tools python3-requests
 
@@ -22,10 +22,12 @@ CMAKE_FLAGS += -DEVT_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 endif
 
 FUZZ_SECONDS ?= 60
+# Only for `make deb`.
+DEB_DEBS = dpkg-dev file man-db
 # Only for `make fuzz`.
 FUZZ_DEBS = clang libclang-rt-14-dev
 
-.PHONY: all deps bench-deps fuzz-deps build check demo install bench fuzz clean
+.PHONY: all deps bench-deps fuzz-deps deb-deps build check demo install bench fuzz deb clean
 
 all: deps build
 
@@ -34,6 +36,9 @@ deps:
 
 bench-deps:
 	@tests/install-deps.sh $(DEBS) $(BENCH_DEBS)
+
+deb-deps:
+	@tests/install-deps.sh $(DEBS) $(DEB_DEBS)
 
 fuzz-deps:
 	@tests/install-deps.sh $(DEBS) $(FUZZ_DEBS)
@@ -60,5 +65,11 @@ fuzz: fuzz-deps
 	cmake --build build-fuzz --target fuzz-targets -j $(JOBS)
 	tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
+# A .deb (CPack) of what `make install` installs under /usr, in build-deb/.
+deb: deb-deps
+	cmake -S . -B build-deb -DCMAKE_INSTALL_PREFIX=/usr -DEVT_TESTS=OFF $(if $(CI),-DEVT_WERROR=ON) >/dev/null
+	cmake --build build-deb -j $(JOBS)
+	cd build-deb && cpack -G DEB >/dev/null && ls "$$PWD"/event-tools_*.deb
+
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-deb

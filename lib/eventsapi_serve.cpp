@@ -173,10 +173,14 @@ class Server {
     n.pid = when > 0 ? static_cast<long>(::getpid()) : 0;
     n.applied = applied_;
     n.stats = delivery_->stats();
+    // Said once when reporting starts failing, and once when it works again.
     try {
       store_->report_node(n);
+      if (report_failing_) say(6, "reporting to the store again");
+      report_failing_ = false;
     } catch (const Error& e) {
-      say(4, std::string("cannot report to the store: ") + e.what());
+      if (!report_failing_) say(4, std::string("cannot report to the store: ") + e.what());
+      report_failing_ = true;
     }
   }
 
@@ -330,6 +334,7 @@ class Server {
   std::mutex log_mutex_;
   FILE* events_log_ = nullptr;
   int lock_fd_ = -1;
+  bool report_failing_ = false;
 };
 
 }  // namespace

@@ -115,8 +115,9 @@ void Spool::pop() {
   ack_ = front_end_;
   have_front_ = false;
   if (pending_ > 0) --pending_;
-  if (ack_ == size_ && size_ > (1u << 20)) {
-    // All delivered: start the file over rather than let it grow.
+  if (ack_ == size_) {
+    // All delivered: start the file over rather than let it grow, and give
+    // the space back at once (a full disk recovers as soon as the queue drains).
     if (::ftruncate(fd_, 0) == 0) size_ = ack_ = 0;
   }
   char buf[24];

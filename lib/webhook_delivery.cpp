@@ -186,20 +186,25 @@ void WebhookDelivery::enqueue(const std::string& id, const std::string& body) {
   for (auto& [url, h] : hooks_) {
     if (h->config.disabled) continue;
     if (total + static_cast<long long>(body.size()) > limit) {
-      if (h->refused++ == 0 || h->refused % 1000 == 0)
-        log_("spool full (spool-max-mb " + config_.get("spool-max-mb") + "): event " + id + " refused for " + url +
-             " (" + std::to_string(h->refused.load()) + " so far)");
+      refuse(*h, id, "spool full (spool-max-mb " + config_.get("spool-max-mb") + ")");
       continue;
     }
     try {
       h->spool->append(id, body);
       total += static_cast<long long>(body.size());
     } catch (const Error& e) {
-      ++h->refused;
-      log_(std::string(e.what()) + ": event " + id + " refused for " + url);
+      refuse(*h, id, e.what());
     }
   }
   curl_multi_wakeup(multi_);
+}
+
+// Counted every time; logged the first time and every 1000th, so that a full
+// disk does not also flood the log.
+void WebhookDelivery::refuse(Hook& h, const std::string& id, const std::string& why) {
+  uint64_t n = ++h.refused;
+  if (n == 1 || n % 1000 == 0)
+    log_(why + ": event " + id + " refused for " + h.url + " (" + std::to_string(n) + " so far)");
 }
 
 void WebhookDelivery::wake() { curl_multi_wakeup(multi_); }

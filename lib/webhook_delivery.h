@@ -60,6 +60,7 @@ class WebhookDelivery {
   void start(Hook& h);
   void finish(Hook& h, int curl_code);
   void give_up(Hook& h, const std::string& why);
+  void refuse(Hook& h, const std::string& id, const std::string& why);
 
   std::string state_dir_;
   std::function<void(const std::string&)> log_;

@@ -220,4 +220,7 @@ TEST(Spool, StartsOverOnceAllIsDelivered) {
   EXPECT_EQ(s.pending_bytes(), 0u);
   std::ifstream f(d.path + "/q.spool", std::ios::ate);
   EXPECT_EQ(f.tellg(), 0);  // the file was cut back rather than left to grow
+  s.append("next", "{}");
+  ASSERT_TRUE(s.front(id, body));
+  EXPECT_EQ(id, "next");
 }
