@@ -48,7 +48,7 @@ build:
 	cmake --build $(BUILD) -j $(JOBS)
 
 check: all
-	BUILD=$(BUILD) tests/check.sh
+	BUILD=$(BUILD) SANITIZE=$(SANITIZE) tests/check.sh
 
 demo: all
 	BUILD=$(BUILD) tests/demo.sh

@@ -29,6 +29,17 @@ RedisConnection::RedisConnection(const Endpoint& ep, const std::string& password
   ctx_ = ep.scheme == Scheme::redis_unix ? redisConnectUnixWithTimeout(ep.path.c_str(), tv)
                                          : redisConnectWithTimeout(ep.host.c_str(), ep.port, tv);
   if (ctx_ == nullptr) throw unreachable("cannot connect to " + name_ + ": out of memory");
+  // A constructor that throws runs no destructor: the context is freed here.
+  try {
+    set_up(ep, password, tv);
+  } catch (...) {
+    redisFree(ctx_);
+    ctx_ = nullptr;
+    throw;
+  }
+}
+
+void RedisConnection::set_up(const Endpoint& ep, const std::string& password, timeval tv) {
   if (ctx_->err) throw unreachable("cannot connect to " + name_ + ": " + ctx_->errstr);
   // Reads and writes of the connection time out too (SO_RCVTIMEO, SO_SNDTIMEO).
   redisSetTimeout(ctx_, tv);

@@ -46,6 +46,7 @@ class RedisConnection {
   const std::string& name() const { return name_; }  // the URL, password masked
 
  private:
+  void set_up(const Endpoint& ep, const std::string& password, timeval tv);  // AUTH, SELECT, PING
   [[noreturn]] void lost(const std::string& why);
 
   redisContext* ctx_ = nullptr;

@@ -462,6 +462,12 @@ class ZmqSubscriber : public Subscriber {
   bool live() const override { return live_; }
 
   bool receive(std::vector<Message>& out, int timeout) override {
+    // Lost with --no-reconnect: what arrived before the loss is delivered first.
+    if (!lost_.empty()) {
+      drain(out);
+      if (out.empty()) throw unreachable(lost_);
+      return true;
+    }
     zmq::pollitem_t items[2] = {{b_.sock.handle(), 0, ZMQ_POLLIN, 0}, {b_.monitor->socket().handle(), 0, ZMQ_POLLIN, 0}};
     try {
       if (zmq::poll(items, 2, std::chrono::milliseconds(timeout)) <= 0) return true;
@@ -469,7 +475,13 @@ class ZmqSubscriber : public Subscriber {
       if (e.num() == EINTR) return true;
       throw unreachable(b_.name + ": " + what_of(e));
     }
+    drain(out);
     if (items[1].revents & ZMQ_POLLIN) watch();
+    return true;
+  }
+
+ private:
+  void drain(std::vector<Message>& out) {
     for (int i = 0; i < 4096; ++i) {
       parts_.clear();
       if (!zmq::recv_multipart(b_.sock, std::back_inserter(parts_), zmq::recv_flags::dontwait)) break;
@@ -482,10 +494,8 @@ class ZmqSubscriber : public Subscriber {
         report("skipped a malformed message from " + b_.name + ": " + e.what());
       }
     }
-    return true;
   }
 
- private:
   void watch() {
     for (const auto& seen : b_.monitor->take()) {
       switch (b_.monitor->explain(seen)) {
@@ -494,7 +504,7 @@ class ZmqSubscriber : public Subscriber {
         case Monitor::Meaning::connected:
         case Monitor::Meaning::waiting: live_ = true; break;
         case Monitor::Meaning::lost:
-          if (!b_.options.reconnect && !b_.options.bind) throw unreachable("lost " + seen.address);
+          if (!b_.options.reconnect && !b_.options.bind) lost_ = "lost " + seen.address;
           if (!b_.options.bind) report("lost " + seen.address + "; reconnecting (events published meanwhile are lost)");
           break;
         case Monitor::Meaning::refused:
@@ -507,6 +517,7 @@ class ZmqSubscriber : public Subscriber {
 
   Base b_;
   bool live_ = false;
+  std::string lost_;  // set once lost with --no-reconnect
   std::vector<zmq::message_t> parts_;
   std::vector<std::string_view> views_;
 };

@@ -52,6 +52,8 @@ wait_for_exit() {
 start_listener() {
   local name=$1
   shift
+  # A ready file left by an earlier listener of that name would say "live" too soon.
+  rm -f "$T/$name.ready"
   # 3>&-: bats waits for fd 3 to close; background jobs must not hold it.
   event-listen --ready-file "$T/$name.ready" "$@" > "$T/$name.out" 2> "$T/$name.err" 3>&- &
   echo $! > "$T/$name.pid"
