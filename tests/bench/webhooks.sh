@@ -2,7 +2,8 @@
 # eventsapi serve beside a glustereventsd-like baseline (one requests.post
 # per event, in order, per webhook, no retry: glustereventsd_like.py), fed
 # the same Gluster datagrams in one run, each to its own keep-alive receiver
-# (tests/fixtures/webhook_receiver.py):
+# (http-sink, built beside the tools, so that the receiver is not what is
+# measured):
 #   - deliveries/s for N events (default 10 000, EVENTS=...) sent at once;
 #   - fire-to-POST latency p50/p99 at a steady RATE (default 200/s);
 #   - events delivered across a 10 s outage of the receiver;
@@ -12,12 +13,11 @@ N=${EVENTS:-10000}
 RATE=${RATE:-200}
 PY=/usr/bin/python3
 HERE=$ROOT/tests/bench
-RECEIVER=$ROOT/tests/fixtures/webhook_receiver.py
 /usr/bin/python3 -c 'import requests' 2>/dev/null || { echo "webhooks.sh: needs python3-requests (make bench-deps)" >&2; exit 1; }
 
 receiver() {  # receiver NAME PORT: (re)starts it; pid in $SCRATCH/NAME.pid
   rm -f "$SCRATCH/$1.log.ready"
-  $PY "$RECEIVER" "$2" "$SCRATCH/$1.log" &
+  http-sink "$2" "$SCRATCH/$1.log" &
   echo $! > "$SCRATCH/$1.pid"
   BENCH_PIDS+=($!)
   wait_for_file "$SCRATCH/$1.log.ready"
