@@ -131,6 +131,7 @@ Event parse_envelope(std::string_view text) {
         if (value.empty() || value[0] == '-' || !(value[0] >= '0' && value[0] <= '9'))
           throw invalid_input("\"ts\" is not a non-negative number");
         e.ts = std::strtod(value.c_str(), nullptr);
+        if (!std::isfinite(e.ts)) throw invalid_input("\"ts\" " + value + " is out of range");
       } else if (key == "data") {
         e.data = JsonText::trusted(std::move(value));
       } else {
@@ -260,9 +261,12 @@ void fill_new_id(char* id) {
 
 void append_ts(std::string& out, double ts) {
   char buf[64];
-  if (!(ts >= 0 && ts < 1e15)) {  // outside what the integer path holds exactly
-    int n = std::snprintf(buf, sizeof buf, "%.6f", ts);
-    out.append(buf, static_cast<size_t>(n));
+  // The integer path holds ts * 1e6 in a long long: up to about year 33 000.
+  // Beyond, or below 0 (a foreign envelope's odd ts), the shortest text that
+  // reads back the same; %.6f of 1e300 would not fit (the fuzzer found it).
+  if (!(ts >= 0 && ts < 1e12)) {
+    int n = std::isfinite(ts) ? std::snprintf(buf, sizeof buf, "%.17g", ts) : std::snprintf(buf, sizeof buf, "0");
+    out.append(buf, std::min(static_cast<size_t>(n), sizeof buf - 1));
     return;
   }
   // Integer formatting: printf's %f was a third of event-fire's time.
@@ -284,6 +288,8 @@ std::string format_ts(double ts) {
 }
 
 std::string iso_time(double ts) {
+  // Years 1 to 9999 only; anything else is shown as the number it is.
+  if (!(ts >= -62135596800.0 && ts < 253402300800.0)) return format_ts(ts);
   auto whole = static_cast<time_t>(std::floor(ts));
   auto micros = static_cast<long>(std::llround((ts - static_cast<double>(whole)) * 1e6));
   if (micros >= 1000000) {

@@ -3,7 +3,8 @@
 # crash inputs (tests/fuzz/regressions/TARGET/, each once fixed), then fuzzes
 # for SECONDS from the seeds in tests/fuzz/corpus/TARGET/. A new crash input
 # is saved as tests/fuzz/crashes/TARGET-*; keep it under regressions/ once
-# fixed. Ends with "N passed, N failed" (one per target).
+# fixed. FUZZ_SEED fixes the random seed (CI's runs can then be replayed);
+# unset, each run differs. Ends with "N passed, N failed" (one per target).
 set -u
 cd "$(dirname "$0")/../.."
 build=${1:-build-fuzz}
@@ -20,7 +21,7 @@ for target in envelope endpoint data_args output_format gluster zmq_frames; do
       { ok=0; echo "fuzz $target: a kept regression input crashes again" >&2; tail -20 "$work/$target.replay" >&2; }
   fi
   mkdir -p "$work/corpus-$target"
-  if ! "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  if ! "$bin" -max_total_time="$seconds" -seed="${FUZZ_SEED:-0}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
        -artifact_prefix="tests/fuzz/crashes/$target-" "$work/corpus-$target" "tests/fuzz/corpus/$target" \
        > "$work/$target.log" 2>&1; then
     ok=0

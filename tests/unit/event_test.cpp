@@ -88,6 +88,7 @@ TEST(Envelope, RefusesBadEnvelopes) {
   EXPECT_EQ(reason(R"({"tag":""})"), "empty tag");
   EXPECT_EQ(reason(R"({"tag":"a\nb"})"), "tag contains a control character");
   EXPECT_EQ(reason(R"({"tag":"t","ts":"now"})"), "\"ts\" is not a non-negative number");
+  EXPECT_EQ(reason(R"({"tag":"t","ts":1e400})"), "\"ts\" 1e400 is out of range");
   EXPECT_EQ(reason(R"({"tag":"t","id":""})"), "\"id\" is not a non-empty string");
   EXPECT_EQ(reason(R"({"tag":"t","node":1})"), "\"node\" is not a string");
   EXPECT_NE(reason(std::string(100000, '[')).find("nested deeper"), std::string::npos);
@@ -124,6 +125,12 @@ TEST(Time, Formats) {
   EXPECT_EQ(format_ts(1763789000.123456), "1763789000.123456");
   EXPECT_EQ(iso_time(0.5), "1970-01-01T00:00:00.500000Z");
   EXPECT_EQ(iso_time(1763789000.123456), "2025-11-22T05:23:20.123456Z");
+  // Out of the usual range (the fuzzer's find): whole, short, and read back the same.
+  EXPECT_EQ(format_ts(1e300), "1.0000000000000001e+300");
+  EXPECT_EQ(std::stod(format_ts(1e300)), 1e300);
+  EXPECT_EQ(format_ts(-1.5), "-1.5");
+  EXPECT_EQ(format_ts(2e12), "2000000000000");
+  EXPECT_EQ(iso_time(1e300), "1.0000000000000001e+300");
 }
 
 TEST(MakeEvent, RefusesBadTag) { EXPECT_THROW(make_event("", json::object(), "n"), Error); }
