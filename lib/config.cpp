@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
 
 #include "error.h"
@@ -46,15 +45,6 @@ Config parse_config(const std::string& text, const std::string& origin) {
     else throw usage_error(origin + ":" + std::to_string(number) + ": unknown key '" + key + "' (url, master, id)");
   }
   return c;
-}
-
-static bool read_file(const std::string& path, std::string& text) {
-  std::ifstream in(path);
-  if (!in) return false;
-  std::ostringstream s;
-  s << in.rdbuf();
-  text = s.str();
-  return true;
 }
 
 Config load_config() {

@@ -8,8 +8,6 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "endpoint.h"
 #include "error.h"
@@ -24,15 +22,6 @@ namespace {
 void make_dirs(const std::string& dir, mode_t mode) {
   if (!make_directories(dir, mode))
     throw Error(Exit::failed, "cannot create " + dir + ": " + errno_text(errno));
-}
-
-bool read_file(const std::string& path, std::string& out) {
-  std::ifstream in(path);
-  if (!in) return false;
-  std::ostringstream s;
-  s << in.rdbuf();
-  out = s.str();
-  return true;
 }
 
 nlohmann::json webhook_json(const Webhook& w) {

@@ -13,6 +13,9 @@ bool write_all(int fd, std::string_view data);
 // Reads fd to its end. Throws failed on a read error.
 std::string read_all(int fd);
 
+// Reads the file at path whole into out; false if it cannot be opened.
+bool read_file(const std::string& path, std::string& out);
+
 // Reads a secret from a file ("-" is stdin), without its trailing newline.
 std::string read_secret_file(const std::string& path);
 
