@@ -357,10 +357,7 @@ EOF
   start_serve s
   event-fire first
   wait_for_lines "$T/gone.log" 1
-  local i=0
-  until eventsapi --json status | grep -q '"disabled":true'; do
-    i=$((i + 1)); [ "$i" -lt 100 ] || break; sleep 0.1
-  done
+  wait_for_status '"disabled":true'
   run eventsapi status
   assert_output --partial "$HOOK (disabled: 410 Gone)"
   assert_line --regexp 'disabled \|$'
@@ -406,10 +403,7 @@ EOF
   wait_for_file "$T/state/failed.log"
   run $PYTHON -c 'import json,sys; r = json.loads(open(sys.argv[1]).readline()); print(json.loads(r["body"])["event"], r["error"], r["url"])' "$T/state/failed.log"
   assert_output "doomed status 500 $HOOK"
-  local i=0
-  until eventsapi --json status | grep -q '"failed":1'; do
-    i=$((i + 1)); [ "$i" -lt 100 ] || break; sleep 0.1
-  done
+  wait_for_status '"failed":1'
   run eventsapi --json status
   assert_output --partial '"failed":1'
   assert_output --partial '"pending":0'
@@ -450,10 +444,7 @@ EOF
   $PYTHON -c 'import json
 for i in range(300): print(json.dumps({"i": i, "pad": "x" * 10000}))' | event-fire -l big
   wait_for_lines "$T/state/events.log" 300
-  local i=0
-  until eventsapi --json status | grep -q '"refused":[1-9]'; do
-    i=$((i + 1)); [ "$i" -lt 100 ] || break; sleep 0.1
-  done
+  wait_for_status '"refused":[1-9]'
   run eventsapi --json status
   assert_output --regexp '"refused":(1[89][0-9]|2[0-9][0-9])'
   grep -q 'spool full' "$T/s.err"

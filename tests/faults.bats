@@ -131,17 +131,15 @@ hostile_input() {
   # 200 events of 2 KB for 256 KB of disk, nobody answering.
   $PYTHON -c 'import json
 for i in range(200): print(json.dumps({"seq": i, "pad": "p" * 2000}))' | event-fire -l big
+  # Its status report cannot be written to the full disk either: the log says it.
   local i=0
-  until eventsapi --json status | grep -q '"refused":[1-9]'; do
-    i=$((i + 1)); [ "$i" -lt 100 ] || break; sleep 0.1
+  until grep -q 'No space left on device' "$T/serve.err"; do
+    i=$((i + 1)); [ "$i" -lt 200 ] || break; sleep 0.05
   done
   grep -q 'No space left on device' "$T/serve.err"
-  # Its status report shares the full disk: the counts come once it drains.
+  # The counts reach status once the spool drains and gives its space back.
   $PYTHON "$FIX/webhook_receiver.py" "$port" "$T/r.log" 3>&- &
-  i=0
-  until eventsapi --json status | grep -q '"pending":0,"refused":[1-9]'; do
-    i=$((i + 1)); [ "$i" -lt 300 ] || break; sleep 0.1
-  done
+  wait_for_status '"pending":0,"refused":[1-9]' 30
   local kept refused
   read -r kept refused < <(eventsapi --json status | $PYTHON -c 'import json,sys
 w = json.load(sys.stdin)["output"]["webhooks"][0]; print(w["delivered"], w["refused"])')

@@ -47,6 +47,16 @@ wait_for_exit() {
   done
 }
 
+# wait_for_status REGEX [SECONDS]: poll `eventsapi --json status` until it matches.
+wait_for_status() {
+  local regex=$1 limit=${2:-10} i=0
+  until eventsapi --json status | grep -qE -- "$regex"; do
+    i=$((i + 1))
+    [ "$i" -gt $((limit * 10)) ] && { echo "eventsapi status never matched $regex" >&2; return 1; }
+    sleep 0.1
+  done
+}
+
 # start_listener NAME [ARGS...]: event-listen in the background, output in
 # $T/NAME.out, stderr in $T/NAME.err, pid in $T/NAME.pid; returns once live.
 start_listener() {
