@@ -18,6 +18,7 @@ export EVT_BUILD_DIR="$PWD/$build"
 # BATS_TEST_TIMEOUT leaves a sleep per test holding its output open). Output
 # goes to a file, streamed by tail, so a stray background process that keeps
 # the descriptor open cannot stall the summary.
+: > "$log/bats"  # before tail looks for it
 timeout -k 10 "${BATS_SUITE_TIMEOUT:-2700}" \
   bats --tap ${BATS_FILTER:+--filter "$BATS_FILTER"} tests/*.bats > "$log/bats" 2>&1 &
 bats_pid=$!
