@@ -532,3 +532,32 @@ for i in range(300): print(json.dumps({"i": i, "pad": "x" * 10000}))' | event-fi
   run --separate-stderr eventsapi webhook-add
   assert_failure 2
 }
+
+@test "webhook-mod --secure verifies TLS again after --insecure" {
+  quiet eventsapi webhook-add --insecure "https://127.0.0.1:$RPORT/"
+  run eventsapi --json status
+  assert_output --partial '"insecure":true'
+  quiet eventsapi webhook-mod --secure "https://127.0.0.1:$RPORT/"
+  run eventsapi --json status
+  assert_output --partial '"insecure":false'
+  refute_output --partial '"insecure":true'
+}
+
+@test "serve --password-file: events from a Redis server that wants a password" {
+  start_redis
+  redis-cli -p "$REDIS_PORT" CONFIG SET requirepass 's3cr3t' > /dev/null
+  printf 's3cr3t\n' > "$T/pass"
+  start_receiver r "$RPORT"
+  quiet eventsapi webhook-add "$HOOK"
+  start_serve s --from "$REDIS_URL" --password-file "$T/pass"
+  REDISCLI_AUTH=s3cr3t wait_for_numpat "$REDIS_PORT" 1
+  REDISCLI_AUTH=s3cr3t redis-cli -p "$REDIS_PORT" PUBLISH gluster/test '{"n":1}' > /dev/null
+  wait_for_lines "$T/r.log" 1
+  assert_equal "$(field "$T/r.log" 'json.loads(b)["event"] + " " + json.dumps(json.loads(b)["message"])')" 'gluster/test {"n": 1}'
+  stop_serve s
+  # Without it, serve says what is wrong and stops (exit 2).
+  run --separate-stderr eventsapi serve --port 0 --from "$REDIS_URL"
+  assert_failure 2
+  [[ $stderr == *NOAUTH* ]]
+  stop_redis
+}
