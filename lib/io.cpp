@@ -1,6 +1,7 @@
 #include "io.h"
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,6 +63,14 @@ bool read_file(const std::string& path, std::string& out) {
   s << in.rdbuf();
   out = s.str();
   return true;
+}
+
+void random_bytes(void* out, size_t n) {
+  auto* p = static_cast<unsigned char*>(out);
+  for (size_t got = 0; got < n;) {
+    ssize_t r = ::getrandom(p + got, n - got, 0);
+    if (r > 0) got += static_cast<size_t>(r);
+  }
 }
 
 bool make_directories(const std::string& dir, unsigned mode) {

@@ -23,6 +23,9 @@ std::string read_secret_file(const std::string& path);
 // Returns false if mkdir of dir failed (errno set), true if it exists now.
 bool make_directories(const std::string& dir, unsigned mode);
 
+// Fills out with n bytes from getrandom(2), for ids, secrets and jitter.
+void random_bytes(void* out, size_t n);
+
 // Creates path holding our pid, atomically (temp file + rename).
 void write_ready_file(const std::string& path);
 

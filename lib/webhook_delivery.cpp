@@ -2,7 +2,6 @@
 
 #include <curl/curl.h>
 #include <fcntl.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -81,7 +80,7 @@ PostResult result_of(CURL* easy, CURLcode code) {
 
 double jitter(double seconds) {
   uint32_t r = 0;
-  (void)!getrandom(&r, sizeof r, 0);
+  random_bytes(&r, sizeof r);
   return seconds * (0.8 + 0.4 * (r / 4294967295.0));  // +-20%: receivers coming back are not stampeded
 }
 

@@ -1,8 +1,7 @@
 #include "webhook_signature.h"
 
-#include <sys/random.h>
-
 #include "base64.h"
+#include "io.h"
 #include "sha256.h"
 
 namespace evt {
@@ -32,11 +31,7 @@ std::string webhook_signature(std::string_view secret, std::string_view id, long
 
 std::string new_webhook_secret() {
   char bytes[32];
-  size_t got = 0;
-  while (got < sizeof bytes) {
-    ssize_t n = getrandom(bytes + got, sizeof bytes - got, 0);
-    if (n > 0) got += static_cast<size_t>(n);
-  }
+  random_bytes(bytes, sizeof bytes);
   return std::string(prefix) + base64_encode(std::string_view(bytes, sizeof bytes));
 }
 
