@@ -107,8 +107,28 @@ wait_for_file "$SCRATCH/vgs.ready"
 $PY "$HERE/pace.py" 2000 $((N / 2000)) | event-fire -u "local:$SCRATCH/vg-bus2" -l vg/hook
 for i in $(seq 1 600); do [ "$(wc -l < "$SCRATCH/hook.log")" -ge "$N" ] && break; sleep 0.5; done
 kill "$vgs"; wait "$vgs"
+
+# The same events over Redis Pub/Sub and ZeroMQ, sender and receiver both under
+# valgrind, so that hiredis' and libzmq's paths are covered too.
+vg_pair() {  # NAME LISTEN-URL FIRE-URL [FIRE-OPTION]
+  rm -f "$SCRATCH/vgl.ready"
+  vg "event-listen-$1" event-listen -u "$2" -n "$N" -w 60 -o '%i' --ready-file "$SCRATCH/vgl.ready" > "$SCRATCH/vg-$1.got" 2>/dev/null &
+  local listener=$!
+  wait_for_file "$SCRATCH/vgl.ready"
+  vg "event-fire-$1" event-fire -u "$3" ${4:-} -l < "$SCRATCH/vg-events" 2>/dev/null
+  wait "$listener"
+}
+redis_port=$(free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no > "$SCRATCH/redis.log" &
+BENCH_PIDS+=($!)
+wait_for_port "$redis_port"
+vg_pair redis "redis://127.0.0.1:$redis_port" "redis://127.0.0.1:$redis_port"
+zmq_port=$(free_port)
+vg_pair zmq "tcp://127.0.0.1:$zmq_port" "tcp://127.0.0.1:$zmq_port" --bind
+
 echo
 echo "| valgrind, $N events | definitely lost bytes | errors |"
 echo "|---|---|---|"
-for t in event-fire event-listen event-handle eventsapi; do summary "$t"; done
-echo "(eventsapi serve delivered $(wc -l < "$SCRATCH/hook.log") of $N under valgrind)"
+for t in event-fire event-listen event-handle eventsapi event-fire-redis event-listen-redis event-fire-zmq event-listen-zmq; do summary "$t"; done
+echo "(under valgrind: eventsapi serve delivered $(wc -l < "$SCRATCH/hook.log") of $N;" \
+  "Redis $(wc -l < "$SCRATCH/vg-redis.got") and ZeroMQ $(wc -l < "$SCRATCH/vg-zmq.got") of $N received)"
