@@ -38,6 +38,8 @@ BENCH_PIDS+=($!)
 wait_for_file "$SCRATCH/listen.ready"
 listen=$(pgrep -n -x event-listen)
 handle=$(pgrep -n -x event-handle)
+# The pipeline's $! is event-handle alone: event-listen must be stopped too.
+BENCH_PIDS+=($listen)
 
 $PY "$HERE/pace.py" "$RATE" "$DURATION" | event-fire -l soak/tick &
 BENCH_PIDS+=($!)
