@@ -132,11 +132,7 @@ hostile_input() {
   $PYTHON -c 'import json
 for i in range(200): print(json.dumps({"seq": i, "pad": "p" * 2000}))' | event-fire -l big
   # Its status report cannot be written to the full disk either: the log says it.
-  local i=0
-  until grep -q 'No space left on device' "$T/serve.err"; do
-    i=$((i + 1)); [ "$i" -lt 200 ] || break; sleep 0.05
-  done
-  grep -q 'No space left on device' "$T/serve.err"
+  wait_for_text "$T/serve.err" 'No space left on device'
   # The counts reach status once the spool drains and gives its space back.
   $PYTHON "$FIX/webhook_receiver.py" "$port" "$T/r.log" 3>&- &
   wait_for_status '"pending":0,"refused":[1-9]' 30

@@ -245,8 +245,7 @@ event() { printf '{"tag":"%s","data":%s}\n' "$1" "${2:-{\}}"; }
   event x/event/chatty | event-handle --log stderr "$H" > /dev/null 2> "$T/err" &
   local job=$!
   wait_for_file "$OUT/said"
-  for i in $(seq 1 100); do grep -q 'chatty/10: first line' "$T/err" && break; sleep 0.01; done
-  grep -q 'chatty/10: first line' "$T/err"
+  wait_for_text "$T/err" 'chatty/10: first line' 1
   ! grep -q 'second line' "$T/err"
   wait "$job"
   grep -q 'chatty/10: second line' "$T/err"
@@ -271,7 +270,7 @@ event() { printf '{"tag":"%s","data":%s}\n' "$1" "${2:-{\}}"; }
   step "$H/logged/10" 'echo to stdout; echo to stderr >&2; exit 2'
   run event-handle --syslog-socket "$T/log.sock" "$H" <<< "$(event module/m/event/logged)"
   assert_failure 1
-  for i in $(seq 1 100); do grep -q 'aborted' "$T/syslog" 2>/dev/null && break; sleep 0.01; done
+  wait_for_text "$T/syslog" aborted 1 || true  # the assertions below say what is missing
   kill $sink
   run cat "$T/syslog"
   assert_line --regexp '^<30>[A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8} event-handle\[[0-9]+\]: logged: starting step 10$'

@@ -37,6 +37,16 @@ wait_for_lines() {
   done
 }
 
+# wait_for_text FILE TEXT [SECONDS]: poll until FILE holds the fixed string TEXT.
+wait_for_text() {
+  local file=$1 text=$2 limit=${3:-10} i=0
+  until grep -qF -- "$text" "$file" 2>/dev/null; do
+    i=$((i + 1))
+    [ "$i" -gt $((limit * 100)) ] && { echo "timed out waiting for '$text' in $file" >&2; return 1; }
+    sleep 0.01
+  done
+}
+
 # wait_for_exit PID [SECONDS]: poll until the process is gone.
 wait_for_exit() {
   local pid=$1 limit=${2:-10} i=0
