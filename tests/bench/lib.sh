@@ -28,6 +28,14 @@ wait_for_port() {
   while ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; do i=$((i + 1)); [ $i -gt 2000 ] && return 1; sleep 0.01; done
 }
 
+# start_redis_server PORT: a throwaway redis-server on loopback, stopped at
+# exit; returns once it answers PING.
+start_redis_server() {
+  redis-server --port "$1" --bind 127.0.0.1 --save '' --appendonly no --dir "$SCRATCH" --logfile "$SCRATCH/redis.log" &
+  BENCH_PIDS+=($!)
+  until redis-cli -p "$1" PING 2>/dev/null | grep -q PONG; do sleep 0.01; done
+}
+
 now_ns() { date +%s%N; }
 
 # rss_of FILE: peak RSS in KiB recorded by /usr/bin/time -f %M into FILE.

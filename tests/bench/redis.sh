@@ -8,9 +8,7 @@
 source "$(dirname "$0")/lib.sh"
 N=${EVENTS:-1000000}
 port=$(free_port)
-redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$SCRATCH" --logfile "$SCRATCH/redis.log" &
-BENCH_PIDS+=($!)
-until redis-cli -p "$port" PING 2>/dev/null | grep -q PONG; do sleep 0.01; done
+start_redis_server "$port"
 url=redis://127.0.0.1:$port
 
 seq 1 "$N" | sed 's/.*/{"i":&,"msg":"hello"}/' > "$SCRATCH/data"

@@ -121,9 +121,7 @@ vg_pair() {  # NAME LISTEN-URL FIRE-URL [FIRE-OPTION]
   wait "$listener"
 }
 redis_port=$(free_port)
-redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no > "$SCRATCH/redis.log" &
-BENCH_PIDS+=($!)
-wait_for_port "$redis_port"
+start_redis_server "$redis_port"
 vg_pair redis "redis://127.0.0.1:$redis_port" "redis://127.0.0.1:$redis_port"
 zmq_port=$(free_port)
 vg_pair zmq "tcp://127.0.0.1:$zmq_port" "tcp://127.0.0.1:$zmq_port" --bind
