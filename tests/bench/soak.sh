@@ -106,7 +106,7 @@ valgrind --leak-check=full --errors-for-leak-kinds=definite --log-file="$SCRATCH
 vgs=$!
 kill "$serve" 2>/dev/null
 wait_for_file "$SCRATCH/vgs.ready"
-$PY "$HERE/pace.py" 2000 $((N / 2000)) | event-fire -u "local:$SCRATCH/vg-bus2" -l vg/hook
+$PY "$HERE/pace.py" 2000 "$(awk -v n="$N" 'BEGIN { print n / 2000 }')" | event-fire -u "local:$SCRATCH/vg-bus2" -l vg/hook
 for i in $(seq 1 600); do [ "$(wc -l < "$SCRATCH/hook.log")" -ge "$N" ] && break; sleep 0.5; done
 kill "$vgs"; wait "$vgs"
 
