@@ -8,7 +8,7 @@ JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 
 # Build and test dependencies (Debian package names).
 DEBS = g++ cmake make pkg-config libcli11-dev libhiredis-dev cppzmq-dev libzmq3-dev \
-       nlohmann-json3-dev libcurl4-openssl-dev libgtest-dev bats bats-assert bats-support \
+       nlohmann-json3-dev libcurl4-openssl-dev libre2-dev libgtest-dev bats bats-assert bats-support \
        redis-server python3 python3-zmq openssl mandoc bash-completion zsh fish procps util-linux time
 # Only for `make bench`.
 BENCH_DEBS = hyperfine mosquitto mosquitto-clients redis-tools python3-requests

@@ -1,5 +1,7 @@
 #include "data_args.h"
 
+#include <algorithm>
+
 #include "error.h"
 #include "event.h"
 
@@ -22,7 +24,8 @@ JsonText data_from_args(const std::vector<std::string>& args) {
       throw usage_error("DATA: " + std::string(e.what()));
     }
   }
-  json object = json::object();
+  // Built as text: a KEY:=JSON value is kept as its tokens (1e999 too).
+  std::vector<std::pair<std::string, std::string>> members;  // key, compact JSON value
   for (const auto& arg : args) {
     if (!is_pair(arg))
       throw usage_error("'" + arg + "': give one DATA argument, or KEY=VALUE / KEY:=JSON pairs");
@@ -31,16 +34,29 @@ JsonText data_from_args(const std::vector<std::string>& args) {
     std::string key = arg.substr(0, raw_json ? eq - 1 : eq);
     std::string_view value = std::string_view(arg).substr(eq + 1);
     if (!valid_utf8(key) || !valid_utf8(value)) throw usage_error("'" + arg + "' is not UTF-8");
+    std::string compact;
     if (raw_json) {
-      std::string reason;
-      auto parsed = parse_json(value, &reason);
-      if (!parsed) throw usage_error(key + ":=" + std::string(value) + ": " + reason);
-      object[key] = std::move(*parsed);
+      try {
+        compact = JsonText::parse(value).text();
+      } catch (const Error& e) {
+        throw usage_error(key + ":=" + std::string(value) + ": " + e.what());
+      }
     } else {
-      object[key] = std::string(value);
+      append_json_string(compact, value);
     }
+    auto same = std::find_if(members.begin(), members.end(), [&](const auto& m) { return m.first == key; });
+    if (same != members.end()) same->second = std::move(compact);  // the last one given wins, in the first one's place
+    else members.emplace_back(std::move(key), std::move(compact));
   }
-  return object;
+  std::string text = "{";
+  for (const auto& [key, value] : members) {
+    if (text.size() > 1) text += ',';
+    append_json_string(text, key);
+    text += ':';
+    text += value;
+  }
+  text += '}';
+  return JsonText::trusted(std::move(text));
 }
 
 }  // namespace evt

@@ -7,7 +7,7 @@
 namespace evt {
 
 static Error bad_url(std::string_view url, const std::string& why) {
-  return usage_error("bad endpoint URL '" + std::string(url) + "': " + why);
+  return usage_error("bad endpoint URL '" + masked_url(url) + "': " + why);
 }
 
 std::string url_decode(std::string_view s) {
@@ -190,15 +190,14 @@ Endpoint parse_endpoint(std::string_view url) {
   throw bad_url(url, "unknown scheme '" + std::string(scheme) + "'");
 }
 
-std::string Endpoint::display() const {
-  if (password.empty()) return url;
-  // Mask the password: in "scheme://user:pass@host/..." it runs from the first
-  // ':' of the authority (or its start, for "scheme://pass@host") to its last '@'.
-  std::string out = url;
+std::string masked_url(std::string_view url) {
+  // In "scheme://user:pass@host/..." the password runs from the first ':'
+  // of the authority (or its start, for "scheme://pass@host") to its last '@'.
+  std::string out(url);
   auto start = out.find("//");
   if (start == std::string::npos) return out;
   start += 2;
-  auto authority_end = out.find_first_of("/?", start);
+  auto authority_end = out.find_first_of("/?#", start);
   auto at = out.rfind('@', authority_end == std::string::npos ? std::string::npos : authority_end);
   if (at == std::string::npos || at < start) return out;
   auto colon = out.find(':', start);
@@ -206,6 +205,8 @@ std::string Endpoint::display() const {
   out.replace(from, at - from, "***");
   return out;
 }
+
+std::string Endpoint::display() const { return masked_url(url); }
 
 bool Endpoint::is_redis() const {
   return scheme == Scheme::redis || scheme == Scheme::redis_unix || scheme == Scheme::redis_stream;

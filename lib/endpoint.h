@@ -40,6 +40,11 @@ struct Endpoint {
 // Parses a URL. Throws a usage error naming what is wrong.
 Endpoint parse_endpoint(std::string_view url);
 
+// url with the password of its userinfo ("user:pass@", or "pass@" alone,
+// as redis-cli reads it) replaced by "***": what messages, tables and logs
+// show of a URL, even one that does not parse.
+std::string masked_url(std::string_view url);
+
 // Percent-decoding for URL user, password and path parts.
 std::string url_decode(std::string_view s);
 

@@ -9,21 +9,20 @@
 #include <cstring>
 
 #include "error.h"
+#include "text.h"
 
 namespace evt {
 
-std::optional<std::string> tag_problem(std::string_view tag) {
-  if (tag.empty()) return "empty tag";
-  if (tag.size() > max_tag_bytes)
-    return "tag longer than " + std::to_string(max_tag_bytes) + " bytes";
-  if (!valid_utf8(tag)) return "tag is not valid UTF-8";
-  for (size_t i = 0; i < tag.size(); ++i) {
-    auto c = static_cast<unsigned char>(tag[i]);
-    bool c1 = c == 0xC2 && i + 1 < tag.size() && static_cast<unsigned char>(tag[i + 1]) < 0xA0;
-    if (c < 0x20 || c == 0x7F || c1) return "tag contains a control character";
-  }
+std::optional<std::string> name_problem(std::string_view name, std::string_view what) {
+  std::string w(what);
+  if (name.empty()) return "empty " + w;
+  if (name.size() > max_tag_bytes) return w + " longer than " + std::to_string(max_tag_bytes) + " bytes";
+  if (!valid_utf8(name)) return w + " is not valid UTF-8";
+  if (has_control_character(name)) return w + " contains a control character";
   return std::nullopt;
 }
+
+std::optional<std::string> tag_problem(std::string_view tag) { return name_problem(tag, "tag"); }
 
 static constexpr std::string_view event_marker = "/event/";
 
@@ -62,12 +61,6 @@ void Event::set_extra(std::string key, JsonText value) {
     }
   }
   extra.emplace_back(std::move(key), std::move(value));
-}
-
-const JsonText* Event::find_extra(std::string_view key) const {
-  for (const auto& [k, v] : extra)
-    if (k == key) return &v;
-  return nullptr;
 }
 
 static void skip_space(std::string_view t, size_t& p) {
@@ -120,10 +113,13 @@ Event parse_envelope(std::string_view text) {
       e.id.clear();
       if (!scan_json_string(text, p, e.id, reason)) throw invalid_input(reason);
       if (e.id.empty()) throw invalid_input("\"id\" is not a non-empty string");
+      if (auto why = name_problem(e.id, "id")) throw invalid_input(*why);
     } else if (key == "node") {
       want_string("\"node\" is not a string");
       e.node.clear();
       if (!scan_json_string(text, p, e.node, reason)) throw invalid_input(reason);
+      if (!e.node.empty())
+        if (auto why = name_problem(e.node, "node")) throw invalid_input(*why);
     } else {
       std::string value;
       if (!scan_json(text, p, value, reason)) throw invalid_input(reason);

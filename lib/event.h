@@ -24,11 +24,13 @@ struct Event {
 
   // Sets an unknown key, replacing an earlier value of it.
   void set_extra(std::string key, JsonText value);
-  const JsonText* find_extra(std::string_view key) const;
 };
 
-// Why tag is not a valid tag, or nullopt when it is one.
+// Why tag is not a valid tag, or nullopt when it is one: empty, longer than
+// max_tag_bytes, not UTF-8, or holding a control character.
 std::optional<std::string> tag_problem(std::string_view tag);
+// The same rules for an envelope's id and node (what names the field).
+std::optional<std::string> name_problem(std::string_view name, std::string_view what);
 
 // The parts of a NethServer-style tag "<source>/event/<name>": the source is
 // what precedes the first "/event/" (empty if none), the name what follows

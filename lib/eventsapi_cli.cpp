@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "endpoint.h"
 #include "error.h"
 #include "event.h"
 #include "eventsapi_config.h"
@@ -100,7 +101,7 @@ int changed(const ApiContext& c, EventsapiStore& store, long long version, const
 
 std::string url_problem(const std::string& url) {
   if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) return "a webhook URL starts with http:// or https://";
-  if (url.size() <= 8 || url.find_first_of(" \t\r\n") != std::string::npos) return "not a URL: " + url;
+  if (url.size() <= 8 || url.find_first_of(" \t\r\n") != std::string::npos) return "not a URL: " + masked_url(url);
   return {};
 }
 
@@ -129,7 +130,7 @@ int api_status(const ApiContext& c) {
     njson list = njson::array();
     for (const auto& [url, hook] : hooks) {
       njson w = totals[url];
-      w["url"] = url;
+      w["url"] = masked_url(url);  // a password in the URL is a secret too
       w["disabled"] = hook.disabled;
       w["insecure"] = hook.insecure;
       // Enough to tell which credential is set, never enough to use it.
@@ -149,7 +150,7 @@ int api_status(const ApiContext& c) {
   if (hooks.empty()) out += " None\n";
   else {
     out += "\n";
-    for (const auto& [url, hook] : hooks) out += url + (hook.disabled ? " (disabled: " + hook.disabled_reason + ")" : "") + "\n";
+    for (const auto& [url, hook] : hooks) out += masked_url(url) + (hook.disabled ? " (disabled: " + hook.disabled_reason + ")" : "") + "\n";
   }
   out += "\n";
   Table t({{"NODE", Table::Align::left}, {"NODE STATUS", Table::Align::right}, {"SERVE STATUS", Table::Align::right}});
@@ -160,7 +161,7 @@ int api_status(const ApiContext& c) {
              {"FAILED", Table::Align::right}, {"REFUSED", Table::Align::right}, {"STATE", Table::Align::left}});
     for (const auto& [url, hook] : hooks) {
       const njson& s = totals[url];
-      d.add({url, std::to_string(s["delivered"].get<long long>()), std::to_string(s["pending"].get<long long>()),
+      d.add({masked_url(url), std::to_string(s["delivered"].get<long long>()), std::to_string(s["pending"].get<long long>()),
              std::to_string(s["failed"].get<long long>()), std::to_string(s["refused"].get<long long>()),
              hook.disabled ? "disabled" : "enabled"});
     }

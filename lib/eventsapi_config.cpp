@@ -15,6 +15,7 @@ const std::vector<ConfigKey>& eventsapi_config_keys() {
       {"retry-schedule", "1,2,5,10,30,60,300,900,1800,3600,7200,14400,28800,43200,86400,86400,86400",
        "seconds before each retry, comma-separated; jittered by 20%; after the last, the event is given up (about 4 days)"},
       {"spool-max-mb", "1024", "megabytes of undelivered events kept on disk; beyond, new events are refused"},
+      {"events-log-max-mb", "100", "megabytes events.log grows to before serve moves it to events.log.1 (one old file is kept)"},
   };
   return keys;
 }
@@ -96,10 +97,10 @@ std::optional<std::string> normalize_config_value(const std::string& name, const
     }
     return out;
   }
-  if (name == "spool-max-mb") {
+  if (name == "spool-max-mb" || name == "events-log-max-mb") {
     auto v = number(value);
     if (!v || *v != std::floor(*v) || *v < 1 || *v > 1048576) {
-      why = "spool-max-mb is a whole number of megabytes from 1 to 1048576";
+      why = name + " is a whole number of megabytes from 1 to 1048576";
       return std::nullopt;
     }
     return std::to_string(static_cast<long long>(*v));
@@ -120,6 +121,7 @@ bool EventsapiConfig::events_log() const { return get("disable-events-log") != "
 double EventsapiConfig::connect_timeout() const { return std::atof(get("connect-timeout").c_str()); }
 double EventsapiConfig::timeout() const { return std::atof(get("timeout").c_str()); }
 long long EventsapiConfig::spool_limit_bytes() const { return std::atoll(get("spool-max-mb").c_str()) << 20; }
+long long EventsapiConfig::events_log_limit_bytes() const { return std::atoll(get("events-log-max-mb").c_str()) << 20; }
 std::string EventsapiConfig::log_level() const { return get("log-level"); }
 
 std::vector<double> EventsapiConfig::retry_schedule() const {

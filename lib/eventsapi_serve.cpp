@@ -18,7 +18,9 @@
 #include <thread>
 
 #include "config.h"
+#include "endpoint.h"
 #include "error.h"
+#include "events_log.h"
 #include "eventsapi_store.h"
 #include "gluster.h"
 #include "io.h"
@@ -61,8 +63,9 @@ class Server {
   explicit Server(const ServeOptions& o) : o_(o) {}
 
   int run() {
-    for (const std::string& dir : {o_.state_dir, o_.state_dir + "/spool"})
-      if (!make_directories(dir, 0700)) throw usage_error("cannot create " + dir + ": " + errno_text(errno));
+    // Spools and events.log hold event data, tokens may pass through: private.
+    check_private_directory(o_.state_dir, "state directory", true);
+    check_private_directory(o_.state_dir + "/spool", "spool directory", true);
     lock_state();
     nodeid_ = node_uuid(o_.state_dir);
     name_ = o_.name.empty() ? host_name() : o_.name;
@@ -86,7 +89,7 @@ class Server {
     std::thread delivering([this] { delivery_->run(stop_); });
     std::thread ingesting([this] { ingest_from_endpoint(); });
     std::thread listening([this] { ingest_udp(); });
-    say(6, "serving " + std::to_string(hooks_.size()) + " webhook(s) from " + o_.from +
+    say(6, "serving " + std::to_string(hooks_.size()) + " webhook(s) from " + masked_url(o_.from) +
                (udp_fd_ >= 0 ? " and UDP port " + std::to_string(udp_port_) : "") + " as node " + name_ + " (" + nodeid_ + ")");
 
     auto last_beat = Clock::time_point{};
@@ -156,6 +159,7 @@ class Server {
     applied_ = version;
     level_ = level_of(config_.log_level());
     log_events_ = config_.events_log();
+    events_log_limit_ = config_.events_log_limit_bytes();
   }
 
   int port() const { return o_.port >= 0 ? o_.port : config_.port(); }
@@ -196,7 +200,7 @@ class Server {
           return true;
         });
       } catch (const Error& e) {
-        say(3, "cannot record that " + url + " is disabled: " + e.what());
+        say(3, "cannot record that " + masked_url(url) + " is disabled: " + e.what());
       }
     }
   }
@@ -205,15 +209,11 @@ class Server {
     std::string body = webhook_body(e, nodeid_);
     delivery_->enqueue(e.id, body);
     if (log_events_) {
-      std::lock_guard<std::mutex> lock(log_mutex_);
-      if (!events_log_) {
-        // 0600 like the rest of the state: events may say more than their tags.
-        int fd = ::open((o_.state_dir + "/events.log").c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-        if (fd >= 0) events_log_ = ::fdopen(fd, "a");
-      }
-      if (events_log_) {
-        std::fprintf(events_log_, "{\"id\":\"%s\",\"event\":%s}\n", e.id.c_str(), body.c_str());
-        std::fflush(events_log_);
+      std::string why;
+      if (!events_log_.write(e.id, body, static_cast<uint64_t>(events_log_limit_.load()), why)) {
+        if (!events_log_failing_.exchange(true)) say(4, "cannot write events.log: " + why);
+      } else {
+        events_log_failing_ = false;
       }
     }
   }
@@ -326,8 +326,9 @@ class Server {
   std::atomic<bool> ingest_failed_{false};
   std::mutex gone_mutex_;
   std::vector<std::pair<std::string, std::string>> gone_;
-  std::mutex log_mutex_;
-  FILE* events_log_ = nullptr;
+  EventsLog events_log_{o_.state_dir + "/events.log"};
+  std::atomic<long long> events_log_limit_{100 << 20};
+  std::atomic<bool> events_log_failing_{false};
   int lock_fd_ = -1;
   bool report_failing_ = false;
 };

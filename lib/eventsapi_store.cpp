@@ -8,21 +8,18 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <optional>
 
 #include "endpoint.h"
 #include "error.h"
 #include "io.h"
+#include "log.h"
 #include "event.h"
 #include "redis_connection.h"
 
 namespace evt {
 
 namespace {
-
-void make_dirs(const std::string& dir, mode_t mode) {
-  if (!make_directories(dir, mode))
-    throw Error(Exit::failed, "cannot create " + dir + ": " + errno_text(errno));
-}
 
 nlohmann::json webhook_json(const Webhook& w) {
   nlohmann::json j = {{"token", w.token}, {"secret", w.secret}};
@@ -49,6 +46,33 @@ Webhook webhook_from(const nlohmann::json& j) {
   return w;
 }
 
+// A node's report, as report_node writes it; nullopt (said on stderr) for a
+// record that is not one, so that one bad record hides only itself.
+std::optional<NodeInfo> node_from_json(const std::string& text, const std::string& what) {
+  try {
+    auto j = nlohmann::json::parse(text);
+    if (!j.is_object()) throw std::runtime_error("not an object");
+    NodeInfo n;
+    n.id = j.value("id", "");
+    n.name = j.value("name", "");
+    n.heartbeat = j.value("heartbeat", 0.0);
+    n.pid = j.value("pid", 0L);
+    n.applied = j.value("applied", -1LL);
+    nlohmann::json stats = j.value("stats", nlohmann::json::object());
+    if (!stats.is_object()) throw std::runtime_error("\"stats\" is not an object");
+    for (auto& [url, counts] : stats.items()) {
+      if (!counts.is_object()) throw std::runtime_error("the stats of a webhook are not an object");
+      for (auto& [name, value] : counts.items())
+        if (!value.is_number_integer() && !value.is_boolean()) throw std::runtime_error("\"" + name + "\" is not a count");
+    }
+    n.stats = std::move(stats);
+    return n;
+  } catch (const std::exception& e) {
+    report("skipped " + what + ": " + e.what());
+    return std::nullopt;
+  }
+}
+
 nlohmann::json parse_or_empty(const std::string& text, const std::string& path) {
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) return nlohmann::json::object();
   try {
@@ -62,7 +86,10 @@ nlohmann::json parse_or_empty(const std::string& text, const std::string& path) 
 
 class LocalStore : public EventsapiStore {
  public:
-  LocalStore(std::string dir, std::string state) : dir_(std::move(dir)), state_(std::move(state)) {}
+  // The store holds webhook secrets: its directory must be private (0700, ours).
+  LocalStore(std::string dir, std::string state) : dir_(std::move(dir)), state_(std::move(state)) {
+    check_private_directory(dir_, "store directory", false);
+  }
 
   ConfigOverrides config() override {
     ConfigOverrides out;
@@ -116,14 +143,9 @@ class LocalStore : public EventsapiStore {
     n.name = "localhost";
     std::string text;
     if (read_file(state_ + "/status.json", text)) {
-      try {
-        auto j = nlohmann::json::parse(text);
-        n.id = j.value("id", "");
-        n.heartbeat = j.value("heartbeat", 0.0);
-        n.pid = j.value("pid", 0L);
-        n.applied = j.value("applied", -1LL);
-        n.stats = j.value("stats", nlohmann::json::object());
-      } catch (const nlohmann::json::exception&) {
+      if (auto read = node_from_json(text, state_ + "/status.json")) {
+        read->name = n.name;
+        n = std::move(*read);
       }
     }
     n.up = n.pid > 0 && ::kill(static_cast<pid_t>(n.pid), 0) == 0 && now_ts() - n.heartbeat < node_down_after;
@@ -146,7 +168,7 @@ class LocalStore : public EventsapiStore {
   struct Lock {
     int fd;
     explicit Lock(const std::string& dir) {
-      make_dirs(dir, 0700);
+      check_private_directory(dir, "store directory", true);
       fd = ::open((dir + "/.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
       if (fd < 0) throw Error(Exit::failed, "cannot lock " + dir + ": " + errno_text(errno));
       while (::flock(fd, LOCK_EX) != 0 && errno == EINTR) {
@@ -226,17 +248,12 @@ class RedisStore : public EventsapiStore {
     Reply r = conn_->command({"HGETALL", "eventsapi:nodes"});
     double now = now_ts();
     for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2) {
-      NodeInfo n;
-      n.id = str(r->element[i]);
-      try {
-        auto j = nlohmann::json::parse(str(r->element[i + 1]));
-        n.name = j.value("name", n.id);
-        n.heartbeat = j.value("heartbeat", 0.0);
-        n.pid = j.value("pid", 0L);
-        n.applied = j.value("applied", -1LL);
-        n.stats = j.value("stats", nlohmann::json::object());
-      } catch (const nlohmann::json::exception&) {
-      }
+      std::string id = str(r->element[i]);
+      auto read = node_from_json(str(r->element[i + 1]), "node record " + id + " in " + ep_.display());
+      if (!read) continue;
+      NodeInfo n = std::move(*read);
+      n.id = id;
+      if (n.name.empty()) n.name = id;
       n.up = now - n.heartbeat < node_down_after;
       out.push_back(std::move(n));
     }
@@ -261,51 +278,16 @@ class RedisStore : public EventsapiStore {
   std::unique_ptr<RedisConnection> conn_;
 };
 
-std::string home_dir(const char* xdg, const char* fallback) {
-  if (const char* x = std::getenv(xdg); x && *x) return x;
+// $XDG (or $HOME/fallback); nullopt when neither is set. Never /tmp: a
+// store there would be shared with, or planted by, other users.
+std::optional<std::string> home_dir(const char* xdg, const char* fallback) {
+  if (const char* x = std::getenv(xdg); x && *x) return std::string(x);
   const char* home = std::getenv("HOME");
-  return std::string(home && *home ? home : "/tmp") + "/" + fallback;
+  if (home == nullptr || *home == '\0') return std::nullopt;
+  return std::string(home) + "/" + fallback;
 }
 
 }  // namespace
-
-void write_file_atomically(const std::string& path, const std::string& content) {
-  auto slash = path.rfind('/');
-  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
-  make_dirs(dir, 0700);
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) throw Error(Exit::failed, "cannot write " + tmp + ": " + errno_text(errno));
-  const char* p = content.data();
-  size_t left = content.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw Error(Exit::failed, "cannot write " + path + ": " + errno_text(err));
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    throw Error(Exit::failed, "cannot write " + path + ": " + errno_text(err));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    throw Error(Exit::failed, "cannot replace " + path + ": " + errno_text(err));
-  }
-  int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (d >= 0) {
-    ::fsync(d);  // the rename itself survives a crash
-    ::close(d);
-  }
-}
 
 std::unique_ptr<EventsapiStore> open_eventsapi_store(const std::string& where, const std::string& state_dir) {
   if (where.rfind("redis://", 0) == 0 || where.rfind("redis+unix://", 0) == 0) return std::make_unique<RedisStore>(where);
@@ -316,16 +298,23 @@ std::unique_ptr<EventsapiStore> open_eventsapi_store(const std::string& where, c
 std::string default_store() {
   if (const char* s = std::getenv("EVENTSAPI_STORE"); s && *s) return s;
   if (::geteuid() == 0) return "/etc/eventsapi";
-  return home_dir("XDG_CONFIG_HOME", ".config") + "/eventsapi";
+  auto config = home_dir("XDG_CONFIG_HOME", ".config");
+  if (!config) throw usage_error("no home directory for the store: set HOME or XDG_CONFIG_HOME, or give --store");
+  return *config + "/eventsapi";
 }
 
 std::string default_state_dir(const std::string& store) {
   if (const char* s = std::getenv("EVENTSAPI_STATE"); s && *s) return s;
-  std::string system_state = "/var/lib/eventsapi";
-  std::string user_state = home_dir("XDG_STATE_HOME", ".local/state") + "/eventsapi";
-  if (store.find("://") != std::string::npos) return ::geteuid() == 0 ? system_state : user_state;
+  const std::string system_state = "/var/lib/eventsapi";
+  auto user_state = [] {
+    auto state = home_dir("XDG_STATE_HOME", ".local/state");
+    if (!state) throw usage_error("no home directory for the state: set HOME or XDG_STATE_HOME, or give --state");
+    return *state + "/eventsapi";
+  };
+  if (store.find("://") != std::string::npos) return ::geteuid() == 0 ? system_state : user_state();
   if (store == "/etc/eventsapi") return system_state;
-  if (store == home_dir("XDG_CONFIG_HOME", ".config") + "/eventsapi") return user_state;
+  auto config = home_dir("XDG_CONFIG_HOME", ".config");
+  if (config && store == *config + "/eventsapi") return user_state();
   return store;  // --store DIR keeps its state beside the configuration
 }
 

@@ -69,9 +69,6 @@ std::unique_ptr<EventsapiStore> open_eventsapi_store(const std::string& where, c
 std::string default_store();
 std::string default_state_dir(const std::string& store);
 
-// Writes path atomically: a temporary file, fsync, rename, mode 0600.
-void write_file_atomically(const std::string& path, const std::string& content);
-
 // Seconds since a node's heartbeat after which it counts as DOWN.
 constexpr double node_down_after = 10;
 

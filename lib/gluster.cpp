@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "error.h"
+#include "json_layout.h"
 
 namespace evt {
 
@@ -99,13 +100,20 @@ Event parse_gluster_datagram(std::string_view d, const std::string& node) {
 }
 
 std::string webhook_body(const Event& e, const std::string& nodeid) {
-  nlohmann::json body = nlohmann::json::object();  // std::map: sorted keys, at every level
-  body["nodeid"] = nodeid;
-  body["event"] = e.tag;
-  body["message"] = nlohmann::json::parse(e.data.text());
-  if (e.ts == std::floor(e.ts) && e.ts < 1e15) body["ts"] = static_cast<long long>(e.ts);
-  else body["ts"] = e.ts;
-  return body.dump();
+  std::string compact = "{\"event\":";
+  append_json_string(compact, e.tag);
+  compact += ",\"message\":";
+  compact += e.data.text();
+  compact += ",\"nodeid\":";
+  append_json_string(compact, nodeid);
+  compact += ",\"ts\":";
+  // Gluster's ts is whole seconds; an envelope's keeps its fraction.
+  if (e.ts == std::floor(e.ts) && e.ts >= 0 && e.ts < 1e15) compact += std::to_string(static_cast<long long>(e.ts));
+  else append_ts(compact, e.ts);
+  compact += '}';
+  std::string body;
+  append_python_json(body, compact, true);
+  return body;
 }
 
 }  // namespace evt

@@ -18,8 +18,9 @@ const std::vector<std::string>& gluster_event_types();
 // envelope's tag), its data the message. Throws invalid_input with the reason.
 Event parse_gluster_datagram(std::string_view datagram, const std::string& node);
 
-// The webhook body: {"event", "message", "nodeid", "ts"}, keys sorted at
-// every level, as glustereventsd's json.dumps(sort_keys=True) makes it.
+// The webhook body: {"event", "message", "nodeid", "ts"}, byte for byte as
+// glustereventsd's json.dumps(message, sort_keys=True) writes it: keys
+// sorted at every level, ", " and ": " separators, non-ASCII escaped.
 std::string webhook_body(const Event& event, const std::string& nodeid);
 
 }  // namespace evt

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -57,6 +58,8 @@ struct Job {
   int wait_status = 0;
   std::optional<Clock::time_point> deadline;  // --timeout
   std::optional<Clock::time_point> kill_at;   // SIGKILL after SIGTERM
+  std::optional<Clock::time_point> pipes_until;  // after its exit: how long its output may stay open
+  size_t left_running = 0;  // processes it left holding its output, ended by us
   bool timed_out = false;
   bool stopped = false;  // killed because event-handle was asked to stop
 
@@ -72,7 +75,7 @@ class Runner {
  public:
   Runner(const HandleRequest& r, Logger& log) : r_(r), log_(log) {
     for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-      if (std::strncmp(*e, "EVENT_", 6) != 0) base_env_.emplace_back(*e);  // ours replace any inherited ones
+      base_env_.emplace_back(*e);
     }
   }
 
@@ -107,7 +110,7 @@ class Runner {
       }
     }
     // Leftovers of finished steps get their grace too.
-    while (!lingering_.empty()) {
+    while (!lingering_.empty() || !leftovers_.empty()) {
       ::poll(nullptr, 0, 50);
       reap_children();
       run_timers();
@@ -205,7 +208,7 @@ class Runner {
       ++rejected_;
       j.status = "rejected";
       j.reason = *why;
-      return finish_early(j, Severity::warning, "rejected event " + j.event.id + " (" + printable(j.event.tag) + "): " + *why);
+      return finish_early(j, Severity::warning, "rejected event " + j.event.id + " (" + j.event.tag + "): " + *why);
     }
     StepList list = find_steps(r_.dirs, j.handler);
     for (const auto& s : list.skipped) log_.log(Severity::debug, j.handler + ": skipping " + s);
@@ -228,12 +231,6 @@ class Runner {
     start_next_step(job);
   }
 
-  static std::string printable(const std::string& s) {
-    std::string out;
-    for (char c : s) out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
-    return out;
-  }
-
   void finish_early(Job& j, Severity severity, const std::string& message) {
     log_.log(severity, message);
     if (r_.dry_run) {
@@ -246,24 +243,12 @@ class Runner {
 
   // --- steps
 
-  std::vector<std::string> step_env(const Job& j, const std::string& step) const {
-    std::vector<std::string> env = base_env_;
-    env.push_back("EVENT_TAG=" + j.event.tag);
-    env.push_back("EVENT_NAME=" + j.handler);
-    env.push_back("EVENT_SOURCE=" + std::string(tag_source(j.event.tag)));
-    env.push_back("EVENT_ID=" + j.event.id);
-    env.push_back("EVENT_TS=" + format_ts(j.event.ts));
-    env.push_back("EVENT_NODE=" + j.event.node);
-    env.push_back("EVENT_STEP=" + step);
-    return env;
-  }
-
   void start_next_step(Job& j) {
     while (j.next < j.steps.size()) {
       const Step& s = j.steps[j.next++];
       log_.log(Severity::info, j.handler + ": starting step " + s.name);
       j.proc = StepProcess{};
-      int err = spawn_step(s.path, step_env(j, s.name), j.proc);
+      int err = spawn_step(s.path, step_environment(base_env_, j.event, j.handler, s.name), j.proc);
       j.last_step = s.name;
       if (err == ENOENT) {  // it went away since the directory was read (an update?)
         log_.log(Severity::warning, j.handler + "/" + s.name + ": vanished before it ran; skipped");
@@ -275,10 +260,10 @@ class Runner {
       }
       j.running = true;
       j.step = s.name;
-      j.input = j.event.data.text();
-      j.input += '\n';
+      j.input = step_input(j.event);
       j.written = 0;
       j.exited = false;
+      j.pipes_until.reset();
       j.timed_out = false;
       j.deadline.reset();
       j.kill_at.reset();
@@ -326,7 +311,9 @@ class Runner {
   }
 
   // Relays what a step wrote, a line at a time, as it comes.
-  void read_output(Job& j, int& fd, std::string& partial, bool is_stderr) {
+  // last: take what is there now and close, whether or not the writers are done.
+  void read_output(Job& j, int& fd, std::string& partial, bool is_stderr, bool last = false) {
+    if (fd < 0) return;
     char buf[65536];
     for (;;) {
       ssize_t n = ::read(fd, buf, sizeof buf);
@@ -346,7 +333,7 @@ class Runner {
         continue;
       }
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && errno == EAGAIN) return;
+      if (n < 0 && errno == EAGAIN && !last) return;
       if (!partial.empty()) log_line(j, partial, is_stderr);
       partial.clear();
       close_fd(fd);
@@ -357,7 +344,7 @@ class Runner {
   void log_line(const Job& j, std::string_view line, bool is_stderr) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     std::string msg = j.handler + "/" + j.step + ": ";
-    for (char c : line) msg += (static_cast<unsigned char>(c) < 0x20 && c != '\t') ? '?' : c;
+    msg += line;  // the logger escapes what it must
     log_.log(is_stderr ? Severity::warning : Severity::info, msg);
   }
 
@@ -445,15 +432,45 @@ class Runner {
       consider(j.kill_at);
     }
     for (const auto& [group, when] : lingering_) consider(when);
+    for (const auto& [pid, when] : leftovers_) consider(when);
+    for (const Job& j : jobs_)
+      if (j.running && j.exited) consider(j.pipes_until);
     if (stopping_) consider(stop_deadline_);
     if (!next) return stopping_ ? 100 : -1;
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*next - Clock::now()).count();
     return ms < 0 ? 0 : static_cast<int>(ms + 1);
   }
 
+  // A step that exited but left something holding its stdout or stderr
+  // (a daemon it started with setsid, say): after the grace period its
+  // output is no longer read, and what holds it is ended, so the event
+  // finishes and the next one is not held up.
+  void release_pipes(Job& j) {
+    std::vector<pid_t> holders;
+    for (int fd : {j.proc.stdout_fd, j.proc.stderr_fd})
+      for (pid_t pid : processes_holding(fd))
+        if (std::find(holders.begin(), holders.end(), pid) == holders.end()) holders.push_back(pid);
+    read_output(j, j.proc.stdout_fd, j.out_partial, false, true);
+    read_output(j, j.proc.stderr_fd, j.err_partial, true, true);
+    j.left_running += holders.size();
+    log_.log(Severity::warning, j.handler + "/" + j.step + ": exited " + format_seconds(r_.grace) +
+                                    " ago, but " + std::to_string(holders.size()) +
+                                    " process(es) it left still hold its output; sending them SIGTERM");
+    auto kill_at = Clock::now() + seconds(r_.grace);
+    for (pid_t pid : holders) {
+      ::kill(pid, SIGTERM);
+      leftovers_[pid] = kill_at;
+    }
+  }
+
   void run_timers() {
     auto now = Clock::now();
     for (Job& j : jobs_) {
+      if (j.running && j.exited && j.pipes_until && now >= *j.pipes_until &&
+          (j.proc.stdout_fd >= 0 || j.proc.stderr_fd >= 0)) {
+        j.pipes_until.reset();
+        release_pipes(j);
+      }
       if (!j.running || j.exited) continue;
       if (j.deadline && !j.timed_out && !j.stopped && now >= *j.deadline) {
         j.timed_out = true;
@@ -478,6 +495,16 @@ class Runner {
         j.kill_at = now + seconds(r_.grace);
       }
     }
+    for (auto it = leftovers_.begin(); it != leftovers_.end();) {
+      if (::kill(it->first, 0) != 0) {
+        it = leftovers_.erase(it);
+      } else if (now >= it->second) {
+        ::kill(it->first, SIGKILL);
+        it = leftovers_.erase(it);
+      } else {
+        ++it;
+      }
+    }
     for (auto it = lingering_.begin(); it != lingering_.end();) {
       if (::kill(-it->first, 0) != 0) {
         it = lingering_.erase(it);
@@ -500,6 +527,7 @@ class Runner {
       Job& j = *it->second;
       j.exited = true;
       j.wait_status = status;
+      j.pipes_until = Clock::now() + seconds(r_.grace);
       close_fd(j.proc.stdin_fd);
       // Its children may hold the pipes open: they go now, not at their leisure.
       if (::kill(-pid, 0) == 0 && !j.timed_out && !j.stopped) ::kill(-pid, SIGTERM);
@@ -524,6 +552,7 @@ class Runner {
     data["step"] = j.last_step.empty() ? json(nullptr) : json(j.last_step);
     data["duration_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - j.started).count();
     if (!j.reason.empty()) data["reason"] = j.reason;
+    if (j.left_running > 0) data["left_running"] = j.left_running;  // ended by us, see the log
     std::string tag = j.event.tag + "/handled";
     if (tag_problem(tag)) tag = "event-handle/handled";
     std::string line = to_envelope(make_event(tag, JsonText(data), r_.node));
@@ -542,6 +571,7 @@ class Runner {
   std::list<Job> jobs_;
   std::map<pid_t, Job*> by_pid_;
   std::map<pid_t, Clock::time_point> lingering_;  // groups of finished steps, and when to SIGKILL them
+  std::map<pid_t, Clock::time_point> leftovers_;  // processes that held a finished step's output, and when to SIGKILL them
   std::string input_;
   size_t scan_from_ = 0;
   size_t line_number_ = 0;

@@ -8,18 +8,18 @@
 #pragma once
 
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include "error.h"
 #include "logger.h"
+#include "user_regex.h"
 
 namespace evt {
 
 struct HandleRequest {
   std::vector<std::string> dirs;
-  std::optional<std::regex> name_from;
+  std::optional<Regex> name_from;
   double step_timeout = 0;  // seconds; 0: none
   double grace = 5;         // seconds from SIGTERM to SIGKILL
   int jobs = 1;

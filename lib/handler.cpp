@@ -10,11 +10,9 @@
 
 namespace evt {
 
-std::optional<std::string> handler_name(const std::string& tag, const std::regex* name_from) {
+std::optional<std::string> handler_name(const std::string& tag, const Regex* name_from) {
   if (name_from == nullptr) return std::string(tag_name(tag));
-  std::smatch m;
-  if (!std::regex_search(tag, m, *name_from)) return std::nullopt;
-  return m.size() > 1 ? m[1].str() : m[0].str();
+  return name_from->first_group(tag);
 }
 
 static bool part_ok(std::string_view part) {
@@ -35,9 +33,7 @@ std::optional<std::string> handler_name_problem(const std::string& name) {
     if (part.empty()) return "handler name '" + name + "' has an empty part";
     if (part == "." || part == "..") return "handler name '" + name + "' has a '" + std::string(part) + "' part";
     if (!part_ok(part)) {
-      std::string shown;
-      for (char c : part) shown += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
-      return "handler name part '" + shown + "' is not allowed (^[A-Za-z0-9_][A-Za-z0-9_.:@-]*$)";
+      return "handler name part '" + std::string(part) + "' is not allowed (^[A-Za-z0-9_][A-Za-z0-9_.:@-]*$)";
     }
     if (slash == std::string::npos) return std::nullopt;
     start = slash + 1;
@@ -87,5 +83,23 @@ StepList find_steps(const std::vector<std::string>& dirs, const std::string& nam
   for (auto& [file, path] : chosen) list.steps.push_back({file, path});
   return list;
 }
+
+std::vector<std::string> step_environment(const std::vector<std::string>& base, const Event& e,
+                                          const std::string& handler, const std::string& step) {
+  std::vector<std::string> env;
+  env.reserve(base.size() + 7);
+  for (const auto& v : base)
+    if (v.rfind("EVENT_", 0) != 0) env.push_back(v);  // ours replace any inherited ones
+  env.push_back("EVENT_TAG=" + e.tag);
+  env.push_back("EVENT_NAME=" + handler);
+  env.push_back("EVENT_SOURCE=" + std::string(tag_source(e.tag)));
+  env.push_back("EVENT_ID=" + e.id);
+  env.push_back("EVENT_TS=" + format_ts(e.ts));
+  env.push_back("EVENT_NODE=" + e.node);
+  env.push_back("EVENT_STEP=" + step);
+  return env;
+}
+
+std::string step_input(const Event& e) { return e.data.text() + "\n"; }
 
 }  // namespace evt

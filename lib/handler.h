@@ -3,16 +3,18 @@
 #pragma once
 
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
+
+#include "event.h"
+#include "user_regex.h"
 
 namespace evt {
 
 // The handler name of a tag: the part after its first "/event/", else the
 // whole tag; with name_from, the first capture group of that regex instead.
 // nullopt when name_from does not match.
-std::optional<std::string> handler_name(const std::string& tag, const std::regex* name_from);
+std::optional<std::string> handler_name(const std::string& tag, const Regex* name_from);
 
 // Why name cannot name a handler (nothing runs then), or nullopt. Each
 // '/'-separated part must match ^[A-Za-z0-9_][A-Za-z0-9_.:@-]*$: no empty
@@ -36,5 +38,14 @@ struct StepList {
 
 // The steps of handler name under the handler directories dirs.
 StepList find_steps(const std::vector<std::string>& dirs, const std::string& name);
+
+// What a step runs with. Its environment: base (the inherited one, less any
+// EVENT_* variables), then EVENT_TAG, EVENT_NAME (the handler), EVENT_SOURCE,
+// EVENT_ID, EVENT_TS, EVENT_NODE and EVENT_STEP. Every value comes from a
+// validated name, so none holds a newline or a NUL that would cut it short.
+std::vector<std::string> step_environment(const std::vector<std::string>& base, const Event& event,
+                                          const std::string& handler, const std::string& step);
+// Its stdin: the event's data as JSON text, and a newline.
+std::string step_input(const Event& event);
 
 }  // namespace evt

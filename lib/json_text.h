@@ -37,8 +37,6 @@ class JsonText {
   JsonText(const json& value) : text_(value.dump()) {}  // NOLINT: implicit, as a json converts
 
   const std::string& text() const { return text_; }
-  // The parsed value, for code that needs its structure.
-  json value() const { return json::parse(text_); }
   bool is_string() const { return !text_.empty() && text_.front() == '"'; }
   bool is_object() const { return !text_.empty() && text_.front() == '{'; }
 

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <set>
 
 #include "io.h"
 #include "log.h"
@@ -37,30 +38,9 @@ sockaddr_un unix_address(const std::string& path) {
   return addr;
 }
 
-// Checks that dir is a directory only its owner can use. create: make it
-// (0700) when missing. Returns false if it does not exist (and !create).
-bool check_bus_dir(const std::string& dir, bool create) {
-  struct stat st;
-  if (::lstat(dir.c_str(), &st) != 0) {
-    if (errno != ENOENT) throw usage_error("bus directory " + dir + ": " + errno_text(errno));
-    if (!create) return false;
-    // The bus directory itself private.
-    if (!make_directories(dir, 0700))
-      throw usage_error("cannot create bus directory " + dir + ": " + errno_text(errno));
-    if (::lstat(dir.c_str(), &st) != 0)
-      throw usage_error("bus directory " + dir + ": " + errno_text(errno));
-  }
-  if (!S_ISDIR(st.st_mode)) throw usage_error("bus directory " + dir + " is not a directory");
-  uid_t me = ::geteuid();
-  if (st.st_uid != me && me != 0)
-    throw usage_error("bus directory " + dir + " belongs to another user (uid " + std::to_string(st.st_uid) + ")");
-  if ((st.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    throw usage_error("bus directory " + dir + " is open to other users (mode " + mode + "); chmod 700 it");
-  }
-  return true;
-}
+// The bus directory is private (0700, ours; root's bus is root's): only its
+// owner can fire or listen, as with Salt's sock_dir.
+bool check_bus_dir(const std::string& dir, bool create) { return check_private_directory(dir, "bus directory", create); }
 
 int socket_buffer_size(int fd, int option) {
   int value = 0;
@@ -150,7 +130,7 @@ class LocalPublisher : public Publisher {
   void scan() {
     last_scan_ = Clock::now();
     struct stat st;
-    if (::stat(dir_.c_str(), &st) != 0) {
+    if (!check_bus_dir(dir_, false) || ::stat(dir_.c_str(), &st) != 0) {
       dir_mtime_ = {};
       return;
     }
@@ -165,6 +145,15 @@ class LocalPublisher : public Publisher {
       if (auto known = peers_.find(path); known != peers_.end()) {
         found.emplace(path, known->second);
         peers_.erase(known);
+        continue;
+      }
+      // Only sockets of the bus's owner, never what a symlink points at: a
+      // root event-fire must not deliver to anyone else's listener.
+      struct stat entry_st;
+      if (::lstat(path.c_str(), &entry_st) != 0) continue;
+      if (!S_ISSOCK(entry_st.st_mode) || entry_st.st_uid != ::geteuid()) {
+        if (ignored_.insert(path).second)
+          report("ignoring " + path + ": not a socket of uid " + std::to_string(::geteuid()));
         continue;
       }
       if (int fd = connect_peer(path); fd >= 0) found.emplace(path, Peer{fd});
@@ -298,6 +287,7 @@ class LocalPublisher : public Publisher {
   double timeout_;
   size_t max_record_ = max_record_wanted;
   std::map<std::string, Peer> peers_;
+  std::set<std::string> ignored_;  // entries that are not our sockets, said once
   timespec dir_mtime_{};
   Clock::time_point last_scan_;
   std::string batch_;

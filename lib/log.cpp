@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include "text.h"
+
 namespace evt {
 
 static std::string& name_storage() {
@@ -15,7 +17,7 @@ const std::string& program_name() { return name_storage(); }
 void report(std::string_view message) {
   std::string line = name_storage();
   line += ": ";
-  line += message;
+  line += printable(message);  // a message may quote input: it must not forge a line or drive the terminal
   line += '\n';
   const char* p = line.data();
   size_t left = line.size();

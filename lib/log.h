@@ -10,7 +10,8 @@ void set_program_name(std::string_view name);
 const std::string& program_name();
 
 // Writes "<program>: <message>\n" to stderr in one write(2), so lines from
-// concurrent processes sharing a terminal do not interleave.
+// concurrent processes sharing a terminal do not interleave. Control
+// characters in message are escaped (text.h): it is one line, whatever it quotes.
 void report(std::string_view message);
 
 }  // namespace evt

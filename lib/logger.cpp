@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "log.h"
+#include "text.h"
 
 namespace evt {
 
@@ -72,7 +73,7 @@ void Logger::log(Severity severity, std::string_view message) {
   line += '[';
   line += std::to_string(::getpid());
   line += "]: ";
-  line += message;
+  line += printable(message);
   if (::send(fd_, line.data(), line.size(), MSG_NOSIGNAL) < 0) {
     ::close(fd_);
     fd_ = -1;

@@ -1,6 +1,7 @@
 #include "output_format.h"
 
 #include "error.h"
+#include "json_layout.h"
 
 namespace evt {
 
@@ -57,21 +58,14 @@ void OutputFormat::append(std::string& out, const Event& e, std::string_view env
       if (envelope.empty()) append_envelope(out, e);
       else out += envelope;
       break;
-    case Kind::pretty: {
-      json whole = json::object();
-      whole["tag"] = e.tag;
-      whole["data"] = e.data.value();
-      whole["ts"] = e.ts;
-      whole["id"] = e.id;
-      whole["node"] = e.node;
-      for (const auto& [key, value] : e.extra) whole[key] = value.value();
-      out += whole.dump(4);
+    case Kind::pretty:
+      if (envelope.empty()) append_pretty_json(out, to_envelope(e));
+      else append_pretty_json(out, envelope);
       break;
-    }
     case Kind::salt:
       out += e.tag;
       out += '\t';
-      out += python_style(e.data.value());
+      append_python_json(out, e.data.text(), false);
       break;
     case Kind::data: out += e.data.text(); break;
     case Kind::text:

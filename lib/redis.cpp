@@ -59,6 +59,19 @@ std::string redis_pattern(MatchKind kind, const std::string& pattern) {
   return "*";
 }
 
+Event event_from_pubsub(std::string_view channel, std::string_view message, double ts, const std::string& node) {
+  Event e;
+  if (auto why = tag_problem(channel)) throw invalid_input("the channel is not a valid tag: " + *why);
+  e.tag.assign(channel);
+  e.data = data_from_text(message);
+  e.ts = ts;
+  e.id = new_id();
+  e.node = node;
+  std::string_view source = tag_source(channel);
+  if (!source.empty()) e.set_extra("source", JsonText::string(source));
+  return e;
+}
+
 static std::string reply_string(const redisReply* r) {
   return r != nullptr && r->str != nullptr ? std::string(r->str, r->len) : std::string();
 }
@@ -277,8 +290,6 @@ class PubSubListener : public RedisListenerBase {
       std::string rp = redis_pattern(f.kind(), p);
       if (std::find(patterns_.begin(), patterns_.end(), rp) == patterns_.end()) patterns_.push_back(rp);
     }
-    node_json_.clear();
-    append_json_string(node_json_, o.node);
     connect();  // the first connection must work: exit 3 at once if not
   }
 
@@ -316,7 +327,7 @@ class PubSubListener : public RedisListenerBase {
       if (r->type != REDIS_REPLY_ARRAY) continue;
       parts.clear();
       for (size_t i = 0; i < r->elements; ++i) parts.emplace_back(r->element[i]->str, r->element[i]->len);
-      stamp_ = format_ts(now_ts());
+      stamp_ = now_ts();
       take(parts, early_);
     }
     // From here on a thread drains the socket, so Redis never sees us as slow.
@@ -341,7 +352,7 @@ class PubSubListener : public RedisListenerBase {
     if (::poll(&p, 1, timeout_ms) <= 0) return;
     pump_open_ = pump_->take(chunk_, pump_end_);
     reader_.feed(chunk_);
-    stamp_ = format_ts(now_ts());  // received now: one timestamp for what came together
+    stamp_ = now_ts();  // received now: one timestamp for what came together
     while (out.size() - before < batch && reader_.next(parts)) take(parts, out);
     if (out.size() == before && !pump_open_) throw unreachable("lost " + ep_.display() + ": " + pump_end_);
   }
@@ -365,47 +376,21 @@ class PubSubListener : public RedisListenerBase {
         }
       }
     }
-    if (auto why = tag_problem(channel)) {
-      ++invalid_;
-      report("skipped a message on a channel that is not a valid tag: " + *why);
-      return;
-    }
-    // The envelope is written directly: channel as tag, message as data.
-    Message m;
-    m.tag.assign(channel);
-    std::string& env = m.envelope;
-    env.reserve(channel.size() * 2 + text.size() + 120);
-    env += "{\"tag\":";
-    append_json_string(env, channel);
-    env += ",\"data\":";
     try {
-      append_data_from_text(env, text);
+      Message m;
+      m.event = event_from_pubsub(channel, text, stamp_, options_.node);
+      m.tag = m.event->tag;
+      append_envelope(m.envelope, *m.event);
+      out.push_back(std::move(m));
     } catch (const Error& e) {
       ++invalid_;
       report("skipped a message on " + std::string(channel) + ": " + e.what());
-      return;
     }
-    env += ",\"ts\":";
-    env += stamp_;
-    env += ",\"id\":\"";
-    size_t at = env.size();
-    env.resize(at + 26);
-    fill_new_id(env.data() + at);
-    env += "\",\"node\":";
-    env += node_json_;
-    std::string_view source = tag_source(channel);
-    if (!source.empty()) {
-      env += ",\"source\":";
-      append_json_string(env, source);
-    }
-    env += '}';
-    out.push_back(std::move(m));
   }
 
   std::vector<std::string> patterns_;
   std::string run_id_;
-  std::string node_json_;
-  std::string stamp_;
+  double stamp_ = 0;
   std::unique_ptr<SocketPump> pump_;
   bool pump_open_ = false;
   std::string pump_end_;

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -27,9 +28,20 @@ Spool::Spool(const std::string& path) : path_(path) {
   if (size_ > ack_) {
     char last = 0;
     if (::pread(fd_, &last, 1, static_cast<off_t>(size_ - 1)) == 1 && last != '\n') {
-      uint64_t cut = size_;
-      char c = 0;
-      while (cut > ack_ && ::pread(fd_, &c, 1, static_cast<off_t>(cut - 1)) == 1 && c != '\n') --cut;
+      // The last newline, looked for a block at a time from the end: a
+      // damaged tail of megabytes costs milliseconds, not a read a byte.
+      uint64_t cut = ack_;
+      std::string block(64u << 10, '\0');
+      for (uint64_t end = size_; end > ack_;) {
+        uint64_t begin = end - std::min<uint64_t>(block.size(), end - ack_);
+        ssize_t got = ::pread(fd_, block.data(), static_cast<size_t>(end - begin), static_cast<off_t>(begin));
+        if (got != static_cast<ssize_t>(end - begin)) break;
+        if (const void* nl = ::memrchr(block.data(), '\n', static_cast<size_t>(got))) {
+          cut = begin + static_cast<uint64_t>(static_cast<const char*>(nl) - block.data()) + 1;
+          break;
+        }
+        end = begin;
+      }
       if (::ftruncate(fd_, static_cast<off_t>(cut)) == 0) size_ = cut;
     }
   }

@@ -5,7 +5,12 @@
 #include <spawn.h>
 #include <unistd.h>
 
+#include <dirent.h>
+#include <sys/stat.h>
+
 #include <cerrno>
+#include <cstdlib>
+#include <string_view>
 
 #include "error.h"
 
@@ -65,6 +70,35 @@ int spawn_step(const std::string& path, const std::vector<std::string>& env, Ste
   out.stdout_fd = o[0];
   out.stderr_fd = e[0];
   return 0;
+}
+
+std::vector<pid_t> processes_holding(int fd) {
+  std::vector<pid_t> out;
+  struct stat st;
+  if (fd < 0 || ::fstat(fd, &st) != 0) return out;
+  std::string target = "pipe:[" + std::to_string(st.st_ino) + "]";
+  DIR* proc = ::opendir("/proc");
+  if (proc == nullptr) return out;
+  pid_t me = ::getpid();
+  while (dirent* e = ::readdir(proc)) {
+    char* end = nullptr;
+    long pid = std::strtol(e->d_name, &end, 10);
+    if (*end != '\0' || pid <= 0 || pid == me) continue;
+    std::string fd_dir = std::string("/proc/") + e->d_name + "/fd";
+    DIR* fds = ::opendir(fd_dir.c_str());
+    if (fds == nullptr) continue;
+    while (dirent* f = ::readdir(fds)) {
+      char link[64];
+      ssize_t n = ::readlinkat(::dirfd(fds), f->d_name, link, sizeof link - 1);
+      if (n > 0 && std::string_view(link, static_cast<size_t>(n)) == target) {
+        out.push_back(static_cast<pid_t>(pid));
+        break;
+      }
+    }
+    ::closedir(fds);
+  }
+  ::closedir(proc);
+  return out;
 }
 
 }  // namespace evt

@@ -22,4 +22,9 @@ struct StepProcess {
 // ENOEXEC, EACCES, ...), 0 on success.
 int spawn_step(const std::string& path, const std::vector<std::string>& env, StepProcess& out);
 
+// The processes other than this one that hold the pipe fd is an end of
+// (what a step left running with its stdout or stderr, setsid or not),
+// found in /proc.
+std::vector<pid_t> processes_holding(int fd);
+
 }  // namespace evt

@@ -98,15 +98,9 @@ bool glob_match(std::string_view pattern, std::string_view text) {
   return p == pattern.size();
 }
 
-static std::vector<std::regex> compile_all(const std::vector<std::string>& patterns) {
-  std::vector<std::regex> out;
-  for (const auto& pattern : patterns) {
-    try {
-      out.emplace_back(pattern, std::regex::ECMAScript | std::regex::optimize);
-    } catch (const std::regex_error& e) {
-      throw usage_error("invalid regex '" + pattern + "': " + e.what());
-    }
-  }
+static std::vector<Regex> compile_all(const std::vector<std::string>& patterns) {
+  std::vector<Regex> out;
+  for (const auto& pattern : patterns) out.emplace_back(pattern, "--match regex");
   return out;
 }
 
@@ -126,8 +120,8 @@ bool TagFilter::one(size_t index, std::string_view tag, bool exclude) const {
     case MatchKind::prefix: return tag.substr(0, pattern.size()) == pattern;
     case MatchKind::exact: return tag == pattern;
     case MatchKind::regex: {
-      const std::regex& re = exclude ? exclude_res_[index] : pattern_res_[index];
-      return std::regex_search(tag.begin(), tag.end(), re);
+      const Regex& re = exclude ? exclude_res_[index] : pattern_res_[index];
+      return re.search(tag);
     }
   }
   return false;

@@ -2,10 +2,11 @@
 #pragma once
 
 #include <memory>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "user_regex.h"
 
 namespace evt {
 
@@ -29,7 +30,6 @@ class TagFilter {
 
   MatchKind kind() const { return kind_; }
   const std::vector<std::string>& patterns() const { return patterns_; }
-  bool everything() const { return patterns_.empty() && excludes_.empty(); }
 
  private:
   bool one(size_t index, std::string_view tag, bool exclude) const;
@@ -37,8 +37,8 @@ class TagFilter {
   MatchKind kind_ = MatchKind::glob;
   std::vector<std::string> patterns_;
   std::vector<std::string> excludes_;
-  std::vector<std::regex> pattern_res_;
-  std::vector<std::regex> exclude_res_;
+  std::vector<Regex> pattern_res_;
+  std::vector<Regex> exclude_res_;
 };
 
 // The literal part a tag must start with for a pattern to match it: what

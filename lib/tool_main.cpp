@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "error.h"
+#include "io.h"
 #include "log.h"
 #include "signals.h"
 
@@ -16,6 +17,7 @@ namespace evt {
 const char* const version = EVT_VERSION;
 
 int run_tool(CLI::App& app, int argc, char** argv, const std::function<int()>& work) {
+  open_missing_std_fds();
   set_program_name(app.get_name());
   app.set_version_flag("--version", std::string(app.get_name()) + " " + version);
   try {

@@ -17,6 +17,10 @@ namespace evt {
 enum class Frames { tag_envelope, opennebula };  // ZeroMQ --frames json: [tag, envelope]; one: [key, base64]
 Frames parse_frames(std::string_view name);
 
+// About the local bus's largest record (1 MiB, Salt's max_event_size) and
+// room for the envelope around the data.
+constexpr long long default_max_message = (1 << 20) + (64 << 10);
+
 struct TransportOptions {
   std::string node;            // this node's id, for events made here
   double timeout = 5;          // seconds a bounded wait may take
@@ -26,6 +30,7 @@ struct TransportOptions {
   bool reconnect = true;       // listen: reconnect after a lost peer
   TagFilter filter;            // listen: what to subscribe to
   long stream_maxlen = 1000000;   // redis+stream: XADD MAXLEN ~ N (0: no trimming); URL maxlen=N
+  long long max_message = default_max_message;  // ZeroMQ: the largest frame a peer may send us (ZMQ_MAXMSGSIZE)
   // ZeroMQ CURVE, as file paths. The side that binds is the CURVE server.
   std::string curve_secret_key;   // this side's secret key (Z85)
   std::string curve_server_key;   // client: the server's public key

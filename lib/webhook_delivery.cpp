@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "endpoint.h"
 #include "error.h"
 #include "event.h"
 #include "io.h"
@@ -203,7 +204,7 @@ void WebhookDelivery::enqueue(const std::string& id, const std::string& body) {
 void WebhookDelivery::refuse(Hook& h, const std::string& id, const std::string& why) {
   uint64_t n = ++h.refused;
   if (n == 1 || n % 1000 == 0)
-    log_(why + ": event " + id + " refused for " + h.url + " (" + std::to_string(n) + " so far)");
+    log_(why + ": event " + id + " refused for " + masked_url(h.url) + " (" + std::to_string(n) + " so far)");
 }
 
 void WebhookDelivery::wake() { curl_multi_wakeup(multi_); }
@@ -233,7 +234,7 @@ void WebhookDelivery::finish(Hook& h, int code) {
     // more are queued for it until webhook-mod enables it again.
     h.config.disabled = true;
     h.config.disabled_reason = "410 Gone";
-    log_(h.url + " answered 410 Gone: the webhook is disabled (webhook-mod enables it again); event " + h.id +
+    log_(masked_url(h.url) + " answered 410 Gone: the webhook is disabled (webhook-mod enables it again); event " + h.id +
          " is kept in failed.log");
     give_up(h, why);
     gone_(h.url, "410 Gone");
@@ -241,14 +242,14 @@ void WebhookDelivery::finish(Hook& h, int code) {
   }
   std::vector<double> schedule = config_.retry_schedule();
   if (h.attempt >= static_cast<int>(schedule.size())) {
-    log_("giving up on event " + h.id + " for " + h.url + " after " + std::to_string(h.attempt + 1) + " attempts (" + why +
+    log_("giving up on event " + h.id + " for " + masked_url(h.url) + " after " + std::to_string(h.attempt + 1) + " attempts (" + why +
          "); it is kept in failed.log");
     give_up(h, why);
     return;
   }
   double delay = jitter(schedule[static_cast<size_t>(h.attempt)]);
   if (r.retry_after >= 0) delay = std::min<double>(static_cast<double>(r.retry_after), 86400);  // the receiver said when
-  if (h.attempt == 0) log_("POST to " + h.url + " failed (" + why + "); retrying, the queue waits");
+  if (h.attempt == 0) log_("POST to " + masked_url(h.url) + " failed (" + why + "); retrying, the queue waits");
   ++h.attempt;
   h.retry_at = Clock::now() + std::chrono::milliseconds(static_cast<long long>(delay * 1000));
 }
@@ -260,7 +261,7 @@ void WebhookDelivery::give_up(Hook& h, const std::string& why) {
   try {
     if (fd < 0 || !write_all(fd, line)) throw Error(Exit::failed, errno_text(errno));
   } catch (const Error& e) {
-    log_(std::string("cannot write failed.log: ") + e.what() + "; event " + h.id + " for " + h.url + " is lost");
+    log_(std::string("cannot write failed.log: ") + e.what() + "; event " + h.id + " for " + masked_url(h.url) + " is lost");
   }
   if (fd >= 0) ::close(fd);
   h.spool->pop();

@@ -2,6 +2,9 @@
 
 #include "base64.h"
 
+#include <cmath>
+#include <cstdlib>
+
 namespace evt {
 
 void encode_frames(const Event& e, Frames frames, std::string& first, std::string& second) {
@@ -40,7 +43,21 @@ static bool canonical(std::string_view tag, std::string_view envelope) {
     if (first != 0 && (pos >= envelope.size() || envelope[pos] != first)) return false;
     return check_compact_json(envelope, pos);
   };
-  if (!value("", 0) || !value(",\"ts\":", 0) || !value(",\"id\":", '"') || !value(",\"node\":", '"')) return false;
+  // id and node must be names as parse_envelope takes them: no control characters.
+  auto name = [&](std::string_view key, std::string_view what) {
+    size_t start = pos + key.size();
+    if (!value(key, '"')) return false;
+    std::string decoded, reason;
+    size_t p = start;
+    return scan_json_string(envelope, p, decoded, reason) && ((what == "node" && decoded.empty()) || !name_problem(decoded, what));
+  };
+  // ts as parse_envelope takes it: a number, not negative, that fits a double.
+  auto ts = [&] {
+    size_t start = pos + 6;
+    if (!value(",\"ts\":", 0) || start >= pos || envelope[start] < '0' || envelope[start] > '9') return false;
+    return std::isfinite(std::strtod(std::string(envelope.substr(start, pos - start)).c_str(), nullptr));
+  };
+  if (!value("", 0) || !ts() || !name(",\"id\":", "id") || !name(",\"node\":", "node")) return false;
   // Unknown keys may follow: each "key":value, then the closing brace.
   while (pos < envelope.size() && envelope[pos] == ',') {
     ++pos;

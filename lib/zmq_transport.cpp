@@ -255,6 +255,9 @@ struct Base {
     sock.set(zmq::sockopt::linger, timeout_ms(o.timeout));
     sock.set(zmq::sockopt::reconnect_ivl, 100);
     sock.set(zmq::sockopt::reconnect_ivl_max, 5000);
+    // A peer that announces a frame larger than this is disconnected before
+    // the frame is read: it cannot make us allocate what it likes.
+    sock.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(o.max_message));
   }
 
   // Binds or connects, after CURVE is set. A bad address is a usage error,

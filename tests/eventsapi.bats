@@ -234,10 +234,11 @@ quiet() { "$@" > /dev/null; }
   local nodeid
   nodeid=$(cat "$T/state/node-id")
   run field "$T/r.log" 'b'
-  assert_line --index 0 --regexp "^\{\"event\":\"gluster/test\",\"message\":\{\"a\":\{\"y\":\[true,null\],\"z\":1\},\"b\":2\},\"nodeid\":\"$nodeid\",\"ts\":[0-9.]+\}$"
-  assert_line --index 1 "{\"event\":\"VOLUME_CREATE\",\"message\":{\"name\":\"gv1\",\"replica\":\"3\"},\"nodeid\":\"$nodeid\",\"ts\":1468303352}"
-  assert_line --index 2 "{\"event\":\"VOLUME_DELETE\",\"message\":{\"name\":\"gv1\"},\"nodeid\":\"$nodeid\",\"ts\":1468303353}"
-  assert_line --index 3 "{\"event\":\"PEER_ATTACH\",\"message\":{\"host\":\"h2\"},\"nodeid\":\"$nodeid\",\"ts\":1468303354}"
+  # glustereventsd's json.dumps(message, sort_keys=True), byte for byte.
+  assert_line --index 0 --regexp "^\{\"event\": \"gluster/test\", \"message\": \{\"a\": \{\"y\": \[true, null\], \"z\": 1\}, \"b\": 2\}, \"nodeid\": \"$nodeid\", \"ts\": [0-9.]+\}$"
+  assert_line --index 1 "{\"event\": \"VOLUME_CREATE\", \"message\": {\"name\": \"gv1\", \"replica\": \"3\"}, \"nodeid\": \"$nodeid\", \"ts\": 1468303352}"
+  assert_line --index 2 "{\"event\": \"VOLUME_DELETE\", \"message\": {\"name\": \"gv1\"}, \"nodeid\": \"$nodeid\", \"ts\": 1468303353}"
+  assert_line --index 3 "{\"event\": \"PEER_ATTACH\", \"message\": {\"host\": \"h2\"}, \"nodeid\": \"$nodeid\", \"ts\": 1468303354}"
   run field "$T/r.log" 'h["authorization"] + " " + h["content-type"] + " " + r["path"]'
   assert_equal "$(sort -u <<< "$output")" 'Bearer tok application/json /hook'
   # The events log has each one, with its id.

@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   app.add_option("--frames", frames, "ZeroMQ frames: json ([tag, envelope], default) or one (OpenNebula's [key, base64])");
   app.add_option("--curve-secret-key", zmq.curve_secret_key, "ZeroMQ CURVE: this side's secret key (file)");
   app.add_option("--curve-server-key", zmq.curve_server_key, "ZeroMQ CURVE: the server's public key (file), when connecting");
+  app.add_option("--max-message", zmq.max_message, "ZeroMQ: the largest frame a peer may send, in bytes; a larger one disconnects it (default 1114112)")
+      ->check(CLI::Range(256LL, 1LL << 31));
   app.add_option("--curve-clients", zmq.curve_clients, "ZeroMQ CURVE: the client public keys admitted (file), when binding");
   app.add_option("args", args, "TAG and DATA, KEY=VALUE or KEY:=JSON");
 
@@ -44,6 +46,7 @@ int main(int argc, char** argv) {
     r.transport.curve_secret_key = zmq.curve_secret_key;
     r.transport.curve_server_key = zmq.curve_server_key;
     r.transport.curve_clients = zmq.curve_clients;
+    r.transport.max_message = zmq.max_message;
     r.input = lines         ? evt::FireRequest::Input::lines
               : whole_stdin ? evt::FireRequest::Input::whole_stdin
                             : evt::FireRequest::Input::args;

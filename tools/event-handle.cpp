@@ -25,13 +25,7 @@ int main(int argc, char** argv) {
   return evt::run_tool(app, argc, argv, [&] {
     evt::HandleRequest r;
     r.dirs = dirs;
-    if (!name_from.empty()) {
-      try {
-        r.name_from.emplace(name_from, std::regex::ECMAScript);
-      } catch (const std::regex_error& e) {
-        throw evt::usage_error("--name-from: invalid regex '" + name_from + "': " + e.what());
-      }
-    }
+    if (!name_from.empty()) r.name_from.emplace(name_from, "--name-from");
     if (!timeout.empty()) r.step_timeout = evt::parse_seconds("--timeout", timeout);
     r.grace = evt::parse_seconds("--grace", grace);
     r.jobs = jobs;

@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   app.add_option("--frames", frames, "ZeroMQ frames: json ([tag, envelope], default) or one (OpenNebula's [key, base64])");
   app.add_option("--curve-secret-key", zmq.curve_secret_key, "ZeroMQ CURVE: this side's secret key (file)");
   app.add_option("--curve-server-key", zmq.curve_server_key, "ZeroMQ CURVE: the server's public key (file), when connecting");
+  app.add_option("--max-message", zmq.max_message, "ZeroMQ: the largest frame a peer may send, in bytes; a larger one disconnects it (default 1114112)")
+      ->check(CLI::Range(256LL, 1LL << 31));
   app.add_option("--curve-clients", zmq.curve_clients, "ZeroMQ CURVE: the client public keys admitted (file), when binding");
   app.add_flag("--no-reconnect", no_reconnect, "Exit 3 when the endpoint is lost instead of reconnecting");
   app.add_option("patterns", patterns, "Tag patterns");
@@ -49,6 +51,7 @@ int main(int argc, char** argv) {
     r.transport.curve_secret_key = zmq.curve_secret_key;
     r.transport.curve_server_key = zmq.curve_server_key;
     r.transport.curve_clients = zmq.curve_clients;
+    r.transport.max_message = zmq.max_message;
     r.transport.reconnect = !no_reconnect;
     return static_cast<int>(evt::listen(r));
   });

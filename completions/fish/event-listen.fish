@@ -18,3 +18,4 @@ complete -c event-listen -l curve-server-key -r -F -d 'The server CURVE public k
 complete -c event-listen -l curve-clients -r -F -d 'Admitted CURVE client keys'
 complete -c event-listen -s h -l help -d 'Show help'
 complete -c event-listen -l version -d 'Show version'
+complete -c event-listen -l max-message -x -d 'Largest ZeroMQ frame a peer may send (bytes)'

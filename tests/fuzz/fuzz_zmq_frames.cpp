@@ -1,9 +1,10 @@
 // ZeroMQ messages: the input split at NUL bytes into frames, decoded as
-// [tag, envelope] and as OpenNebula's [key, base64].
+// [tag, envelope] and as OpenNebula's [key, base64], then written out.
 #include <vector>
 
 #include "error.h"
 #include "fuzz_main.h"
+#include "fuzz_outputs.h"
 #include "transport.h"
 #include "zmq_frames.h"
 
@@ -19,10 +20,16 @@ FUZZ_TARGET(std::string_view input) {
   for (evt::Frames frames : {evt::Frames::tag_envelope, evt::Frames::opennebula}) {
     try {
       evt::Message m = evt::decode_frames(parts, frames, "node");
-      if (m.event) {
-        std::string first, second;
-        evt::encode_frames(*m.event, frames, first, second);
+      // What the listener passes on unparsed must parse wherever it goes next.
+      evt::Event e;
+      try {
+        e = m.event ? *m.event : evt::parse_envelope(m.envelope);
+      } catch (const evt::Error&) {
+        std::abort();
       }
+      std::string first, second;
+      evt::encode_frames(e, frames, first, second);
+      fuzz::check_outputs(e);
     } catch (const evt::Error&) {
     }
   }

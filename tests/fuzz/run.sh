@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make fuzz`: each libFuzzer target of BUILD_DIR first replays its kept
 # crash inputs (tests/fuzz/regressions/TARGET/, each once fixed), then fuzzes
-# for SECONDS from the seeds in tests/fuzz/corpus/TARGET/. A new crash input
+# for SECONDS from the seeds in tests/fuzz/corpus/TARGET/, with the JSON
+# tokens of json.dict. A new crash input
 # is saved as tests/fuzz/crashes/TARGET-*; keep it under regressions/ once
 # fixed. FUZZ_SEED fixes the random seed (CI's runs can then be replayed);
 # unset, each run differs. Ends with "N passed, N failed" (one per target).
@@ -13,7 +14,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p tests/fuzz/crashes
 passed=0 failed=0
-for target in envelope endpoint data_args output_format gluster zmq_frames; do
+for target in envelope endpoint data_args output_format gluster zmq_frames listen_outputs datagram_webhook redis_message step_input; do
   bin=$build/fuzz_$target
   ok=1
   if [ -d "tests/fuzz/regressions/$target" ] && [ -n "$(ls -A "tests/fuzz/regressions/$target")" ]; then
@@ -21,7 +22,7 @@ for target in envelope endpoint data_args output_format gluster zmq_frames; do
       { ok=0; echo "fuzz $target: a kept regression input crashes again" >&2; tail -20 "$work/$target.replay" >&2; }
   fi
   mkdir -p "$work/corpus-$target"
-  if ! "$bin" -max_total_time="$seconds" -seed="${FUZZ_SEED:-0}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  if ! "$bin" -max_total_time="$seconds" -dict=tests/fuzz/json.dict -seed="${FUZZ_SEED:-0}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
        -artifact_prefix="tests/fuzz/crashes/$target-" "$work/corpus-$target" "tests/fuzz/corpus/$target" \
        > "$work/$target.log" 2>&1; then
     ok=0

@@ -96,11 +96,20 @@ TEST(Gluster, BadDatagramsAreInvalidInput) {
   }
 }
 
-TEST(Gluster, WebhookBodyHasSortedKeys) {
+TEST(Gluster, WebhookBodyIsGlustereventsdBytes) {
+  // json.dumps(message, sort_keys=True): sorted at every level, Python's separators.
   Event e = parse_gluster_datagram(R"({"tag":"t","data":{"b":1,"a":{"d":[2,1],"c":null}},"ts":1468303352})", "n");
-  EXPECT_EQ(webhook_body(e, "uuid"), R"({"event":"t","message":{"a":{"c":null,"d":[2,1]},"b":1},"nodeid":"uuid","ts":1468303352})");
+  EXPECT_EQ(webhook_body(e, "uuid"), R"({"event": "t", "message": {"a": {"c": null, "d": [2, 1]}, "b": 1}, "nodeid": "uuid", "ts": 1468303352})");
   e.ts = 1.5;
-  EXPECT_EQ(webhook_body(e, "uuid"), R"({"event":"t","message":{"a":{"c":null,"d":[2,1]},"b":1},"nodeid":"uuid","ts":1.5})");
+  EXPECT_EQ(webhook_body(e, "uuid"), R"({"event": "t", "message": {"a": {"c": null, "d": [2, 1]}, "b": 1}, "nodeid": "uuid", "ts": 1.5})");
+}
+
+TEST(Gluster, WebhookBodyKeepsNumbersThatOverflowADouble) {
+  // The crash of issue 11: serve aborted on this datagram.
+  Event e = parse_gluster_datagram(R"({"tag":"x","data":1e999})", "n");
+  EXPECT_NE(webhook_body(e, "uuid").find(R"("message": 1e999)"), std::string::npos);
+  e = parse_gluster_datagram(R"({"tag":"x","data":{"v":[-1e400]}})", "n");
+  EXPECT_NE(webhook_body(e, "uuid").find(R"("message": {"v": [-1e400]})"), std::string::npos);
 }
 
 TEST(EventsapiConfig, DefaultsAndValidation) {

@@ -22,18 +22,6 @@ TEST(Json, StringEscapes) {
   EXPECT_EQ(json::parse(out).get<std::string>(), std::string("a\"b\\c\n\x01", 7));
 }
 
-TEST(Json, ParseReportsReason) {
-  std::string why;
-  EXPECT_FALSE(parse_json("{", &why));
-  EXPECT_EQ(why.rfind("invalid JSON: ", 0), 0u);
-  EXPECT_TRUE(parse_json(" [1, 2] "));
-}
-
-TEST(Json, PythonStyle) {
-  EXPECT_EQ(python_style(json::parse(R"({"a":[1,2.5,null],"b":{"c":"é"}})")),
-            R"({"a": [1, 2.5, null], "b": {"c": "\u00e9"}})");
-}
-
 TEST(Errors, WorseStatus) {
   EXPECT_EQ(worse(Exit::ok, Exit::invalid_input), Exit::invalid_input);
   EXPECT_EQ(worse(Exit::invalid_input, Exit::failed), Exit::failed);

@@ -1,0 +1,34 @@
+// serve's events.log: one JSON line per event taken, {"id", "event": the
+// webhook body}, for an admin to grep. Whoever reaches the UDP port decides
+// how much is written, so serve bounds it itself: past its size limit the
+// file becomes events.log.1 (replacing the one before) and a new one starts.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace evt {
+
+class EventsLog {
+ public:
+  explicit EventsLog(std::string path) : path_(std::move(path)) {}
+  ~EventsLog();
+  EventsLog(const EventsLog&) = delete;
+  EventsLog& operator=(const EventsLog&) = delete;
+
+  // Appends one event (any thread), rotating first when the line would take
+  // the file past max_bytes. Returns false, with why set, when it cannot write.
+  bool write(std::string_view id, std::string_view body, uint64_t max_bytes, std::string& why);
+
+ private:
+  bool open(std::string& why);
+
+  std::mutex mutex_;
+  std::string path_;
+  int fd_ = -1;
+  uint64_t size_ = 0;
+};
+
+}  // namespace evt
