@@ -35,6 +35,8 @@ int spawn_step(const std::string& path, const std::vector<std::string>& env, Ste
   posix_spawn_file_actions_adddup2(&actions, in[0], 0);
   posix_spawn_file_actions_adddup2(&actions, o[1], 1);
   posix_spawn_file_actions_adddup2(&actions, e[1], 2);
+  // Nothing else we were given (a descriptor our parent leaked to us) reaches a step.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
 
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);

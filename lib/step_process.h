@@ -1,6 +1,6 @@
 // Starting one handler step: posix_spawn (no shell), in a process group of
-// its own, with default signal dispositions and pipes for stdin, stdout and
-// stderr.
+// its own, with default signal dispositions, pipes for stdin, stdout and
+// stderr, and no other descriptor.
 #pragma once
 
 #include <sys/types.h>

@@ -4,7 +4,6 @@
 
 load helpers
 
-FIX=$BATS_TEST_DIRNAME/fixtures
 
 setup() {
   common_setup
@@ -14,76 +13,6 @@ setup() {
 }
 teardown() { common_teardown; }
 
-# start_receiver NAME PORT [ARGS...]: the webhook receiver; requests in $T/NAME.log.
-start_receiver() {
-  local name=$1 port=$2
-  shift 2
-  rm -f "$T/$name.log.ready"
-  $PYTHON "$FIX/webhook_receiver.py" "$port" "$T/$name.log" "$@" 3>&- &
-  echo $! > "$T/$name.pid"
-  wait_for_file "$T/$name.log.ready"
-}
-
-stop_receiver() {
-  local pid
-  pid=$(cat "$T/$1.pid")
-  kill "$pid"
-  wait "$pid" 2>/dev/null || true
-}
-
-# start_serve NAME [ARGS...]: eventsapi serve with no UDP port unless ARGS
-# give one; stderr in $T/NAME.err.
-start_serve() {
-  local name=$1
-  shift
-  rm -f "$T/$name.ready"
-  local port=(--port 0)
-  [[ " $* " == *" --port "* ]] && port=()
-  eventsapi serve "${port[@]}" --ready-file "$T/$name.ready" "$@" 2> "$T/$name.err" 3>&- &
-  echo $! > "$T/$name.pid"
-  wait_for_file "$T/$name.ready"
-}
-
-stop_serve() {
-  local pid
-  pid=$(cat "$T/$1.pid")
-  kill "$pid"
-  wait "$pid"
-}
-
-# field LOG EXPR: a Python expression over each request r, one line each.
-field() {
-  $PYTHON -c 'import json,sys
-for line in open(sys.argv[1]):
-    r = json.loads(line); b = r["body"]; h = r["headers"]
-    print(eval(sys.argv[2]))' "$1" "$2"
-}
-
-# The data of each request's event, in order of arrival.
-messages() { field "$1" 'json.dumps(json.loads(b)["message"])'; }
-
-# first_seen LOG: the messages in order of first arrival (at least once: a
-# request the receiver logged but whose answer was lost comes again).
-first_seen() { messages "$1" | awk '!seen[$0]++'; }
-
-# wait_for_unique LOG N [SECONDS]: until N different events arrived.
-wait_for_unique() {
-  local log=$1 n=$2 limit=${3:-30} i=0
-  until [ -e "$log" ] && [ "$(first_seen "$log" | wc -l)" -ge "$n" ]; do
-    i=$((i + 1))
-    [ "$i" -gt $((limit * 10)) ] && { echo "only $(first_seen "$log" | wc -l) of $n events reached $log" >&2; return 1; }
-    sleep 0.1
-  done
-}
-
-udp_send() {
-  $PYTHON -c 'import socket,sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for d in sys.argv[2:]:
-    s.sendto(d.encode(), ("127.0.0.1", int(sys.argv[1])))' "$@"
-}
-
-quiet() { "$@" > /dev/null; }
 
 @test "webhook-add, -mod, -del: Gluster's exit codes and messages; --json" {
   run eventsapi webhook-add "$HOOK"

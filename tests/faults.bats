@@ -5,7 +5,6 @@
 
 load helpers
 
-FIX=$BATS_TEST_DIRNAME/fixtures
 
 setup() {
   common_setup

@@ -4,7 +4,6 @@
 
 load helpers
 
-FIX=$BATS_TEST_DIRNAME/fixtures
 
 setup() {
   common_setup
@@ -12,15 +11,6 @@ setup() {
   mkdir -p "$H"
 }
 teardown() { common_teardown; }
-
-# step DIR/NAME 'shell body': an executable step script.
-step() {
-  mkdir -p "$(dirname "$1")"
-  printf '#!/bin/sh\n%s\n' "$2" > "$1"
-  chmod +x "$1"
-}
-
-event() { printf '{"tag":"%s","data":%s}\n' "$1" "${2:-{\}}"; }
 
 @test "NethServer's example end to end: redis-cli PUBLISH -> event-listen | event-handle runs the steps in order" {
   start_redis
