@@ -121,7 +121,7 @@ bash_complete() {
   grep -q 'ExecStart=.*/bin/event-listen --bind -u "$MASTER_URL"' "$T/root/opt/et/lib/systemd/system/event-tools-master.service"
   grep -qE '^ExecStart=/.*/bin/eventsapi serve \$EVENTSAPI_OPTIONS$' "$T/root/opt/et/lib/systemd/system/eventsapi.service"
   # The shipped catalogue is Gluster's, as the project's data has it.
-  cmp "$T/root/opt/et/share/event-tools/gluster-event-types.txt" "$ROOT/lib/gluster-event-types.txt"
+  cmp "$T/root/opt/et/share/event-tools/gluster-event-types.txt" "$ROOT/lib/eventsapi/gluster-event-types.txt"
 }
 
 @test "an installed tool finds its ZeroMQ plugin; a missing plugin is a clear error" {

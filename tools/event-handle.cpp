@@ -1,8 +1,8 @@
 // event-handle: run NethServer-style handler steps for each event on stdin.
-#include "config.h"
-#include "handle.h"
-#include "logger.h"
-#include "tool_main.h"
+#include "core/config.h"
+#include "handle/handle.h"
+#include "handle/logger.h"
+#include "core/tool_main.h"
 
 int main(int argc, char** argv) {
   CLI::App app("Run the handler steps of each event read from stdin (one envelope a line).\n"

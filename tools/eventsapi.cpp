@@ -1,13 +1,13 @@
 // eventsapi: Gluster's Events APIs CLI (webhooks, config, status) and the
 // daemon that delivers events to webhooks (serve).
-#include "config.h"
-#include "error.h"
-#include "eventsapi_cli.h"
-#include "eventsapi_serve.h"
-#include "eventsapi_store.h"
-#include "io.h"
-#include "log.h"
-#include "tool_main.h"
+#include "core/config.h"
+#include "core/error.h"
+#include "eventsapi/eventsapi_cli.h"
+#include "eventsapi/eventsapi_serve.h"
+#include "eventsapi/eventsapi_store.h"
+#include "core/io.h"
+#include "core/log.h"
+#include "core/tool_main.h"
 
 namespace {
 

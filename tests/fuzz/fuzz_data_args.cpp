@@ -1,8 +1,8 @@
 // event-fire's KEY=VALUE and KEY:=JSON arguments, one per line of input.
 #include <vector>
 
-#include "data_args.h"
-#include "error.h"
+#include "core/data_args.h"
+#include "core/error.h"
 #include "fuzz_main.h"
 
 FUZZ_TARGET(std::string_view input) {

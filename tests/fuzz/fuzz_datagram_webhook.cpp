@@ -2,7 +2,7 @@
 // the webhook body it POSTs: valid JSON, whatever the datagram held.
 #include "fuzz_main.h"
 #include "fuzz_outputs.h"
-#include "gluster.h"
+#include "eventsapi/gluster.h"
 
 FUZZ_TARGET(std::string_view input) {
   evt::Event e;

@@ -1,6 +1,6 @@
 // The endpoint URL parser.
-#include "endpoint.h"
-#include "error.h"
+#include "core/endpoint.h"
+#include "core/error.h"
 #include "fuzz_main.h"
 
 FUZZ_TARGET(std::string_view input) {

@@ -1,8 +1,8 @@
 // The envelope decoder: never crashes, and what it accepts round-trips.
 #include <cstdlib>
 
-#include "error.h"
-#include "event.h"
+#include "core/error.h"
+#include "core/event.h"
 #include "fuzz_main.h"
 
 FUZZ_TARGET(std::string_view input) {

@@ -1,7 +1,7 @@
 // eventsapi's UDP datagrams, Gluster's and envelopes, and the webhook body.
-#include "error.h"
+#include "core/error.h"
 #include "fuzz_main.h"
-#include "gluster.h"
+#include "eventsapi/gluster.h"
 
 FUZZ_TARGET(std::string_view input) {
   try {

@@ -1,9 +1,9 @@
 // event-listen's -o templates: the first line is the format, the rest an
 // envelope to print with it.
-#include "error.h"
-#include "event.h"
+#include "core/error.h"
+#include "core/event.h"
 #include "fuzz_main.h"
-#include "output_format.h"
+#include "core/output_format.h"
 
 FUZZ_TARGET(std::string_view input) {
   size_t nl = input.find('\n');

@@ -7,10 +7,10 @@
 #include <cstdlib>
 #include <string>
 
-#include "error.h"
-#include "event.h"
-#include "json_text.h"
-#include "output_format.h"
+#include "core/error.h"
+#include "core/event.h"
+#include "core/json_text.h"
+#include "core/output_format.h"
 
 namespace fuzz {
 

@@ -2,7 +2,7 @@
 // the message) through the Pub/Sub listener's envelope to every output.
 #include "fuzz_main.h"
 #include "fuzz_outputs.h"
-#include "redis.h"
+#include "transport/redis/redis.h"
 
 FUZZ_TARGET(std::string_view input) {
   size_t nl = input.find('\n');

@@ -6,8 +6,8 @@
 
 #include "fuzz_main.h"
 #include "fuzz_outputs.h"
-#include "handler.h"
-#include "text.h"
+#include "handle/handler.h"
+#include "core/text.h"
 
 FUZZ_TARGET(std::string_view input) {
   evt::Event e;

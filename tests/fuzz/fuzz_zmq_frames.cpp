@@ -2,11 +2,11 @@
 // [tag, envelope] and as OpenNebula's [key, base64], then written out.
 #include <vector>
 
-#include "error.h"
+#include "core/error.h"
 #include "fuzz_main.h"
 #include "fuzz_outputs.h"
-#include "transport.h"
-#include "zmq_frames.h"
+#include "transport/transport.h"
+#include "transport/zmq/zmq_frames.h"
 
 FUZZ_TARGET(std::string_view input) {
   std::vector<std::string_view> parts;

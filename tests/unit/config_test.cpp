@@ -1,10 +1,10 @@
-#include "config.h"
+#include "core/config.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 
-#include "error.h"
+#include "core/error.h"
 
 using namespace evt;
 

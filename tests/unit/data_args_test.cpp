@@ -1,8 +1,8 @@
-#include "data_args.h"
+#include "core/data_args.h"
 
 #include <gtest/gtest.h>
 
-#include "error.h"
+#include "core/error.h"
 
 using namespace evt;
 

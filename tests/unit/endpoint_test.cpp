@@ -1,8 +1,8 @@
-#include "endpoint.h"
+#include "core/endpoint.h"
 
 #include <gtest/gtest.h>
 
-#include "error.h"
+#include "core/error.h"
 
 using namespace evt;
 
@@ -37,12 +37,16 @@ TEST(Endpoint, RedisUnixAndStream) {
   EXPECT_EQ(u.scheme, Scheme::redis_unix);
   EXPECT_EQ(u.path, "/run/redis.sock");
   EXPECT_EQ(u.db, 1);
-  Endpoint s = parse_endpoint("redis+stream://h:7/events?group=g&db=2&maxlen=100");
+  Endpoint s = parse_endpoint("redis+stream://h:7/events?group=g&db=2&maxlen=100&claim=1.5&consumer=w1");
   EXPECT_EQ(s.scheme, Scheme::redis_stream);
   EXPECT_EQ(s.key, "events");
-  EXPECT_EQ(s.params.at("group"), "g");
-  EXPECT_EQ(s.params.at("maxlen"), "100");
+  EXPECT_EQ(s.stream.group, "g");
+  EXPECT_EQ(s.stream.maxlen, 100);
+  EXPECT_EQ(s.stream.claim, 1.5);
+  EXPECT_EQ(s.stream.consumer, "w1");
   EXPECT_EQ(s.db, 2);
+  EXPECT_THROW(parse_endpoint("redis+stream://h/k?maxlen=-1"), Error);
+  EXPECT_THROW(parse_endpoint("redis+stream://h/k?claim=soon"), Error);
 }
 
 TEST(Endpoint, ZeroMQ) {

@@ -1,8 +1,8 @@
-#include "event.h"
+#include "core/event.h"
 
 #include <gtest/gtest.h>
 
-#include "error.h"
+#include "core/error.h"
 
 using namespace evt;
 

@@ -6,13 +6,13 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "error.h"
-#include "eventsapi_config.h"
-#include "gluster.h"
-#include "sha256.h"
-#include "spool.h"
-#include "table.h"
-#include "webhook_signature.h"
+#include "core/error.h"
+#include "eventsapi/eventsapi_config.h"
+#include "eventsapi/gluster.h"
+#include "eventsapi/sha256.h"
+#include "eventsapi/spool.h"
+#include "eventsapi/table.h"
+#include "eventsapi/webhook_signature.h"
 
 using namespace evt;
 

@@ -1,4 +1,4 @@
-#include "json_layout.h"
+#include "core/json_layout.h"
 
 #include <gtest/gtest.h>
 

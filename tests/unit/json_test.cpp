@@ -1,8 +1,8 @@
-#include "json.h"
+#include "core/json.h"
 
 #include <gtest/gtest.h>
 
-#include "error.h"
+#include "core/error.h"
 
 using namespace evt;
 

@@ -1,8 +1,8 @@
-#include "json_text.h"
+#include "core/json_text.h"
 
 #include <gtest/gtest.h>
 
-#include "error.h"
+#include "core/error.h"
 
 using namespace evt;
 

@@ -1,4 +1,4 @@
-#include "local_bus.h"
+#include "transport/local_bus.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "error.h"
+#include "core/error.h"
 
 using namespace evt;
 namespace fs = std::filesystem;

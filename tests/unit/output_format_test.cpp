@@ -1,8 +1,8 @@
-#include "output_format.h"
+#include "core/output_format.h"
 
 #include <gtest/gtest.h>
 
-#include "error.h"
+#include "core/error.h"
 
 using namespace evt;
 

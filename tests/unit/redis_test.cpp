@@ -3,10 +3,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "redis.h"
-#include "resp_reader.h"
-#include "socket_pump.h"
+#include "core/error.h"
+#include "transport/redis/redis.h"
+#include "transport/redis/resp.h"
+#include "transport/redis/resp_reader.h"
+#include "transport/redis/socket_pump.h"
 
 using namespace evt;
 

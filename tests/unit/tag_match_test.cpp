@@ -1,8 +1,8 @@
-#include "tag_match.h"
+#include "core/tag_filter.h"
 
 #include <gtest/gtest.h>
 
-#include "error.h"
+#include "core/error.h"
 
 using namespace evt;
 

@@ -1,0 +1,240 @@
+#include "core/endpoint.h"
+
+#include <charconv>
+#include <cstdlib>
+#include <vector>
+
+#include "core/error.h"
+
+namespace evt {
+
+static Error bad_url(std::string_view url, const std::string& why) {
+  return usage_error("bad endpoint URL '" + masked_url(url) + "': " + why);
+}
+
+std::string url_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+      };
+      int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    out += s[i];
+  }
+  return out;
+}
+
+static int parse_int(std::string_view url, std::string_view text, const char* what, int lo, int hi) {
+  int value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || value < lo || value > hi)
+    throw bad_url(url, std::string(what) + " '" + std::string(text) + "' is not a number from " +
+                           std::to_string(lo) + " to " + std::to_string(hi));
+  return value;
+}
+
+// Takes "[user[:pass]@]" off the front of auth into the endpoint.
+// redis://secret@host is the password alone, as redis-cli -u reads it.
+static std::string_view take_userinfo(std::string_view auth, Endpoint& ep) {
+  auto at = auth.rfind('@');
+  if (at == std::string_view::npos) return auth;
+  std::string_view userinfo = auth.substr(0, at);
+  auto colon = userinfo.find(':');
+  if (colon == std::string_view::npos) {
+    ep.password = url_decode(userinfo);
+  } else {
+    ep.user = url_decode(userinfo.substr(0, colon));
+    ep.password = url_decode(userinfo.substr(colon + 1));
+  }
+  return auth.substr(at + 1);
+}
+
+// Splits "[user[:pass]@]host[:port]" into the endpoint.
+static void parse_authority(std::string_view url, std::string_view auth, Endpoint& ep, bool port_required) {
+  auth = take_userinfo(auth, ep);
+  std::string_view port;
+  if (!auth.empty() && auth.front() == '[') {
+    auto close = auth.find(']');
+    if (close == std::string_view::npos) throw bad_url(url, "unclosed '[' in host");
+    ep.host = std::string(auth.substr(1, close - 1));
+    auto rest = auth.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') throw bad_url(url, "junk after ']'");
+      port = rest.substr(1);
+    }
+  } else {
+    auto colon = auth.rfind(':');
+    if (colon != std::string_view::npos) {
+      ep.host = std::string(auth.substr(0, colon));
+      port = auth.substr(colon + 1);
+    } else {
+      ep.host = std::string(auth);
+    }
+  }
+  if (ep.host.empty()) throw bad_url(url, "no host");
+  if (!port.empty()) ep.port = parse_int(url, port, "port", 1, 65535);
+  else if (port_required) throw bad_url(url, "no port");
+}
+
+// The query's parameters, each checked against the names this scheme takes.
+class Query {
+ public:
+  Query(std::string_view url, std::string_view query, std::initializer_list<const char*> known) : url_(url) {
+    while (!query.empty()) {
+      auto amp = query.find('&');
+      std::string_view item = query.substr(0, amp);
+      query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+      if (item.empty()) continue;
+      auto eq = item.find('=');
+      if (eq == std::string_view::npos) throw bad_url(url, "query item '" + std::string(item) + "' has no '='");
+      std::string name = url_decode(item.substr(0, eq));
+      bool ok = false;
+      for (const char* k : known) ok = ok || name == k;
+      if (!ok) throw bad_url(url, "unknown parameter '" + name + "'");
+      items_.emplace_back(std::move(name), url_decode(item.substr(eq + 1)));
+    }
+  }
+
+  // The last value given for name, or nullptr.
+  const std::string* find(std::string_view name) const {
+    const std::string* found = nullptr;
+    for (const auto& [k, v] : items_)
+      if (k == name) found = &v;
+    return found;
+  }
+
+  void db(Endpoint& ep) const {
+    if (const std::string* v = find("db")) ep.db = parse_int(url_, *v, "db", 0, 1 << 20);
+  }
+
+ private:
+  std::string_view url_;
+  std::vector<std::pair<std::string, std::string>> items_;
+};
+
+static void parse_stream_params(std::string_view url, const Query& q, StreamParams& p) {
+  if (const std::string* v = q.find("group")) p.group = *v;
+  if (const std::string* v = q.find("consumer")) {
+    if (v->empty() || v->find_first_of(" \t\r\n") != std::string::npos) throw bad_url(url, "consumer='" + *v + "' is not a name");
+    p.consumer = *v;
+  }
+  if (const std::string* v = q.find("maxlen")) p.maxlen = parse_int(url, *v, "maxlen", 0, 2000000000);
+  if (const std::string* v = q.find("claim")) {
+    char* end = nullptr;
+    double secs = std::strtod(v->c_str(), &end);
+    if (v->empty() || *end != '\0' || !(secs >= 0) || secs > 86400 * 30)
+      throw bad_url(url, "claim='" + *v + "' is not a number of seconds (0 to 2592000)");
+    p.claim = secs;
+  }
+}
+
+Endpoint parse_endpoint(std::string_view url) {
+  Endpoint ep;
+  ep.url = std::string(url);
+  if (url.empty()) throw bad_url(url, "empty");
+  if (url == "-") {
+    ep.scheme = Scheme::stdio;
+    return ep;
+  }
+  auto colon = url.find(':');
+  if (colon == std::string_view::npos) throw bad_url(url, "no scheme (expected local:, redis://, tcp://, ...)");
+  std::string_view scheme = url.substr(0, colon);
+  std::string_view rest = url.substr(colon + 1);
+
+  if (scheme == "local") {
+    ep.scheme = Scheme::local;
+    if (rest.substr(0, 2) == "//") rest = rest.substr(2);  // local:///dir reads as local:/dir
+    ep.path = url_decode(rest);
+    return ep;
+  }
+  if (rest.substr(0, 2) != "//") throw bad_url(url, "expected '//' after '" + std::string(scheme) + ":'");
+  rest = rest.substr(2);
+  std::string_view query;
+  if (auto q = rest.find('?'); q != std::string_view::npos) {
+    query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
+
+  if (scheme == "redis" || scheme == "redis+stream") {
+    auto slash = rest.find('/');
+    std::string_view auth = rest.substr(0, slash);
+    std::string_view path = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+    parse_authority(url, auth, ep, false);
+    if (ep.port == 0) ep.port = 6379;
+    if (scheme == "redis") {
+      ep.scheme = Scheme::redis;
+      Query(url, query, {"db"}).db(ep);
+      if (!path.empty()) ep.db = parse_int(url, path, "db", 0, 1 << 20);
+    } else {
+      ep.scheme = Scheme::redis_stream;
+      Query q(url, query, {"db", "group", "consumer", "maxlen", "claim"});
+      q.db(ep);
+      parse_stream_params(url, q, ep.stream);
+      ep.key = url_decode(path);
+      if (ep.key.empty()) throw bad_url(url, "no stream key (redis+stream://host/KEY?group=G)");
+    }
+    return ep;
+  }
+  if (scheme == "redis+unix") {
+    ep.scheme = Scheme::redis_unix;
+    ep.path = url_decode(take_userinfo(rest, ep));
+    if (ep.path.empty() || ep.path.front() != '/') throw bad_url(url, "expected an absolute socket path (redis+unix:///path.sock)");
+    Query(url, query, {"db"}).db(ep);
+    return ep;
+  }
+  if (scheme == "tcp") {
+    ep.scheme = Scheme::zmq_tcp;
+    if (rest.find('/') != std::string_view::npos) throw bad_url(url, "tcp:// takes host:port only");
+    parse_authority(url, rest, ep, true);
+    if (!ep.user.empty() || !ep.password.empty()) throw bad_url(url, "tcp:// takes no user or password");
+    Query(url, query, {});
+    return ep;
+  }
+  if (scheme == "ipc") {
+    ep.scheme = Scheme::zmq_ipc;
+    ep.path = url_decode(rest);
+    if (ep.path.empty()) throw bad_url(url, "no socket path (ipc:///path)");
+    Query(url, query, {});
+    return ep;
+  }
+  throw bad_url(url, "unknown scheme '" + std::string(scheme) + "'");
+}
+
+std::string masked_url(std::string_view url) {
+  // In "scheme://user:pass@host/..." the password runs from the first ':'
+  // of the authority (or its start, for "scheme://pass@host") to its last '@'.
+  std::string out(url);
+  auto start = out.find("//");
+  if (start == std::string::npos) return out;
+  start += 2;
+  auto authority_end = out.find_first_of("/?#", start);
+  auto at = out.rfind('@', authority_end == std::string::npos ? std::string::npos : authority_end);
+  if (at == std::string::npos || at < start) return out;
+  auto colon = out.find(':', start);
+  size_t from = (colon != std::string::npos && colon < at) ? colon + 1 : start;
+  out.replace(from, at - from, "***");
+  return out;
+}
+
+std::string Endpoint::display() const { return masked_url(url); }
+
+bool Endpoint::is_zmq() const { return scheme == Scheme::zmq_tcp || scheme == Scheme::zmq_ipc; }
+
+std::string Endpoint::zmq_address() const {
+  if (scheme == Scheme::zmq_ipc) return "ipc://" + path;
+  if (host.find(':') != std::string::npos) return "tcp://[" + host + "]:" + std::to_string(port);
+  return "tcp://" + host + ":" + std::to_string(port);
+}
+
+}  // namespace evt

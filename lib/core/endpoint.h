@@ -1,0 +1,57 @@
+// Endpoint URLs (-u, EVENT_URL): which transport, and where.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace evt {
+
+enum class Scheme {
+  local,         // local:  local:DIR
+  redis,         // redis://[user:pass@]host[:port][/db]
+  redis_unix,    // redis+unix:///path.sock[?db=N]
+  redis_stream,  // redis+stream://[user:pass@]host[:port]/KEY?group=G[&db=N][&maxlen=N][&consumer=C]
+  zmq_tcp,       // tcp://host:port
+  zmq_ipc,       // ipc:///path
+  stdio,         // -
+};
+
+// The parameters of a redis+stream:// URL, parsed and checked with it.
+struct StreamParams {
+  std::string group;     // ?group=: the consumer group (a listener needs one)
+  std::string consumer;  // ?consumer=: this reader's name in the group (empty: the tool's default)
+  long maxlen = 1000000; // ?maxlen=: XADD MAXLEN ~ N; 0: no trimming
+  double claim = 60;     // ?claim=: seconds after which another consumer's unacknowledged entries are claimed
+};
+
+struct Endpoint {
+  Scheme scheme = Scheme::local;
+  std::string url;       // as given, for messages (see display())
+  std::string host;
+  int port = 0;
+  std::string path;      // local: bus dir (empty: default); unix socket; ipc path
+  std::string key;       // stream key
+  int db = 0;
+  std::string user;
+  std::string password;  // from the URL; never printed
+  StreamParams stream;   // redis+stream:// only
+
+  // The URL with any password replaced by "***".
+  std::string display() const;
+  bool is_zmq() const;
+  // The ZeroMQ address (tcp://host:port or ipc://path).
+  std::string zmq_address() const;
+};
+
+// Parses a URL. Throws a usage error naming what is wrong.
+Endpoint parse_endpoint(std::string_view url);
+
+// url with the password of its userinfo ("user:pass@", or "pass@" alone,
+// as redis-cli reads it) replaced by "***": what messages, tables and logs
+// show of a URL, even one that does not parse.
+std::string masked_url(std::string_view url);
+
+// Percent-decoding for URL user, password and path parts.
+std::string url_decode(std::string_view s);
+
+}  // namespace evt

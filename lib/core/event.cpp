@@ -1,0 +1,303 @@
+#include "core/event.h"
+
+#include <sys/random.h>
+#include <time.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "core/error.h"
+#include "core/text.h"
+
+namespace evt {
+
+std::optional<std::string> name_problem(std::string_view name, std::string_view what) {
+  std::string w(what);
+  if (name.empty()) return "empty " + w;
+  if (name.size() > max_tag_bytes) return w + " longer than " + std::to_string(max_tag_bytes) + " bytes";
+  if (!valid_utf8(name)) return w + " is not valid UTF-8";
+  if (has_control_character(name)) return w + " contains a control character";
+  return std::nullopt;
+}
+
+std::optional<std::string> tag_problem(std::string_view tag) { return name_problem(tag, "tag"); }
+
+static constexpr std::string_view event_marker = "/event/";
+
+std::string_view tag_source(std::string_view tag) {
+  auto pos = tag.find(event_marker);
+  return pos == std::string_view::npos ? std::string_view() : tag.substr(0, pos);
+}
+
+std::string_view tag_name(std::string_view tag) {
+  auto pos = tag.find(event_marker);
+  return pos == std::string_view::npos ? tag : tag.substr(pos + event_marker.size());
+}
+
+Event make_event(std::string tag, JsonText data, std::string node) {
+  if (auto why = tag_problem(tag)) throw invalid_input(*why);
+  Event e;
+  e.tag = std::move(tag);
+  e.data = std::move(data);
+  e.ts = now_ts();
+  e.id = new_id();
+  e.node = std::move(node);
+  return e;
+}
+
+void complete(Event& event, const std::string& node) {
+  if (event.ts == 0) event.ts = now_ts();
+  if (event.id.empty()) event.id = new_id();
+  if (event.node.empty()) event.node = node;
+}
+
+void Event::set_extra(std::string key, JsonText value) {
+  for (auto& [k, v] : extra) {
+    if (k == key) {
+      v = std::move(value);
+      return;
+    }
+  }
+  extra.emplace_back(std::move(key), std::move(value));
+}
+
+static void skip_space(std::string_view t, size_t& p) {
+  while (p < t.size() && (t[p] == ' ' || t[p] == '\t' || t[p] == '\n' || t[p] == '\r')) ++p;
+}
+
+// One pass over the envelope's top level: the known keys are decoded, data
+// and unknown keys are kept as compact JSON text.
+Event parse_envelope(std::string_view text) {
+  std::string reason;
+  size_t p = 0;
+  skip_space(text, p);
+  if (p >= text.size() || text[p] != '{') {
+    // Tell "not JSON" from "JSON, but not an object".
+    std::string ignored;
+    size_t q = 0;
+    if (scan_json(text, q, ignored, reason)) throw invalid_input("envelope is not a JSON object");
+    throw invalid_input(reason);
+  }
+  ++p;
+  Event e;
+  bool have_tag = false;
+  skip_space(text, p);
+  bool empty = p < text.size() && text[p] == '}';
+  if (empty) ++p;
+  while (!empty) {
+    std::string key;
+    if (!scan_json_string(text, p, key, reason)) throw invalid_input(reason);
+    skip_space(text, p);
+    if (p >= text.size() || text[p] != ':')
+      throw invalid_input("invalid JSON at byte " + std::to_string(p + 1) + ": expected ':'");
+    ++p;
+    skip_space(text, p);
+    char first = p < text.size() ? text[p] : '\0';
+    auto want_string = [&](const char* what) {
+      if (first != '"') {
+        std::string ignored;
+        if (!scan_json(text, p, ignored, reason)) throw invalid_input(reason);
+        throw invalid_input(what);
+      }
+    };
+    if (key == "tag") {
+      want_string("\"tag\" is not a string");
+      e.tag.clear();
+      if (!scan_json_string(text, p, e.tag, reason)) throw invalid_input(reason);
+      if (auto why = tag_problem(e.tag)) throw invalid_input(*why);
+      have_tag = true;
+    } else if (key == "id") {
+      want_string("\"id\" is not a non-empty string");
+      e.id.clear();
+      if (!scan_json_string(text, p, e.id, reason)) throw invalid_input(reason);
+      if (e.id.empty()) throw invalid_input("\"id\" is not a non-empty string");
+      if (auto why = name_problem(e.id, "id")) throw invalid_input(*why);
+    } else if (key == "node") {
+      want_string("\"node\" is not a string");
+      e.node.clear();
+      if (!scan_json_string(text, p, e.node, reason)) throw invalid_input(reason);
+      if (!e.node.empty())
+        if (auto why = name_problem(e.node, "node")) throw invalid_input(*why);
+    } else {
+      std::string value;
+      if (!scan_json(text, p, value, reason)) throw invalid_input(reason);
+      if (key == "ts") {
+        if (value.empty() || value[0] == '-' || !(value[0] >= '0' && value[0] <= '9'))
+          throw invalid_input("\"ts\" is not a non-negative number");
+        e.ts = std::strtod(value.c_str(), nullptr);
+        if (!std::isfinite(e.ts)) throw invalid_input("\"ts\" " + value + " is out of range");
+      } else if (key == "data") {
+        e.data = JsonText::trusted(std::move(value));
+      } else {
+        e.set_extra(std::move(key), JsonText::trusted(std::move(value)));
+      }
+    }
+    skip_space(text, p);
+    if (p < text.size() && text[p] == ',') {
+      ++p;
+      skip_space(text, p);
+      continue;
+    }
+    if (p < text.size() && text[p] == '}') {
+      ++p;
+      break;
+    }
+    if (p >= text.size()) throw invalid_input("invalid JSON: unexpected end");
+    throw invalid_input("invalid JSON at byte " + std::to_string(p + 1) + ": expected ',' or '}'");
+  }
+  skip_space(text, p);
+  if (p != text.size()) throw invalid_input("invalid JSON at byte " + std::to_string(p + 1) + ": trailing characters");
+  if (!have_tag) throw invalid_input("envelope has no \"tag\"");
+  return e;
+}
+
+void append_data_from_text(std::string& out, std::string_view text) {
+  size_t i = 0;
+  while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
+    ++i;
+  // Only text that starts like JSON pays for a parse attempt.
+  if (i < text.size() && std::strchr("{[\"-0123456789tfn", text[i]) != nullptr) {
+    size_t mark = out.size();
+    std::string reason;
+    size_t pos = i;
+    if (scan_json(text, pos, out, reason)) {
+      while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' || text[pos] == '\r'))
+        ++pos;
+      if (pos == text.size()) return;
+    }
+    out.resize(mark);
+  }
+  if (!valid_utf8(text)) throw invalid_input("data is neither JSON nor UTF-8 text");
+  append_json_string(out, text);
+}
+
+JsonText data_from_text(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  append_data_from_text(out, text);
+  return JsonText::trusted(std::move(out));
+}
+
+void append_envelope(std::string& out, const Event& e) {
+  out += "{\"tag\":";
+  append_json_string(out, e.tag);
+  out += ",\"data\":";
+  out += e.data.text();
+  out += ",\"ts\":";
+  append_ts(out, e.ts);
+  out += ",\"id\":";
+  append_json_string(out, e.id);
+  out += ",\"node\":";
+  append_json_string(out, e.node);
+  for (const auto& [key, value] : e.extra) {
+    out += ',';
+    append_json_string(out, key);
+    out += ':';
+    out += value.text();
+  }
+  out += '}';
+}
+
+std::string to_envelope(const Event& event) {
+  std::string out;
+  append_envelope(out, event);
+  return out;
+}
+
+double now_ts() {
+  timespec t;
+  clock_gettime(CLOCK_REALTIME, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec / 1000) / 1e6;
+}
+
+namespace {
+// splitmix64: fast, and seeded once per process from getrandom(2).
+struct IdRandom {
+  uint64_t state;
+  IdRandom() {
+    if (getrandom(&state, sizeof state, 0) != sizeof state) {
+      timespec t;
+      clock_gettime(CLOCK_REALTIME, &t);
+      state = static_cast<uint64_t>(t.tv_nsec) ^ (static_cast<uint64_t>(t.tv_sec) << 32);
+    }
+  }
+  uint64_t next() {
+    uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
+};
+}  // namespace
+
+std::string new_id() {
+  std::string id(26, '0');
+  fill_new_id(id.data());
+  return id;
+}
+
+void fill_new_id(char* id) {
+  static IdRandom random;
+  static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  timespec t;
+  clock_gettime(CLOCK_REALTIME, &t);
+  uint64_t ms = static_cast<uint64_t>(t.tv_sec) * 1000 + static_cast<uint64_t>(t.tv_nsec) / 1000000;
+  // 128 bits: ms (48) | 80 random bits, in 26 base32 digits (the first
+  // holds 2 zero bits and the top 3), emitted from the low end.
+  uint64_t hi = (ms << 16) | (random.next() & 0xFFFF);
+  uint64_t lo = random.next();
+  for (int digit = 25; digit >= 0; --digit) {
+    id[digit] = alphabet[lo & 31];
+    lo = (lo >> 5) | (hi << 59);
+    hi >>= 5;
+  }
+}
+
+void append_ts(std::string& out, double ts) {
+  char buf[64];
+  // The integer path holds ts * 1e6 in a long long: up to about year 33 000.
+  // Beyond, or below 0 (a foreign envelope's odd ts), the shortest text that
+  // reads back the same; %.6f of 1e300 would not fit (the fuzzer found it).
+  if (!(ts >= 0 && ts < 1e12)) {
+    int n = std::isfinite(ts) ? std::snprintf(buf, sizeof buf, "%.17g", ts) : std::snprintf(buf, sizeof buf, "0");
+    out.append(buf, std::min(static_cast<size_t>(n), sizeof buf - 1));
+    return;
+  }
+  // Integer formatting: printf's %f was a third of event-fire's time.
+  auto micros = static_cast<unsigned long long>(std::llround(ts * 1e6));
+  auto [end, ec] = std::to_chars(buf, buf + 40, micros / 1000000);
+  *end++ = '.';
+  unsigned long long frac = micros % 1000000;
+  for (int i = 5; i >= 0; --i) {
+    end[i] = static_cast<char>('0' + frac % 10);
+    frac /= 10;
+  }
+  out.append(buf, static_cast<size_t>(end + 6 - buf));
+}
+
+std::string format_ts(double ts) {
+  std::string out;
+  append_ts(out, ts);
+  return out;
+}
+
+std::string iso_time(double ts) {
+  // Years 1 to 9999 only; anything else is shown as the number it is.
+  if (!(ts >= -62135596800.0 && ts < 253402300800.0)) return format_ts(ts);
+  auto whole = static_cast<time_t>(std::floor(ts));
+  auto micros = static_cast<long>(std::llround((ts - static_cast<double>(whole)) * 1e6));
+  if (micros >= 1000000) {
+    ++whole;
+    micros -= 1000000;
+  }
+  tm t;
+  gmtime_r(&whole, &t);
+  char buf[64];
+  int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", t.tm_year + 1900,
+                        t.tm_mon + 1, t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, micros);
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+}  // namespace evt

@@ -1,0 +1,298 @@
+#include "core/json_layout.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <unordered_map>
+#include <vector>
+
+#include "core/json_text.h"
+
+namespace evt {
+
+namespace {
+
+// Python's repr of a finite double: the shortest digits that read back the
+// same, fixed notation for exponents -4 to 16, else d.ddde+XX.
+void append_python_float(std::string& out, double v) {
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+  std::string_view s(buf, static_cast<size_t>(res.ptr - buf));
+  if (!s.empty() && s.front() == '-') {
+    out += '-';
+    s.remove_prefix(1);
+  }
+  auto e = s.find('e');
+  std::string digits;
+  for (char c : s.substr(0, e))
+    if (c != '.') digits += c;
+  int exp = std::atoi(std::string(s.substr(e + 1)).c_str());
+  int decpt = exp + 1;  // digits d1d2... stand for 0.d1d2... * 10^decpt
+  auto n = static_cast<int>(digits.size());
+  if (decpt > -4 && decpt <= 16) {
+    if (decpt <= 0) {
+      out += "0.";
+      out.append(static_cast<size_t>(-decpt), '0');
+      out += digits;
+    } else if (decpt >= n) {
+      out += digits;
+      out.append(static_cast<size_t>(decpt - n), '0');
+      out += ".0";
+    } else {
+      out.append(digits, 0, static_cast<size_t>(decpt));
+      out += '.';
+      out.append(digits, static_cast<size_t>(decpt));
+    }
+    return;
+  }
+  out += digits[0];
+  if (n > 1) {
+    out += '.';
+    out.append(digits, 1);
+  }
+  out += exp < 0 ? "e-" : "e+";
+  int a = std::abs(exp);
+  if (a < 10) out += '0';
+  out += std::to_string(a);
+}
+
+// json.dumps(s, ensure_ascii=True) of a decoded UTF-8 string.
+void append_python_string(std::string& out, std::string_view s) {
+  static const char hex[] = "0123456789abcdef";
+  auto u_escape = [&](unsigned cp) {
+    out += "\\u";
+    for (int shift = 12; shift >= 0; shift -= 4) out += hex[(cp >> shift) & 15];
+  };
+  out += '"';
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7F) {
+      if (c == '"') out += "\\\"";
+      else if (c == '\\') out += "\\\\";
+      else out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    if (c < 0x80) {
+      switch (c) {
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        default: u_escape(c);
+      }
+      ++i;
+      continue;
+    }
+    // Valid UTF-8 (it came out of a JSON string): one code point.
+    size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    unsigned cp = c & (len == 4 ? 0x07 : len == 3 ? 0x0F : 0x1F);
+    for (size_t k = 1; k < len && i + k < s.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    i += len;
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      u_escape(0xD800 + (cp >> 10));
+      u_escape(0xDC00 + (cp & 0x3FF));
+    } else {
+      u_escape(cp);
+    }
+  }
+  out += '"';
+}
+
+enum class Style { pretty, python };
+
+// One pass over valid compact JSON text, writing as it goes. An object whose
+// members must change order (sorted keys, or a key given twice) is written
+// first as it comes, then rewritten in place in the order it needs.
+class Layout {
+ public:
+  Layout(std::string& out, std::string_view text, Style style, int indent, bool sort_keys)
+      : out_(out), t_(text), style_(style), indent_(indent), sort_keys_(sort_keys) {}
+
+  void value(int depth) {
+    switch (at()) {
+      case '{': return object(depth);
+      case '[': return array(depth);
+      case '"': return string();
+      case 't': return word(4);
+      case 'f': return word(5);
+      case 'n': return word(4);
+      default: return number();
+    }
+  }
+
+ private:
+  char at() const { return p_ < t_.size() ? t_[p_] : '\0'; }
+
+  void separator(int depth, bool first) {
+    if (!first) out_ += style_ == Style::pretty ? "," : ", ";
+    if (style_ == Style::pretty) {
+      out_ += '\n';
+      out_.append(static_cast<size_t>(indent_ * depth), ' ');
+    }
+  }
+
+  void close(char c, int depth) {
+    if (style_ == Style::pretty) {
+      out_ += '\n';
+      out_.append(static_cast<size_t>(indent_ * depth), ' ');
+    }
+    out_ += c;
+  }
+
+  void array(int depth) {
+    ++p_;
+    out_ += '[';
+    if (at() == ']') {
+      ++p_;
+      out_ += ']';
+      return;
+    }
+    for (bool first = true;; first = false) {
+      separator(depth + 1, first);
+      value(depth + 1);
+      if (at() == ',') {
+        ++p_;
+        continue;
+      }
+      ++p_;  // ']'
+      break;
+    }
+    close(']', depth);
+  }
+
+  struct Member {
+    std::string key;  // decoded, for order and duplicates
+    size_t begin, end;  // its "key": value in out_
+  };
+
+  void object(int depth) {
+    ++p_;
+    out_ += '{';
+    if (at() == '}') {
+      ++p_;
+      out_ += '}';
+      return;
+    }
+    size_t start = out_.size();
+    std::vector<Member> members;
+    std::unordered_map<std::string, size_t> first_of;  // key -> index of its first member
+    std::vector<size_t> last;                         // by first index: the member that wins
+    bool reorder = false;
+    for (bool first = true;; first = false) {
+      separator(depth + 1, first);
+      Member m;
+      m.begin = out_.size();
+      std::string reason;
+      size_t key_start = p_;
+      scan_json_string(t_, p_, m.key, reason);
+      if (style_ == Style::python) append_python_string(out_, m.key);
+      else out_.append(t_.data() + key_start, p_ - key_start);
+      ++p_;  // ':'
+      out_ += ": ";
+      value(depth + 1);
+      m.end = out_.size();
+      auto [it, fresh] = first_of.emplace(m.key, members.size());
+      if (fresh) {
+        last.push_back(members.size());
+      } else {
+        reorder = true;
+        last[it->second] = members.size();
+      }
+      if (sort_keys_ && !members.empty() && m.key < members.back().key) reorder = true;
+      members.push_back(std::move(m));
+      if (last.size() < members.size()) last.resize(members.size());
+      if (at() == ',') {
+        ++p_;
+        continue;
+      }
+      ++p_;  // '}'
+      break;
+    }
+    if (reorder) rewrite(start, members, first_of, last, depth);
+    close('}', depth);
+  }
+
+  // Rewrites the members written since start: each key once, at its first
+  // place with its last value (or in key order).
+  void rewrite(size_t start, const std::vector<Member>& members, const std::unordered_map<std::string, size_t>& first_of,
+               const std::vector<size_t>& last, int depth) {
+    std::vector<const Member*> order;
+    for (size_t i = 0; i < members.size(); ++i) {
+      if (first_of.at(members[i].key) != i) continue;  // a repeat: its value went to the first place
+      order.push_back(&members[last[i]]);
+    }
+    if (sort_keys_)
+      std::stable_sort(order.begin(), order.end(), [](const Member* a, const Member* b) { return a->key < b->key; });
+    std::string written = out_.substr(start);
+    out_.resize(start);
+    for (size_t i = 0; i < order.size(); ++i) {
+      separator(depth + 1, i == 0);
+      out_.append(written, order[i]->begin - start, order[i]->end - order[i]->begin);
+    }
+  }
+
+  void string() {
+    size_t start = p_;
+    if (style_ == Style::pretty) {
+      skip_string();
+      out_.append(t_.data() + start, p_ - start);
+      return;
+    }
+    std::string decoded, reason;
+    scan_json_string(t_, p_, decoded, reason);
+    append_python_string(out_, decoded);
+  }
+
+  void skip_string() {
+    ++p_;
+    while (p_ < t_.size() && t_[p_] != '"') p_ += t_[p_] == '\\' ? 2 : 1;
+    ++p_;
+  }
+
+  void word(size_t n) {
+    out_.append(t_.data() + p_, std::min(n, t_.size() - p_));
+    p_ += n;
+  }
+
+  void number() {
+    size_t start = p_;
+    bool integer = true;
+    while (p_ < t_.size() && std::string_view("+-0123456789.eE").find(t_[p_]) != std::string_view::npos) {
+      if (t_[p_] == '.' || t_[p_] == 'e' || t_[p_] == 'E') integer = false;
+      ++p_;
+    }
+    std::string_view token = t_.substr(start, p_ - start);
+    if (style_ == Style::pretty) {
+      out_ += token;
+    } else if (integer) {
+      out_ += token == "-0" ? std::string_view("0") : token;  // Python reads -0 as the int 0
+    } else {
+      double v = std::strtod(std::string(token).c_str(), nullptr);
+      if (std::isfinite(v)) append_python_float(out_, v);
+      else out_ += token;  // overflows a double: the token, not Python's Infinity
+    }
+  }
+
+  std::string& out_;
+  std::string_view t_;
+  size_t p_ = 0;
+  Style style_;
+  int indent_;
+  bool sort_keys_;
+};
+
+}  // namespace
+
+void append_pretty_json(std::string& out, std::string_view compact_text, int indent) {
+  Layout(out, compact_text, Style::pretty, indent, false).value(0);
+}
+
+void append_python_json(std::string& out, std::string_view compact_text, bool sort_keys) {
+  Layout(out, compact_text, Style::python, 0, sort_keys).value(0);
+}
+
+}  // namespace evt

@@ -1,0 +1,37 @@
+// How event-listen prints an event: -o json|pretty|salt|data|TEMPLATE.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/event.h"
+
+namespace evt {
+
+class OutputFormat {
+ public:
+  enum class Kind { envelope, pretty, salt, data, text };
+
+  // A format name, or a template with %t tag, %d data, %j envelope, %i id,
+  // %n node, %s source, %T ISO time, %% and the escapes \t \n \\.
+  // Throws a usage error for an unknown name or escape.
+  static OutputFormat parse(std::string_view spec);
+
+  Kind kind() const { return kind_; }
+
+  // Appends one event's output, newline included. envelope is the event's
+  // compact envelope text when the caller has it (else it is rebuilt).
+  void append(std::string& out, const Event& event, std::string_view envelope = {}) const;
+
+ private:
+  struct Piece {
+    char field;        // 0: literal text
+    std::string text;  // the literal
+  };
+
+  Kind kind_ = Kind::envelope;
+  std::vector<Piece> pieces_;
+};
+
+}  // namespace evt

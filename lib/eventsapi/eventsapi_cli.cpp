@@ -1,0 +1,315 @@
+#include "eventsapi/eventsapi_cli.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "core/endpoint.h"
+#include "core/error.h"
+#include "core/event.h"
+#include "eventsapi/eventsapi_config.h"
+#include "eventsapi/eventsapi_store.h"
+#include "core/log.h"
+#include "eventsapi/table.h"
+#include "eventsapi/webhook_delivery.h"
+#include "eventsapi/webhook_signature.h"
+
+namespace evt {
+
+namespace {
+
+using njson = nlohmann::json;
+
+std::unique_ptr<EventsapiStore> open_store(const ApiContext& c) { return open_eventsapi_store(c.store, c.state_dir); }
+
+void print(const std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+}
+
+struct NodeResult {
+  std::string node;
+  bool up = false;
+  bool ok = false;
+  std::string error;
+};
+
+// One table or JSON list of node results; the exit code Gluster gives them.
+int print_node_results(const ApiContext& c, const std::vector<NodeResult>& results, const std::string& what) {
+  size_t ok = 0;
+  for (const auto& r : results) ok += r.ok;
+  if (c.json) {
+    njson rows = njson::array();
+    std::string key = what + "_status";
+    for (char& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    for (const auto& r : results)
+      rows.push_back({{"node", r.node}, {"node_status", r.up ? "UP" : "DOWN"}, {key, r.ok ? "OK" : "NOT OK"}, {"error", r.error}});
+    print(njson({{"output", rows}, {"error", ""}}).dump() + "\n");
+  } else {
+    Table t({{"NODE", Table::Align::left}, {"NODE STATUS", Table::Align::right}, {what + " STATUS", Table::Align::right}});
+    for (const auto& r : results) t.add({r.node, r.up ? "UP" : "DOWN", r.ok ? "OK" : "NOT OK: " + (r.error.empty() ? "N/A" : r.error)});
+    print(t.render());
+  }
+  if (results.empty() || ok == results.size()) return static_cast<int>(ApiExit::ok);
+  return static_cast<int>(ok == 0 ? ApiExit::all_nodes_not_ok : ApiExit::partial);
+}
+
+// Waits until every running serve has applied version (or the wait ends).
+std::vector<NodeResult> wait_for_nodes(const ApiContext& c, EventsapiStore& store, long long version) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(c.sync_wait);
+  for (;;) {
+    std::vector<NodeResult> out;
+    bool waiting = false;
+    for (const NodeInfo& n : store.nodes()) {
+      NodeResult r;
+      r.node = n.name;
+      if (!store.cluster()) {
+        // Locally the store is the truth: a serve that is not running reads it when it starts.
+        r.up = true;
+        r.ok = !n.up || n.applied >= version;
+      } else {
+        r.up = n.up;
+        r.ok = n.up && n.applied >= version;
+        if (!n.up) r.error = "node down";
+      }
+      if (r.up && !r.ok) {
+        waiting = true;
+        r.error = "not applied within " + std::to_string(static_cast<int>(c.sync_wait)) + "s";
+      }
+      out.push_back(r);
+    }
+    if (!waiting || std::chrono::steady_clock::now() >= deadline) return out;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+// A local serve is told at once; the version number tells it anyway.
+void nudge_local_serve(EventsapiStore& store) {
+  if (store.cluster()) return;
+  for (const NodeInfo& n : store.nodes())
+    if (n.up && n.pid > 0) ::kill(static_cast<pid_t>(n.pid), SIGHUP);
+}
+
+int changed(const ApiContext& c, EventsapiStore& store, long long version, const std::string& what) {
+  nudge_local_serve(store);
+  return print_node_results(c, wait_for_nodes(c, store, version), what);
+}
+
+std::string url_problem(const std::string& url) {
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) return "a webhook URL starts with http:// or https://";
+  if (url.size() <= 8 || url.find_first_of(" \t\r\n") != std::string::npos) return "not a URL: " + masked_url(url);
+  return {};
+}
+
+}  // namespace
+
+int api_fail(const ApiContext& c, ApiExit code, const std::string& message) {
+  if (c.json) print(njson({{"output", ""}, {"error", message}}).dump() + "\n");
+  else report(message);
+  return static_cast<int>(code);
+}
+
+int api_status(const ApiContext& c) {
+  auto store = open_store(c);
+  Webhooks hooks = store->webhooks();
+  std::vector<NodeInfo> nodes = store->nodes();
+  // Per webhook, summed over the nodes that report.
+  njson totals = njson::object();
+  for (const auto& [url, hook] : hooks) totals[url] = {{"delivered", 0}, {"pending", 0}, {"failed", 0}, {"refused", 0}};
+  for (const NodeInfo& n : nodes) {
+    for (auto& [url, s] : n.stats.items()) {
+      if (!totals.contains(url)) continue;
+      for (const char* k : {"delivered", "pending", "failed", "refused"}) totals[url][k] = totals[url][k].get<long long>() + s.value(k, 0LL);
+    }
+  }
+  if (c.json) {
+    njson list = njson::array();
+    for (const auto& [url, hook] : hooks) {
+      njson w = totals[url];
+      w["url"] = masked_url(url);  // a password in the URL is a secret too
+      w["disabled"] = hook.disabled;
+      w["insecure"] = hook.insecure;
+      // Enough to tell which credential is set, never enough to use it.
+      w["bearer_token"] = mask_secret(hook.token);
+      w["secret"] = mask_secret(hook.secret);
+      if (hook.disabled) w["disabled_reason"] = hook.disabled_reason;
+      list.push_back(w);
+    }
+    njson rows = njson::array();
+    for (const NodeInfo& n : nodes)
+      rows.push_back({{"node", n.name}, {"node_status", store->cluster() ? (n.up ? "UP" : "DOWN") : "UP"},
+                      {"serve_status", n.up ? "UP" : "DOWN"}, {"nodeid", n.id}, {"error", ""}});
+    print(njson({{"output", {{"webhooks", list}, {"nodes", rows}}}, {"error", ""}}).dump() + "\n");
+    return 0;
+  }
+  std::string out = "Webhooks:";
+  if (hooks.empty()) out += " None\n";
+  else {
+    out += "\n";
+    for (const auto& [url, hook] : hooks) out += masked_url(url) + (hook.disabled ? " (disabled: " + hook.disabled_reason + ")" : "") + "\n";
+  }
+  out += "\n";
+  Table t({{"NODE", Table::Align::left}, {"NODE STATUS", Table::Align::right}, {"SERVE STATUS", Table::Align::right}});
+  for (const NodeInfo& n : nodes) t.add({n.name, store->cluster() ? (n.up ? "UP" : "DOWN") : "UP", n.up ? "UP" : "DOWN"});
+  out += t.render();
+  if (!hooks.empty()) {
+    Table d({{"WEBHOOK", Table::Align::left}, {"DELIVERED", Table::Align::right}, {"PENDING", Table::Align::right},
+             {"FAILED", Table::Align::right}, {"REFUSED", Table::Align::right}, {"STATE", Table::Align::left}});
+    for (const auto& [url, hook] : hooks) {
+      const njson& s = totals[url];
+      d.add({masked_url(url), std::to_string(s["delivered"].get<long long>()), std::to_string(s["pending"].get<long long>()),
+             std::to_string(s["failed"].get<long long>()), std::to_string(s["refused"].get<long long>()),
+             hook.disabled ? "disabled" : "enabled"});
+    }
+    out += "\n" + d.render();
+  }
+  print(out);
+  return 0;
+}
+
+int api_reload(const ApiContext& c) {
+  auto store = open_store(c);
+  return changed(c, *store, store->touch(), "RELOAD");
+}
+
+int api_sync(const ApiContext& c) {
+  auto store = open_store(c);
+  return changed(c, *store, store->touch(), "SYNC");
+}
+
+static std::string check_secret(const WebhookOptions& o) {
+  if (o.secret && !o.secret->empty()) return secret_problem(*o.secret);
+  return {};
+}
+
+int api_webhook_add(const ApiContext& c, const std::string& url, const WebhookOptions& o) {
+  if (auto why = url_problem(url); !why.empty()) return api_fail(c, ApiExit::error, why);
+  if (auto why = check_secret(o); !why.empty()) return api_fail(c, ApiExit::error, "--secret: " + why);
+  auto store = open_store(c);
+  bool exists = false;
+  long long version = store->change([&](ConfigOverrides&, Webhooks& hooks) {
+    if (hooks.count(url)) {
+      exists = true;
+      return false;
+    }
+    Webhook w;
+    w.token = o.token.value_or("");
+    w.secret = o.secret.value_or("");
+    w.insecure = o.insecure.value_or(false);
+    hooks[url] = w;
+    return true;
+  });
+  if (exists) return api_fail(c, ApiExit::webhook_exists, "Webhook already exists");
+  return changed(c, *store, version, "SYNC");
+}
+
+int api_webhook_mod(const ApiContext& c, const std::string& url, const WebhookOptions& o) {
+  if (auto why = check_secret(o); !why.empty()) return api_fail(c, ApiExit::error, "--secret: " + why);
+  auto store = open_store(c);
+  bool missing = false;
+  long long version = store->change([&](ConfigOverrides&, Webhooks& hooks) {
+    auto it = hooks.find(url);
+    if (it == hooks.end()) {
+      missing = true;
+      return false;
+    }
+    if (o.token) it->second.token = *o.token;
+    if (o.secret) it->second.secret = *o.secret;
+    if (o.insecure) it->second.insecure = *o.insecure;
+    it->second.disabled = false;  // a change is the owner's word that it works again
+    it->second.disabled_reason.clear();
+    return true;
+  });
+  if (missing) return api_fail(c, ApiExit::webhook_not_found, "Webhook does not exist");
+  return changed(c, *store, version, "SYNC");
+}
+
+int api_webhook_del(const ApiContext& c, const std::string& url) {
+  auto store = open_store(c);
+  bool missing = false;
+  long long version = store->change([&](ConfigOverrides&, Webhooks& hooks) {
+    if (!hooks.erase(url)) {
+      missing = true;
+      return false;
+    }
+    return true;
+  });
+  if (missing) return api_fail(c, ApiExit::webhook_not_found, "Webhook does not exist");
+  return changed(c, *store, version, "SYNC");
+}
+
+int api_webhook_test(const ApiContext& c, const std::string& url, const WebhookOptions& o) {
+  if (auto why = url_problem(url); !why.empty()) return api_fail(c, ApiExit::error, why);
+  if (auto why = check_secret(o); !why.empty()) return api_fail(c, ApiExit::error, "--secret: " + why);
+  auto store = open_store(c);
+  Webhook w;
+  w.token = o.token.value_or("");
+  w.secret = o.secret.value_or("");
+  w.insecure = o.insecure.value_or(false);
+  // As Gluster's test: a POST with no body; with a secret, signed all the same.
+  PostResult r = post_once(url, w, new_id(), "", EventsapiConfig(store->config()));
+  NodeResult n;
+  n.node = "localhost";
+  n.up = true;
+  n.ok = r.ok;
+  if (!r.ok) n.error = r.status ? std::to_string(r.status) : r.error;
+  return print_node_results(c, {n}, "WEBHOOK");
+}
+
+int api_config_get(const ApiContext& c, const std::optional<std::string>& name) {
+  if (name && !find_config_key(*name)) return api_fail(c, ApiExit::invalid_config, "Invalid Config item");
+  auto store = open_store(c);
+  EventsapiConfig config(store->config());
+  if (c.json) {
+    njson out = njson::object();
+    for (const auto& k : eventsapi_config_keys())
+      if (!name || *name == k.name) out[k.name] = config.get(k.name);
+    print(njson({{"output", out}, {"error", ""}}).dump() + "\n");
+    return 0;
+  }
+  Table t({{"NAME", Table::Align::centre}, {"VALUE", Table::Align::left}});
+  for (const auto& k : eventsapi_config_keys())
+    if (!name || *name == k.name) t.add({k.name, config.get(k.name)});
+  print(t.render());
+  return 0;
+}
+
+int api_config_set(const ApiContext& c, const std::string& name, const std::string& value) {
+  if (!find_config_key(name)) return api_fail(c, ApiExit::invalid_config, "Invalid Config item");
+  std::string why;
+  auto normal = normalize_config_value(name, value, why);
+  if (!normal) return api_fail(c, ApiExit::same_config, "Invalid value '" + value + "': " + why);
+  auto store = open_store(c);
+  bool same = false;
+  long long version = store->change([&](ConfigOverrides& config, Webhooks&) {
+    if (EventsapiConfig(config).get(name) == *normal) {
+      same = true;
+      return false;
+    }
+    config[name] = *normal;
+    return true;
+  });
+  if (same) return api_fail(c, ApiExit::same_config, "Config value not changed. Same config");
+  return changed(c, *store, version, "SYNC");
+}
+
+int api_config_reset(const ApiContext& c, const std::string& name) {
+  if (name != "all" && !find_config_key(name)) return api_fail(c, ApiExit::invalid_config, "Invalid Config item");
+  auto store = open_store(c);
+  bool nothing = false;
+  long long version = store->change([&](ConfigOverrides& config, Webhooks&) {
+    size_t before = config.size();
+    if (name == "all") config.clear();
+    else config.erase(name);
+    nothing = config.size() == before;
+    return !nothing;
+  });
+  if (nothing) return api_fail(c, ApiExit::same_config, "Config value not reset. Already set to default value");
+  return changed(c, *store, version, "SYNC");
+}
+
+}  // namespace evt

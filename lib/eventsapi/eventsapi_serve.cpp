@@ -1,0 +1,342 @@
+#include "eventsapi/eventsapi_serve.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "core/config.h"
+#include "core/endpoint.h"
+#include "core/error.h"
+#include "eventsapi/events_log.h"
+#include "eventsapi/eventsapi_store.h"
+#include "eventsapi/gluster.h"
+#include "core/io.h"
+#include "core/log.h"
+#include "core/signals.h"
+#include "transport/transport.h"
+#include "eventsapi/webhook_delivery.h"
+
+namespace evt {
+
+std::string node_uuid(const std::string& state_dir) {
+  std::string path = state_dir + "/node-id";
+  std::ifstream in(path);
+  std::string id;
+  if (in && std::getline(in, id) && id.size() == 36) return id;
+  unsigned char b[16];
+  random_bytes(b, sizeof b);
+  b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);  // version 4
+  b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);  // RFC 4122 variant
+  char text[40];
+  std::snprintf(text, sizeof text, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
+                b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+  write_file_atomically(path, std::string(text) + "\n");
+  return text;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int level_of(const std::string& name) {
+  if (name == "DEBUG") return 7;
+  if (name == "WARNING") return 4;
+  if (name == "ERROR") return 3;
+  return 6;
+}
+
+class Server {
+ public:
+  explicit Server(const ServeOptions& o) : o_(o) {}
+
+  int run() {
+    // Spools and events.log hold event data, tokens may pass through: private.
+    check_private_directory(o_.state_dir, "state directory", true);
+    check_private_directory(o_.state_dir + "/spool", "spool directory", true);
+    lock_state();
+    nodeid_ = node_uuid(o_.state_dir);
+    name_ = o_.name.empty() ? host_name() : o_.name;
+    store_ = open_eventsapi_store(o_.store, o_.state_dir);
+    catch_reload_signal();
+    load();
+    delivery_ = std::make_unique<WebhookDelivery>(
+        o_.state_dir, [this](const std::string& m) { say(4, m); },
+        [this](const std::string& url, const std::string& why) {
+          std::lock_guard<std::mutex> lock(gone_mutex_);
+          gone_.emplace_back(url, why);
+        });
+    delivery_->configure(hooks_, config_);
+
+    TransportOptions t;
+    t.node = name_;
+    t.password = o_.password;
+    subscriber_ = open_subscriber(parse_endpoint(o_.from), t, TagFilter());
+    open_udp(port());
+
+    std::thread delivering([this] { delivery_->run(stop_); });
+    std::thread ingesting([this] { ingest_from_endpoint(); });
+    std::thread listening([this] { ingest_udp(); });
+    say(6, "serving " + std::to_string(hooks_.size()) + " webhook(s) from " + masked_url(o_.from) +
+               (udp_fd_ >= 0 ? " and UDP port " + std::to_string(udp_port_) : "") + " as node " + name_ + " (" + nodeid_ + ")");
+
+    auto last_beat = Clock::time_point{};
+    bool ready = false;
+    while (!stop_requested() && !ingest_failed_) {
+      ::poll(nullptr, 0, 100);
+      bool reload = take_reload_request();
+      if (Clock::now() - last_beat >= std::chrono::seconds(1)) {
+        try {
+          if (store_->version() != applied_) reload = true;
+        } catch (const Error& e) {
+          say(4, std::string("cannot read the store: ") + e.what());
+        }
+      }
+      if (reload) {
+        try {
+          load();
+          delivery_->configure(hooks_, config_);
+          if (port() != udp_port_) want_port_ = port();
+          say(6, "reloaded: " + std::to_string(hooks_.size()) + " webhook(s), version " + std::to_string(applied_));
+        } catch (const Error& e) {
+          say(3, std::string("reload failed: ") + e.what());
+        }
+      }
+      disable_gone();
+      if (reload || Clock::now() - last_beat >= std::chrono::seconds(1)) {
+        heartbeat(now_ts());
+        last_beat = Clock::now();
+      }
+      if (!ready && !o_.ready_file.empty()) {
+        write_ready_file(o_.ready_file);
+        ready = true;
+      }
+    }
+    stop_ = true;
+    delivery_->wake();
+    delivering.join();
+    ingesting.join();
+    listening.join();
+    if (udp_fd_ >= 0) ::close(udp_fd_);
+    // A node that stopped cleanly leaves the cluster's list; a crashed one shows DOWN.
+    try {
+      if (store_->cluster()) store_->remove_node(nodeid_);
+      else heartbeat(0);
+    } catch (const Error&) {
+    }
+    return ingest_failed_ ? static_cast<int>(Exit::unreachable) : 0;
+  }
+
+ private:
+  void say(int level, const std::string& message) {
+    if (level <= level_) report(message);
+  }
+
+  void lock_state() {
+    std::string path = o_.state_dir + "/serve.lock";
+    lock_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock_fd_ < 0) throw usage_error("state directory " + o_.state_dir + ": " + errno_text(errno));
+    if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0)
+      throw usage_error("another eventsapi serve uses the state directory " + o_.state_dir);
+  }
+
+  void load() {
+    long long version = store_->version();
+    config_ = EventsapiConfig(store_->config());
+    hooks_ = store_->webhooks();
+    applied_ = version;
+    level_ = level_of(config_.log_level());
+    log_events_ = config_.events_log();
+    events_log_limit_ = config_.events_log_limit_bytes();
+  }
+
+  int port() const { return o_.port >= 0 ? o_.port : config_.port(); }
+
+  void heartbeat(double when) {
+    NodeInfo n;
+    n.id = nodeid_;
+    n.name = name_;
+    n.heartbeat = when;
+    n.pid = when > 0 ? static_cast<long>(::getpid()) : 0;
+    n.applied = applied_;
+    n.stats = delivery_->stats();
+    // Said once when reporting starts failing, and once when it works again.
+    try {
+      store_->report_node(n);
+      if (report_failing_) say(6, "reporting to the store again");
+      report_failing_ = false;
+    } catch (const Error& e) {
+      if (!report_failing_) say(4, std::string("cannot report to the store: ") + e.what());
+      report_failing_ = true;
+    }
+  }
+
+  // 410 Gone: the webhook is disabled in the store, for every node.
+  void disable_gone() {
+    std::vector<std::pair<std::string, std::string>> gone;
+    {
+      std::lock_guard<std::mutex> lock(gone_mutex_);
+      gone.swap(gone_);
+    }
+    for (const auto& [url, why] : gone) {
+      try {
+        store_->change([&](ConfigOverrides&, Webhooks& hooks) {
+          auto it = hooks.find(url);
+          if (it == hooks.end() || it->second.disabled) return false;
+          it->second.disabled = true;
+          it->second.disabled_reason = why;
+          return true;
+        });
+      } catch (const Error& e) {
+        say(3, "cannot record that " + masked_url(url) + " is disabled: " + e.what());
+      }
+    }
+  }
+
+  void take(Event e) {
+    std::string body = webhook_body(e, nodeid_);
+    delivery_->enqueue(e.id, body);
+    if (log_events_) {
+      std::string why;
+      if (!events_log_.write(e.id, body, static_cast<uint64_t>(events_log_limit_.load()), why)) {
+        if (!events_log_failing_.exchange(true)) say(4, "cannot write events.log: " + why);
+      } else {
+        events_log_failing_ = false;
+      }
+    }
+  }
+
+  void ingest_from_endpoint() {
+    std::vector<Message> batch;
+    while (!stop_) {
+      batch.clear();
+      try {
+        if (!subscriber_->receive(batch, 200)) {
+          if (batch.empty()) return;
+        }
+      } catch (const Error& e) {
+        say(3, e.what());
+        ingest_failed_ = true;
+        return;
+      }
+      for (Message& m : batch) {
+        try {
+          take(std::move(m.event()));
+        } catch (const Error& err) {
+          say(4, std::string("skipped an event: ") + err.what());
+        }
+        subscriber_->delivered(m);
+      }
+    }
+  }
+
+  void open_udp(int port) {
+    if (udp_fd_ >= 0) ::close(udp_fd_);
+    udp_fd_ = -1;
+    udp_port_ = port;
+    if (port == 0) return;
+    int fd = ::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    bool v6 = fd >= 0;
+    if (v6) {
+      int off = 0;  // one socket for IPv4 and IPv6 (Gluster needed two, and lost events when one failed)
+      ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+      sockaddr_in6 a{};
+      a.sin6_family = AF_INET6;
+      a.sin6_addr = in6addr_any;
+      a.sin6_port = htons(static_cast<uint16_t>(port));
+      if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        ::close(fd);
+        fd = -1;
+      }
+    }
+    if (fd < 0) {
+      fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_addr.s_addr = htonl(INADDR_ANY);
+      a.sin_port = htons(static_cast<uint16_t>(port));
+      if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        int err = errno;
+        if (fd >= 0) ::close(fd);
+        throw unreachable("cannot listen on UDP port " + std::to_string(port) + ": " + errno_text(err));
+      }
+    }
+    int big = 8 << 20;  // bursts of datagrams wait in the kernel, not on the floor
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+    udp_fd_ = fd;
+  }
+
+  void ingest_udp() {
+    std::string buf(65536, '\0');
+    while (!stop_) {
+      int want = want_port_.exchange(-1);
+      if (want >= 0) {
+        try {
+          open_udp(want);
+          say(6, want ? "listening on UDP port " + std::to_string(want) : "no UDP port");
+        } catch (const Error& e) {
+          say(3, e.what());
+        }
+      }
+      if (udp_fd_ < 0) {
+        ::poll(nullptr, 0, 200);
+        continue;
+      }
+      pollfd p{udp_fd_, POLLIN, 0};
+      if (::poll(&p, 1, 200) <= 0) continue;
+      for (int i = 0; i < 256; ++i) {
+        ssize_t n = ::recv(udp_fd_, buf.data(), buf.size(), MSG_DONTWAIT);
+        if (n < 0) break;
+        try {
+          take(parse_gluster_datagram(std::string_view(buf.data(), static_cast<size_t>(n)), name_));
+        } catch (const Error& e) {
+          say(4, std::string("skipped a datagram: ") + e.what());
+        }
+      }
+    }
+  }
+
+  ServeOptions o_;
+  std::string nodeid_, name_;
+  std::unique_ptr<EventsapiStore> store_;
+  EventsapiConfig config_;
+  Webhooks hooks_;
+  long long applied_ = -1;
+  std::atomic<int> level_{6};           // read by the ingest threads too
+  std::atomic<bool> log_events_{true};
+  std::unique_ptr<WebhookDelivery> delivery_;
+  std::unique_ptr<Subscriber> subscriber_;
+  int udp_fd_ = -1;
+  int udp_port_ = 0;
+  std::atomic<int> want_port_{-1};
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> ingest_failed_{false};
+  std::mutex gone_mutex_;
+  std::vector<std::pair<std::string, std::string>> gone_;
+  EventsLog events_log_{o_.state_dir + "/events.log"};
+  std::atomic<long long> events_log_limit_{100 << 20};
+  std::atomic<bool> events_log_failing_{false};
+  int lock_fd_ = -1;
+  bool report_failing_ = false;
+};
+
+}  // namespace
+
+int serve_events(const ServeOptions& options) {
+  Server server(options);
+  return server.run();
+}
+
+}  // namespace evt

@@ -1,0 +1,78 @@
+// Delivering events to webhooks with libcurl's multi interface: one ordered
+// queue per webhook (its spool on disk), webhooks served at once, keep-alive
+// connections, connect and total timeouts, any 2xx a success, retries on a
+// jittered schedule honouring Retry-After, 410 Gone disabling the webhook,
+// Bearer tokens and Standard Webhooks signatures.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "eventsapi/eventsapi_config.h"
+#include "eventsapi/eventsapi_store.h"
+
+namespace evt {
+
+// One POST, as webhook-test and the delivery loop make it.
+struct PostResult {
+  bool ok = false;          // a 2xx status
+  long status = 0;          // HTTP status, 0 if none came
+  std::string error;        // curl's reason when no status came
+  long long retry_after = -1;  // seconds, from Retry-After
+};
+
+// A blocking POST (webhook-test): body may be empty, as Gluster's test is.
+PostResult post_once(const std::string& url, const Webhook& hook, const std::string& id, const std::string& body,
+                     const EventsapiConfig& config);
+
+class WebhookDelivery {
+ public:
+  // log: where warnings go. gone: called (on the delivery thread) when a
+  // webhook answered 410 and was disabled.
+  WebhookDelivery(std::string state_dir, std::function<void(const std::string&)> log,
+                  std::function<void(const std::string& url, const std::string& reason)> gone);
+  ~WebhookDelivery();
+
+  // The webhooks and settings to use from now on (reload): queues of
+  // webhooks that stay are kept; removed webhooks' queues are deleted.
+  void configure(const Webhooks& hooks, const EventsapiConfig& config);
+
+  // Queues an event for every enabled webhook (any thread). A webhook whose
+  // spool is full or whose disk refuses gets it counted as refused.
+  void enqueue(const std::string& id, const std::string& body);
+
+  // The delivery loop; returns once stop is set (and wake() called).
+  void run(const std::atomic<bool>& stop);
+  void wake();
+
+  // {url: {delivered, pending, failed, refused, disabled}}
+  nlohmann::json stats();
+
+ private:
+  struct Hook;
+  void apply_pending();
+  void start(Hook& h);
+  void finish(Hook& h, int curl_code);
+  void give_up(Hook& h, const std::string& why);
+  void refuse(Hook& h, const std::string& id, const std::string& why);
+
+  std::string state_dir_;
+  std::function<void(const std::string&)> log_;
+  std::function<void(const std::string&, const std::string&)> gone_;
+  void* multi_;
+  std::mutex mutex_;  // hooks_, config_ and the pending change
+  std::map<std::string, std::unique_ptr<Hook>> hooks_;
+  EventsapiConfig config_;
+  bool have_pending_ = false;
+  std::atomic<bool> running_{false};
+  Webhooks pending_hooks_;
+  EventsapiConfig pending_config_;
+};
+
+}  // namespace evt

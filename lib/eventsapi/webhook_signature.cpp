@@ -1,0 +1,44 @@
+#include "eventsapi/webhook_signature.h"
+
+#include "core/base64.h"
+#include "core/io.h"
+#include "eventsapi/sha256.h"
+
+namespace evt {
+
+static constexpr std::string_view prefix = "whsec_";
+
+std::string secret_problem(std::string_view secret) {
+  if (secret.substr(0, prefix.size()) != prefix) return "a secret is \"whsec_\" followed by base64 (Standard Webhooks)";
+  auto key = base64_decode(secret.substr(prefix.size()));
+  if (!key) return "the part after \"whsec_\" is not base64";
+  if (key->size() < 24 || key->size() > 64) return "the secret's key must be 24 to 64 bytes";
+  return {};
+}
+
+std::string webhook_signature(std::string_view secret, std::string_view id, long long timestamp, std::string_view body) {
+  std::string key = base64_decode(secret.substr(prefix.size())).value_or(std::string());
+  std::string message;
+  message.reserve(id.size() + body.size() + 24);
+  message.append(id);
+  message += '.';
+  message += std::to_string(timestamp);
+  message += '.';
+  message.append(body);
+  Sha256Digest mac = hmac_sha256(key, message);
+  return "v1," + base64_encode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
+}
+
+std::string new_webhook_secret() {
+  char bytes[32];
+  random_bytes(bytes, sizeof bytes);
+  return std::string(prefix) + base64_encode(std::string_view(bytes, sizeof bytes));
+}
+
+std::string mask_secret(std::string_view secret) {
+  if (secret.empty()) return "";
+  if (secret.size() <= 8) return "****";
+  return std::string(secret.substr(0, 4)) + "…";
+}
+
+}  // namespace evt

@@ -1,0 +1,51 @@
+// NethServer-style handler directories: which handler an event names, and
+// which step files of it run, in what order.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/event.h"
+#include "core/user_regex.h"
+
+namespace evt {
+
+// The handler name of a tag: the part after its first "/event/", else the
+// whole tag; with name_from, the first capture group of that regex instead.
+// nullopt when name_from does not match.
+std::optional<std::string> handler_name(const std::string& tag, const Regex* name_from);
+
+// Why name cannot name a handler (nothing runs then), or nullopt. Each
+// '/'-separated part must match ^[A-Za-z0-9_][A-Za-z0-9_.:@-]*$: no empty
+// part, no "." or "..", no NUL or control character.
+std::optional<std::string> handler_name_problem(const std::string& name);
+
+// Whether a file name can be a step: the same pattern, and not a backup or
+// package leftover (*~, *.swp, *.dpkg-*, *.rpmnew, *.rpmsave).
+bool step_name_ok(const std::string& name);
+
+struct Step {
+  std::string name;
+  std::string path;
+};
+
+struct StepList {
+  bool found = false;            // some DIR has the handler directory
+  std::vector<Step> steps;       // byte order; a later DIR's file wins a name
+  std::vector<std::string> skipped;  // "path: why", for the debug log
+};
+
+// The steps of handler name under the handler directories dirs.
+StepList find_steps(const std::vector<std::string>& dirs, const std::string& name);
+
+// What a step runs with. Its environment: base (the inherited one, less any
+// EVENT_* variables), then EVENT_TAG, EVENT_NAME (the handler), EVENT_SOURCE,
+// EVENT_ID, EVENT_TS, EVENT_NODE and EVENT_STEP. Every value comes from a
+// validated name, so none holds a newline or a NUL that would cut it short.
+std::vector<std::string> step_environment(const std::vector<std::string>& base, const Event& event,
+                                          const std::string& handler, const std::string& step);
+// Its stdin: the event's data as JSON text, and a newline.
+std::string step_input(const Event& event);
+
+}  // namespace evt

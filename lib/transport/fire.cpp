@@ -1,0 +1,87 @@
+#include "transport/fire.h"
+
+#include "core/data_args.h"
+#include "core/io.h"
+#include "core/line_reader.h"
+#include "core/log.h"
+
+namespace evt {
+
+Positionals read_positionals(const std::vector<std::string>& args) {
+  Positionals p;
+  if (args.size() == 3 && (args[0] == "fire" || args[0] == "fire_master")) {
+    p.master = args[0] == "fire_master";
+    p.data_args = {args[1]};
+    p.tag = args[2];
+    return p;
+  }
+  if (!args.empty()) {
+    p.tag = args[0];
+    p.data_args.assign(args.begin() + 1, args.end());
+  }
+  return p;
+}
+
+static Exit fire_lines(const FireRequest& r, Publisher& publisher) {
+  LineReader reader(r.in_fd);
+  size_t bad = 0;
+  auto complain = [&](const std::string& why) {
+    ++bad;
+    report("line " + std::to_string(reader.line_number()) + ": " + why);
+  };
+  for (;;) {
+    // Whatever is batched goes out before we may wait for more input.
+    if (!reader.has_buffered_line()) publisher.flush();
+    std::string_view line;
+    auto status = reader.next(line);
+    if (status == LineReader::Status::eof) break;
+    if (status == LineReader::Status::too_long) {
+      complain("longer than " + std::to_string(reader.max_line()) + " bytes; skipped");
+      continue;
+    }
+    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;  // blank lines carry nothing
+    try {
+      if (!r.tag) {
+        Event e = parse_envelope(line);
+        complete(e, r.transport.node);
+        publisher.publish(e);
+      } else {
+        publisher.publish(make_event(*r.tag, data_from_text(line), r.transport.node));
+      }
+    } catch (const Error& e) {
+      if (e.code() != Exit::invalid_input) throw;
+      complain(e.what());
+    }
+  }
+  Exit status = publisher.finish();
+  return bad > 0 ? worse(status, Exit::invalid_input) : status;
+}
+
+Exit fire(const FireRequest& r) {
+  if (r.input != FireRequest::Input::lines && !r.tag) throw usage_error("no TAG given");
+  if (r.tag) {
+    if (auto why = tag_problem(*r.tag)) throw usage_error("TAG: " + *why);
+  }
+  if (r.input != FireRequest::Input::args && !r.data_args.empty())
+    throw usage_error("DATA arguments cannot be combined with -s or -l");
+  Endpoint endpoint = parse_endpoint(r.url);
+
+  // Read a one-shot event's data before connecting: bad input fails fast.
+  JsonText data;
+  if (r.input == FireRequest::Input::whole_stdin ||
+      (r.input == FireRequest::Input::args && r.data_args.size() == 1 && r.data_args[0] == "-")) {
+    std::string text = read_all(r.in_fd);
+    if (!text.empty() && text.back() == '\n') text.pop_back();
+    if (!text.empty() && text.back() == '\r') text.pop_back();
+    data = data_from_text(text);
+  } else if (r.input == FireRequest::Input::args) {
+    data = data_from_args(r.data_args);
+  }
+
+  auto publisher = open_publisher(endpoint, r.transport);
+  if (r.input == FireRequest::Input::lines) return fire_lines(r, *publisher);
+  publisher->publish(make_event(*r.tag, std::move(data), r.transport.node));
+  return publisher->finish();
+}
+
+}  // namespace evt

@@ -1,0 +1,97 @@
+#include "transport/listen.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "core/io.h"
+#include "core/log.h"
+#include "core/signals.h"
+#include "core/text.h"
+
+namespace evt {
+
+using Clock = std::chrono::steady_clock;
+
+static Clock::time_point after(Clock::time_point t, double seconds) {
+  return t + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+Exit listen(const ListenRequest& r) {
+  Endpoint endpoint = parse_endpoint(r.url);
+  if (!r.ready_file.empty()) ::unlink(r.ready_file.c_str());  // a stale file must not say "ready"
+  auto subscriber = open_subscriber(endpoint, r.transport, r.filter);
+  bool ready_written = false;
+  auto say_ready = [&] {
+    if (!ready_written && !r.ready_file.empty() && subscriber->live()) {
+      write_ready_file(r.ready_file);
+      ready_written = true;
+    }
+  };
+  say_ready();
+
+  const TagFilter& filter = r.filter;
+  const bool raw_json = r.format.kind() == OutputFormat::Kind::envelope;
+  auto start = Clock::now();
+  auto last_event = start;
+  long printed = 0;
+  size_t bad = 0;
+  std::vector<Message> batch;
+  std::string out;
+
+  while (!stop_requested()) {
+    auto now = Clock::now();
+    int wait_ms = -1;
+    auto limit = [&](Clock::time_point deadline, const std::string& what) -> bool {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
+      if (deadline <= now) {
+        report(what);
+        return true;
+      }
+      wait_ms = wait_ms < 0 ? static_cast<int>(left + 1) : std::min(wait_ms, static_cast<int>(left + 1));
+      return false;
+    };
+    if (r.timeout > 0 && limit(after(start, r.timeout), "timed out after " + seconds_text(r.timeout) + "s (--timeout)"))
+      return Exit::failed;
+    if (r.idle_timeout > 0 && limit(after(last_event, r.idle_timeout), "no event for " + seconds_text(r.idle_timeout) + "s (-w)"))
+      return Exit::failed;
+
+    batch.clear();
+    if (!ready_written && !r.ready_file.empty()) wait_ms = wait_ms < 0 ? 100 : std::min(wait_ms, 100);
+    bool more = subscriber->receive(batch, wait_ms);
+    say_ready();
+    out.clear();
+    size_t handled = 0;
+    bool done = false;
+    for (Message& m : batch) {
+      ++handled;
+      if (!filter.matches(m.tag)) continue;
+      if (raw_json && !m.envelope.empty()) {
+        out += m.envelope;  // as it arrived: no parse, no re-encoding
+        out += '\n';
+      } else {
+        try {
+          r.format.append(out, m.event(), m.envelope);
+        } catch (const Error& e) {
+          ++bad;
+          report("skipped a malformed event: " + std::string(e.what()));
+          continue;
+        }
+      }
+      if (r.count > 0 && ++printed >= r.count) {
+        done = true;
+        break;
+      }
+    }
+    if (!out.empty()) {
+      last_event = Clock::now();
+      if (!write_all(r.out_fd, out)) return Exit::ok;  // the reader is gone: end quietly
+    }
+    for (size_t i = 0; i < handled; ++i) subscriber->delivered(batch[i]);
+    if (done || !more) break;
+  }
+  return subscriber->invalid() + bad > 0 ? Exit::invalid_input : Exit::ok;
+}
+
+}  // namespace evt

@@ -1,0 +1,26 @@
+// event-listen's work: subscribe, filter, print, and stop when asked to.
+#pragma once
+
+#include <string>
+
+#include "core/error.h"
+#include "core/output_format.h"
+#include "transport/transport.h"
+
+namespace evt {
+
+struct ListenRequest {
+  std::string url;
+  TransportOptions transport;
+  TagFilter filter;          // the tags wanted
+  OutputFormat format;
+  long count = 0;            // -n: stop after this many events (0: no limit)
+  double idle_timeout = 0;   // -w: exit 1 when no event arrives for this long
+  double timeout = 0;        // --timeout: exit 1 after this long in all
+  std::string ready_file;    // created once the subscription is live
+  int out_fd = 1;
+};
+
+Exit listen(const ListenRequest& request);
+
+}  // namespace evt

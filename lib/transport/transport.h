@@ -1,0 +1,113 @@
+// The seam every transport sits behind: a Publisher (what event-fire sends
+// through) and a Subscriber (what event-listen, event-handle -u and serve
+// read from), opened from an Endpoint with the options all transports share.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/endpoint.h"
+#include "core/error.h"
+#include "core/event.h"
+#include "core/tag_filter.h"
+
+namespace evt {
+
+enum class Frames { tag_envelope, opennebula };  // ZeroMQ --frames json: [tag, envelope]; one: [key, base64]
+Frames parse_frames(std::string_view name);
+
+// About the local bus's largest record (1 MiB, Salt's max_event_size) and
+// room for the envelope around the data.
+constexpr long long default_max_message = (1 << 20) + (64 << 10);
+
+// What only ZeroMQ endpoints take.
+struct ZmqOptions {
+  bool bind = false;  // bind instead of connect
+  Frames frames = Frames::tag_envelope;
+  long long max_message = default_max_message;  // the largest frame a peer may send us (ZMQ_MAXMSGSIZE)
+  // CURVE, as file paths. The side that binds is the CURVE server.
+  std::string curve_secret_key;  // this side's secret key (Z85)
+  std::string curve_server_key;  // client: the server's public key
+  std::string curve_clients;     // server: the public keys it admits, one a line
+};
+
+// What every transport shares. A URL's own parameters (a stream's group,
+// maxlen, claim) are in its Endpoint.
+struct TransportOptions {
+  std::string node;      // this node's id, for events made here
+  double timeout = 5;    // seconds a bounded wait may take (connecting, a delivery)
+  std::string password;  // Redis, from --password-file or REDISCLI_AUTH
+  bool reconnect = true; // a subscriber reconnects after a lost peer
+  ZmqOptions zmq;
+};
+
+// One received event: tag and envelope (its compact JSON text) as they
+// arrived, the event itself parsed only when someone needs it. (Inline: the
+// ZeroMQ plugin builds messages too, and links nothing of the transport.)
+class Message {
+ public:
+  Message() = default;
+  // From an event a transport built: its envelope is written here.
+  explicit Message(Event e) : tag(e.tag), envelope(to_envelope(e)), event_(std::move(e)) {}
+  // As it arrived: tag and envelope, parsed on first use of event().
+  Message(std::string tag, std::string envelope) : tag(std::move(tag)), envelope(std::move(envelope)) {}
+
+  // The event; throws invalid_input when the envelope does not parse.
+  Event& event() {
+    if (!event_) event_ = parse_envelope(envelope);
+    return *event_;
+  }
+
+  std::string tag;
+  std::string envelope;
+  std::string cursor;  // where the transport keeps it (a Redis stream entry id)
+
+ private:
+  std::optional<Event> event_;
+};
+
+class Publisher {
+ public:
+  virtual ~Publisher() = default;
+  // Sends or queues one event. Throws invalid_input for an event this
+  // transport cannot carry, unreachable when the endpoint is gone.
+  virtual void publish(const Event& event) = 0;
+  // Sends what is queued. Streams call it before they may block on input.
+  virtual void flush() = 0;
+  // The end of the stream: flushes, waits as the transport needs, reports
+  // what could not be delivered, and says how it went.
+  virtual Exit finish() = 0;
+};
+
+class Subscriber {
+ public:
+  virtual ~Subscriber() = default;
+  // Waits up to timeout_ms (-1: no limit) and appends what arrived. Returns
+  // false when the source has ended (end of stdin). Throws unreachable when
+  // the endpoint is lost for good. Returns early when a signal arrives.
+  virtual bool receive(std::vector<Message>& out, int timeout_ms) = 0;
+  // Called once a message has been dealt with (written out, or handled):
+  // Redis Streams acknowledge it here.
+  virtual void delivered(const Message&) {}
+  // True once the subscription is in place (a ZeroMQ SUB: once connected).
+  virtual bool live() const { return true; }
+  // Malformed messages reported and skipped so far.
+  size_t invalid() const { return invalid_; }
+
+ protected:
+  size_t invalid_ = 0;
+};
+
+// Throws a usage error for options the endpoint does not take (--bind, --frames
+// or CURVE keys on an endpoint that is not ZeroMQ).
+void check_transport_options(const Endpoint& endpoint, const TransportOptions& options);
+
+std::unique_ptr<Publisher> open_publisher(const Endpoint& endpoint, const TransportOptions& options);
+// filter: the tags wanted; transports that can filter at the source
+// (Redis PSUBSCRIBE, ZeroMQ SUB prefixes) subscribe to no more than these.
+std::unique_ptr<Subscriber> open_subscriber(const Endpoint& endpoint, const TransportOptions& options,
+                                            const TagFilter& filter);
+
+}  // namespace evt

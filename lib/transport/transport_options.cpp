@@ -1,0 +1,30 @@
+#include "transport/transport_options.h"
+
+namespace evt {
+
+void add_transport_options(CLI::App& app, TransportFlags& f, const std::string& bind_help) {
+  app.add_option("-u,--url", f.url, "Endpoint URL (default $EVENT_URL, else the config's url, else local:)");
+  app.add_option("--id", f.id, "This node's id (default the config's id, else the host name)");
+  app.add_option("--password-file", f.password_file, "Read the Redis password from FILE (- for stdin)");
+  app.add_flag("--bind", f.zmq.bind, "ZeroMQ: bind (" + bind_help + ") instead of connecting");
+  app.add_option("--frames", f.frames, "ZeroMQ frames: json ([tag, envelope], default) or one (OpenNebula's [key, base64])");
+  app.add_option("--max-message", f.zmq.max_message,
+                 "ZeroMQ: the largest frame a peer may send, in bytes; a larger one disconnects it (default 1114112)")
+      ->check(CLI::Range(256LL, 1LL << 31));
+  app.add_option("--curve-secret-key", f.zmq.curve_secret_key, "ZeroMQ CURVE: this side's secret key (file)");
+  app.add_option("--curve-server-key", f.zmq.curve_server_key, "ZeroMQ CURVE: the server's public key (file), when connecting");
+  app.add_option("--curve-clients", f.zmq.curve_clients, "ZeroMQ CURVE: the client public keys admitted (file), when binding");
+}
+
+std::string transport_url(const TransportFlags& f, const Config& config) { return choose_url(f.url, config); }
+
+TransportOptions transport_options(const TransportFlags& f, const Config& config) {
+  TransportOptions o;
+  o.node = choose_node(f.id, config);
+  o.password = choose_password(f.password_file);
+  o.zmq = f.zmq;
+  o.zmq.frames = parse_frames(f.frames);
+  return o;
+}
+
+}  // namespace evt

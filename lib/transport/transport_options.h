@@ -1,0 +1,32 @@
+// The endpoint options event-fire, event-listen and event-handle -u share,
+// declared once: -u, --id, --password-file, and ZeroMQ's --bind, --frames,
+// --max-message and --curve-*. Not --timeout: it means a delivery wait in
+// event-fire, an absolute limit in event-listen and a per-step limit in
+// event-handle, and each tool keeps its own.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "core/config.h"
+#include "transport/transport.h"
+
+namespace evt {
+
+struct TransportFlags {
+  std::string url;
+  std::string id;
+  std::string password_file;
+  std::string frames = "json";
+  ZmqOptions zmq;
+};
+
+// Adds the options to app. bind_help says what --bind makes of this tool.
+void add_transport_options(CLI::App& app, TransportFlags& flags, const std::string& bind_help);
+
+// The endpoint URL the flags choose (-u, else $EVENT_URL, else the config's
+// url, else local:), and the options they give.
+std::string transport_url(const TransportFlags& flags, const Config& config);
+TransportOptions transport_options(const TransportFlags& flags, const Config& config);
+
+}  // namespace evt
