@@ -32,6 +32,9 @@ int main(int argc, char** argv) {
     r.dry_run = dry_run;
     r.node = evt::choose_node(id, evt::load_config());
     evt::Logger logger(evt::Logger::parse_target(log), syslog_socket, "event-handle");
-    return static_cast<int>(evt::handle_events(r, logger));
+    evt::TransportOptions transport;
+    transport.node = r.node;
+    auto source = evt::open_subscriber(evt::parse_endpoint("-"), transport, evt::TagFilter());
+    return static_cast<int>(evt::handle_events(r, *source, logger));
   });
 }

@@ -70,15 +70,14 @@ static void skip_space(std::string_view t, size_t& p) {
 // One pass over the envelope's top level: the known keys are decoded, data
 // and unknown keys are kept as compact JSON text.
 Event parse_envelope(std::string_view text) {
-  std::string reason;
   size_t p = 0;
   skip_space(text, p);
   if (p >= text.size() || text[p] != '{') {
     // Tell "not JSON" from "JSON, but not an object".
     std::string ignored;
     size_t q = 0;
-    if (scan_json(text, q, ignored, reason)) throw invalid_input("envelope is not a JSON object");
-    throw invalid_input(reason);
+    auto why = scan_json(text, q, ignored);
+    throw invalid_input(why ? *why : "envelope is not a JSON object");
   }
   ++p;
   Event e;
@@ -88,7 +87,7 @@ Event parse_envelope(std::string_view text) {
   if (empty) ++p;
   while (!empty) {
     std::string key;
-    if (!scan_json_string(text, p, key, reason)) throw invalid_input(reason);
+    if (auto why = scan_json_string(text, p, key)) throw invalid_input(*why);
     skip_space(text, p);
     if (p >= text.size() || text[p] != ':')
       throw invalid_input("invalid JSON at byte " + std::to_string(p + 1) + ": expected ':'");
@@ -98,31 +97,31 @@ Event parse_envelope(std::string_view text) {
     auto want_string = [&](const char* what) {
       if (first != '"') {
         std::string ignored;
-        if (!scan_json(text, p, ignored, reason)) throw invalid_input(reason);
+        if (auto why = scan_json(text, p, ignored)) throw invalid_input(*why);
         throw invalid_input(what);
       }
     };
     if (key == "tag") {
       want_string("\"tag\" is not a string");
       e.tag.clear();
-      if (!scan_json_string(text, p, e.tag, reason)) throw invalid_input(reason);
+      if (auto why = scan_json_string(text, p, e.tag)) throw invalid_input(*why);
       if (auto why = tag_problem(e.tag)) throw invalid_input(*why);
       have_tag = true;
     } else if (key == "id") {
       want_string("\"id\" is not a non-empty string");
       e.id.clear();
-      if (!scan_json_string(text, p, e.id, reason)) throw invalid_input(reason);
+      if (auto why = scan_json_string(text, p, e.id)) throw invalid_input(*why);
       if (e.id.empty()) throw invalid_input("\"id\" is not a non-empty string");
       if (auto why = name_problem(e.id, "id")) throw invalid_input(*why);
     } else if (key == "node") {
       want_string("\"node\" is not a string");
       e.node.clear();
-      if (!scan_json_string(text, p, e.node, reason)) throw invalid_input(reason);
+      if (auto why = scan_json_string(text, p, e.node)) throw invalid_input(*why);
       if (!e.node.empty())
         if (auto why = name_problem(e.node, "node")) throw invalid_input(*why);
     } else {
       std::string value;
-      if (!scan_json(text, p, value, reason)) throw invalid_input(reason);
+      if (auto why = scan_json(text, p, value)) throw invalid_input(*why);
       if (key == "ts") {
         if (value.empty() || value[0] == '-' || !(value[0] >= '0' && value[0] <= '9'))
           throw invalid_input("\"ts\" is not a non-negative number");
@@ -160,9 +159,8 @@ void append_data_from_text(std::string& out, std::string_view text) {
   // Only text that starts like JSON pays for a parse attempt.
   if (i < text.size() && std::strchr("{[\"-0123456789tfn", text[i]) != nullptr) {
     size_t mark = out.size();
-    std::string reason;
     size_t pos = i;
-    if (scan_json(text, pos, out, reason)) {
+    if (!scan_json(text, pos, out)) {
       while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' || text[pos] == '\r'))
         ++pos;
       if (pos == text.size()) return;

@@ -66,6 +66,14 @@ bool read_file(const std::string& path, std::string& out) {
   return true;
 }
 
+// mkdir -p: parents 0755 as mkdir -p makes them, dir itself with mode.
+// False if mkdir of dir failed (errno set), true if it exists now.
+static bool make_directories(const std::string& dir, unsigned mode) {
+  for (size_t slash = dir.find('/', 1); slash != std::string::npos; slash = dir.find('/', slash + 1))
+    ::mkdir(dir.substr(0, slash).c_str(), 0755);
+  return ::mkdir(dir.c_str(), static_cast<mode_t>(mode)) == 0 || errno == EEXIST;
+}
+
 bool check_private_directory(const std::string& dir, std::string_view what, bool create) {
   std::string name = std::string(what) + " " + dir;
   struct stat st;
@@ -97,11 +105,6 @@ void random_bytes(void* out, size_t n) {
   }
 }
 
-bool make_directories(const std::string& dir, unsigned mode) {
-  for (size_t slash = dir.find('/', 1); slash != std::string::npos; slash = dir.find('/', slash + 1))
-    ::mkdir(dir.substr(0, slash).c_str(), 0755);
-  return ::mkdir(dir.c_str(), static_cast<mode_t>(mode)) == 0 || errno == EEXIST;
-}
 
 void write_file_atomically(const std::string& path, std::string_view content, unsigned mode, bool durable) {
   auto slash = path.rfind('/');

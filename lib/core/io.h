@@ -19,10 +19,6 @@ bool read_file(const std::string& path, std::string& out);
 // Reads a secret from a file ("-" is stdin), without its trailing newline.
 std::string read_secret_file(const std::string& path);
 
-// mkdir -p: parents 0755 as mkdir -p makes them, dir itself with mode.
-// Returns false if mkdir of dir failed (errno set), true if it exists now.
-bool make_directories(const std::string& dir, unsigned mode);
-
 // Checks that dir is a directory of this user's that nobody else may use:
 // not a symlink, owned by the effective user (root's must be root's), no
 // access for group or others. create: makes it (0700) when missing.

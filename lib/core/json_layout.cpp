@@ -186,9 +186,8 @@ class Layout {
       separator(depth + 1, first);
       Member m;
       m.begin = out_.size();
-      std::string reason;
       size_t key_start = p_;
-      scan_json_string(t_, p_, m.key, reason);
+      scan_json_string(t_, p_, m.key);
       if (style_ == Style::python) append_python_string(out_, m.key);
       else out_.append(t_.data() + key_start, p_ - key_start);
       ++p_;  // ':'
@@ -242,8 +241,8 @@ class Layout {
       out_.append(t_.data() + start, p_ - start);
       return;
     }
-    std::string decoded, reason;
-    scan_json_string(t_, p_, decoded, reason);
+    std::string decoded;
+    scan_json_string(t_, p_, decoded);
     append_python_string(out_, decoded);
   }
 

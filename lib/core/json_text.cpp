@@ -228,17 +228,18 @@ bool value(std::string_view t, size_t& p, std::string* out, bool strict, std::st
 
 }  // namespace
 
-bool scan_json(std::string_view text, size_t& pos, std::string& out, std::string& reason) {
+std::optional<std::string> scan_json(std::string_view text, size_t& pos, std::string& out) {
   // Most JSON on the wire is compact already: check it without copying byte
   // by byte, then append it whole.
   size_t end = pos;
-  std::string ignored;
-  if (value(text, end, nullptr, true, ignored, 0)) {
+  std::string reason;
+  if (value(text, end, nullptr, true, reason, 0)) {
     out.append(text.data() + pos, end - pos);
     pos = end;
-    return true;
+    return std::nullopt;
   }
-  return value(text, pos, &out, false, reason, 0);
+  if (value(text, pos, &out, false, reason, 0)) return std::nullopt;
+  return reason;
 }
 
 bool check_compact_json(std::string_view text, size_t& pos) {
@@ -246,17 +247,22 @@ bool check_compact_json(std::string_view text, size_t& pos) {
   return value(text, pos, nullptr, true, reason, 0);
 }
 
-bool scan_json_string(std::string_view text, size_t& pos, std::string& decoded, std::string& reason) {
+std::optional<std::string> scan_json_string(std::string_view text, size_t& pos, std::string& decoded) {
+  std::string reason;
   skip_ws(text, pos);
-  if (pos >= text.size() || text[pos] != '"') return fail(reason, text, pos, "expected a string");
-  return string_literal(text, pos, nullptr, &decoded, reason);
+  if (pos >= text.size() || text[pos] != '"') {
+    fail(reason, text, pos, "expected a string");
+    return reason;
+  }
+  if (string_literal(text, pos, nullptr, &decoded, reason)) return std::nullopt;
+  return reason;
 }
 
 JsonText JsonText::parse(std::string_view text) {
-  std::string out, reason;
+  std::string out;
   out.reserve(text.size());
   size_t pos = 0;
-  if (!scan_json(text, pos, out, reason)) throw invalid_input(reason);
+  if (auto why = scan_json(text, pos, out)) throw invalid_input(*why);
   skip_ws(text, pos);
   if (pos != text.size()) throw invalid_input("invalid JSON at byte " + std::to_string(pos + 1) + ": trailing characters");
   return JsonText(std::move(out));

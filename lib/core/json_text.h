@@ -4,6 +4,7 @@
 // structure is needed (pretty output, Salt layout, webhook bodies).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -12,17 +13,17 @@
 namespace evt {
 
 // Scans one JSON value at text[pos] (leading whitespace allowed), appends
-// its compact form to out and moves pos past it. On failure returns false
-// and sets reason. Nesting deeper than max_json_depth is refused.
-bool scan_json(std::string_view text, size_t& pos, std::string& out, std::string& reason);
+// its compact form to out and moves pos past it. Returns why it is not one,
+// or nullopt. Nesting deeper than max_json_depth is refused.
+std::optional<std::string> scan_json(std::string_view text, size_t& pos, std::string& out);
 
 // Checks that text[pos] starts one JSON value that is already compact (no
 // whitespace outside strings), and moves pos past it. Writes nothing.
 bool check_compact_json(std::string_view text, size_t& pos);
 
 // Scans a JSON string literal at text[pos] and appends its decoded UTF-8 to
-// decoded. Returns false and sets reason if it is not a valid literal.
-bool scan_json_string(std::string_view text, size_t& pos, std::string& decoded, std::string& reason);
+// decoded. Returns why it is not a valid literal, or nullopt.
+std::optional<std::string> scan_json_string(std::string_view text, size_t& pos, std::string& decoded);
 
 // One JSON value as compact text.
 class JsonText {

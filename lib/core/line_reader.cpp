@@ -17,7 +17,7 @@ bool LineReader::has_buffered_line() const {
          (eof_ && begin_ < end_);
 }
 
-bool LineReader::fill() {
+LineReader::Fill LineReader::fill() {
   if (begin_ > 0) {  // make room by moving the partial line to the front
     std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
     end_ -= begin_;
@@ -29,10 +29,11 @@ bool LineReader::fill() {
     ssize_t n = ::read(fd_, buf_.data() + end_, buf_.size() - end_);
     if (n > 0) {
       end_ += static_cast<size_t>(n);
-      return true;
+      return Fill::more;
     }
-    if (n == 0) return false;
+    if (n == 0) return Fill::eof;
     if (errno == EINTR) continue;
+    if (errno == EAGAIN) return Fill::again;
     throw failed("reading input: " + errno_text(errno));
   }
 }
@@ -60,7 +61,9 @@ LineReader::Status LineReader::next(std::string_view& line) {
       skipping_ = true;
       begin_ = scanned_ = end_ = 0;
     }
-    if (eof_ || !fill()) {
+    Fill filled = eof_ ? Fill::eof : fill();
+    if (filled == Fill::again) return Status::again;
+    if (filled == Fill::eof) {
       eof_ = true;
       if (begin_ == end_ && !skipping_) return Status::eof;
       ++line_number_;

@@ -1,4 +1,6 @@
-// Reads lines (JSON Lines) from a file descriptor, counting them.
+// Reads lines (JSON Lines) from a file descriptor, counting them. On a
+// non-blocking descriptor it says when a line is not complete yet, so a
+// caller that also watches other things (event-handle's steps) never blocks.
 #pragma once
 
 #include <cstddef>
@@ -9,7 +11,7 @@ namespace evt {
 
 class LineReader {
  public:
-  enum class Status { line, too_long, eof };
+  enum class Status { line, too_long, eof, again };  // again: no complete line until fd is readable
 
   // Lines longer than max_line bytes are skipped whole and reported as too_long.
   explicit LineReader(int fd, size_t max_line = 64u << 20);
@@ -28,7 +30,8 @@ class LineReader {
   size_t max_line() const { return max_line_; }
 
  private:
-  bool fill();  // reads more; false at EOF
+  enum class Fill { more, eof, again };
+  Fill fill();  // reads what is there
 
   int fd_;
   size_t max_line_;

@@ -19,11 +19,11 @@ class EventsLog {
   EventsLog& operator=(const EventsLog&) = delete;
 
   // Appends one event (any thread), rotating first when the line would take
-  // the file past max_bytes. Returns false, with why set, when it cannot write.
-  bool write(std::string_view id, std::string_view body, uint64_t max_bytes, std::string& why);
+  // the file past max_bytes. Throws failed when it cannot write.
+  void write(std::string_view id, std::string_view body, uint64_t max_bytes);
 
  private:
-  bool open(std::string& why);
+  void open();
 
   std::mutex mutex_;
   std::string path_;

@@ -99,10 +99,10 @@ int changed(const ApiContext& c, EventsapiStore& store, long long version, const
   return print_node_results(c, wait_for_nodes(c, store, version), what);
 }
 
-std::string url_problem(const std::string& url) {
+std::optional<std::string> url_problem(const std::string& url) {
   if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) return "a webhook URL starts with http:// or https://";
   if (url.size() <= 8 || url.find_first_of(" \t\r\n") != std::string::npos) return "not a URL: " + masked_url(url);
-  return {};
+  return std::nullopt;
 }
 
 }  // namespace
@@ -181,14 +181,14 @@ int api_sync(const ApiContext& c) {
   return changed(c, *store, store->touch(), "SYNC");
 }
 
-static std::string check_secret(const WebhookOptions& o) {
+static std::optional<std::string> check_secret(const WebhookOptions& o) {
   if (o.secret && !o.secret->empty()) return secret_problem(*o.secret);
-  return {};
+  return std::nullopt;
 }
 
 int api_webhook_add(const ApiContext& c, const std::string& url, const WebhookOptions& o) {
-  if (auto why = url_problem(url); !why.empty()) return api_fail(c, ApiExit::error, why);
-  if (auto why = check_secret(o); !why.empty()) return api_fail(c, ApiExit::error, "--secret: " + why);
+  if (auto why = url_problem(url)) return api_fail(c, ApiExit::error, *why);
+  if (auto why = check_secret(o)) return api_fail(c, ApiExit::error, "--secret: " + *why);
   auto store = open_store(c);
   bool exists = false;
   long long version = store->change([&](ConfigOverrides&, Webhooks& hooks) {
@@ -208,7 +208,7 @@ int api_webhook_add(const ApiContext& c, const std::string& url, const WebhookOp
 }
 
 int api_webhook_mod(const ApiContext& c, const std::string& url, const WebhookOptions& o) {
-  if (auto why = check_secret(o); !why.empty()) return api_fail(c, ApiExit::error, "--secret: " + why);
+  if (auto why = check_secret(o)) return api_fail(c, ApiExit::error, "--secret: " + *why);
   auto store = open_store(c);
   bool missing = false;
   long long version = store->change([&](ConfigOverrides&, Webhooks& hooks) {
@@ -243,8 +243,8 @@ int api_webhook_del(const ApiContext& c, const std::string& url) {
 }
 
 int api_webhook_test(const ApiContext& c, const std::string& url, const WebhookOptions& o) {
-  if (auto why = url_problem(url); !why.empty()) return api_fail(c, ApiExit::error, why);
-  if (auto why = check_secret(o); !why.empty()) return api_fail(c, ApiExit::error, "--secret: " + why);
+  if (auto why = url_problem(url)) return api_fail(c, ApiExit::error, *why);
+  if (auto why = check_secret(o)) return api_fail(c, ApiExit::error, "--secret: " + *why);
   auto store = open_store(c);
   Webhook w;
   w.token = o.token.value_or("");
@@ -280,17 +280,20 @@ int api_config_get(const ApiContext& c, const std::optional<std::string>& name) 
 
 int api_config_set(const ApiContext& c, const std::string& name, const std::string& value) {
   if (!find_config_key(name)) return api_fail(c, ApiExit::invalid_config, "Invalid Config item");
-  std::string why;
-  auto normal = normalize_config_value(name, value, why);
-  if (!normal) return api_fail(c, ApiExit::same_config, "Invalid value '" + value + "': " + why);
+  std::string normal;
+  try {
+    normal = normalize_config_value(name, value);
+  } catch (const Error& e) {
+    return api_fail(c, ApiExit::same_config, "Invalid value '" + value + "': " + e.what());
+  }
   auto store = open_store(c);
   bool same = false;
   long long version = store->change([&](ConfigOverrides& config, Webhooks&) {
-    if (EventsapiConfig(config).get(name) == *normal) {
+    if (EventsapiConfig(config).get(name) == normal) {
       same = true;
       return false;
     }
-    config[name] = *normal;
+    config[name] = normal;
     return true;
   });
   if (same) return api_fail(c, ApiExit::same_config, "Config value not changed. Same config");

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "core/error.h"
+
 namespace evt {
 
 const std::vector<ConfigKey>& eventsapi_config_keys() {
@@ -40,20 +42,18 @@ static std::string trim_number(double v) {
   return buf;
 }
 
-std::optional<std::string> normalize_config_value(const std::string& name, const std::string& value, std::string& why) {
+std::string normalize_config_value(const std::string& name, const std::string& value) {
   if (name == "log-level") {
     std::string up;
     for (char c : value) up += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     if (up == "WARN") up = "WARNING";
     if (up == "DEBUG" || up == "INFO" || up == "WARNING" || up == "ERROR") return up;
-    why = "log-level is DEBUG, INFO, WARNING or ERROR";
-    return std::nullopt;
+    throw usage_error("log-level is DEBUG, INFO, WARNING or ERROR");
   }
   if (name == "port") {
     auto v = number(value);
     if (!v || *v != std::floor(*v) || *v < 0 || *v > 65535) {
-      why = "port is a number from 0 to 65535";
-      return std::nullopt;
+      throw usage_error("port is a number from 0 to 65535");
     }
     return std::to_string(static_cast<int>(*v));
   }
@@ -62,14 +62,12 @@ std::optional<std::string> normalize_config_value(const std::string& name, const
     for (char c : value) low += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (low == "true" || low == "yes" || low == "on" || low == "enabled" || low == "1") return "true";
     if (low == "false" || low == "no" || low == "off" || low == "disabled" || low == "0") return "false";
-    why = "disable-events-log is true or false";
-    return std::nullopt;
+    throw usage_error("disable-events-log is true or false");
   }
   if (name == "connect-timeout" || name == "timeout") {
     auto v = number(value);
     if (!v || *v <= 0 || *v > 3600) {
-      why = name + " is a number of seconds above 0, at most 3600";
-      return std::nullopt;
+      throw usage_error(name + " is a number of seconds above 0, at most 3600");
     }
     return trim_number(*v);
   }
@@ -82,8 +80,7 @@ std::optional<std::string> normalize_config_value(const std::string& name, const
       std::string item = value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
       auto v = number(item);
       if (!v || *v < 0 || *v > 7 * 86400) {
-        why = "retry-schedule is a comma-separated list of seconds (each 0 to 604800)";
-        return std::nullopt;
+        throw usage_error("retry-schedule is a comma-separated list of seconds (each 0 to 604800)");
       }
       if (!out.empty()) out += ',';
       out += trim_number(*v);
@@ -92,21 +89,18 @@ std::optional<std::string> normalize_config_value(const std::string& name, const
       start = comma + 1;
     }
     if (count > 100) {
-      why = "retry-schedule has at most 100 entries";
-      return std::nullopt;
+      throw usage_error("retry-schedule has at most 100 entries");
     }
     return out;
   }
   if (name == "spool-max-mb" || name == "events-log-max-mb") {
     auto v = number(value);
     if (!v || *v != std::floor(*v) || *v < 1 || *v > 1048576) {
-      why = name + " is a whole number of megabytes from 1 to 1048576";
-      return std::nullopt;
+      throw usage_error(name + " is a whole number of megabytes from 1 to 1048576");
     }
     return std::to_string(static_cast<long long>(*v));
   }
-  why = "unknown config name";
-  return std::nullopt;
+  throw usage_error("unknown config name");
 }
 
 std::string EventsapiConfig::get(const std::string& name) const {

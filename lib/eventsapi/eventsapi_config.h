@@ -22,8 +22,8 @@ const std::vector<ConfigKey>& eventsapi_config_keys();
 const ConfigKey* find_config_key(const std::string& name);
 
 // The value in its stored form (booleans as true/false, numbers without
-// padding), or nullopt with why set.
-std::optional<std::string> normalize_config_value(const std::string& name, const std::string& value, std::string& why);
+// padding). Throws a usage error saying what the name takes.
+std::string normalize_config_value(const std::string& name, const std::string& value);
 
 // Overrides merged over the defaults.
 class EventsapiConfig {

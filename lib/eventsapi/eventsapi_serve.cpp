@@ -209,11 +209,11 @@ class Server {
     std::string body = webhook_body(e, nodeid_);
     delivery_->enqueue(e.id, body);
     if (log_events_) {
-      std::string why;
-      if (!events_log_.write(e.id, body, static_cast<uint64_t>(events_log_limit_.load()), why)) {
-        if (!events_log_failing_.exchange(true)) say(4, "cannot write events.log: " + why);
-      } else {
+      try {
+        events_log_.write(e.id, body, static_cast<uint64_t>(events_log_limit_.load()));
         events_log_failing_ = false;
+      } catch (const Error& err) {
+        if (!events_log_failing_.exchange(true)) say(4, std::string("cannot write events.log: ") + err.what());
       }
     }
   }

@@ -8,12 +8,12 @@ namespace evt {
 
 static constexpr std::string_view prefix = "whsec_";
 
-std::string secret_problem(std::string_view secret) {
+std::optional<std::string> secret_problem(std::string_view secret) {
   if (secret.substr(0, prefix.size()) != prefix) return "a secret is \"whsec_\" followed by base64 (Standard Webhooks)";
   auto key = base64_decode(secret.substr(prefix.size()));
   if (!key) return "the part after \"whsec_\" is not base64";
   if (key->size() < 24 || key->size() > 64) return "the secret's key must be 24 to 64 bytes";
-  return {};
+  return std::nullopt;
 }
 
 std::string webhook_signature(std::string_view secret, std::string_view id, long long timestamp, std::string_view body) {

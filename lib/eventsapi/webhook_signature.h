@@ -3,13 +3,14 @@
 // base64-decoded part of a "whsec_" secret.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace evt {
 
-// Why secret is not a usable whsec_ secret, or empty.
-std::string secret_problem(std::string_view secret);
+// Why secret is not a usable whsec_ secret, or nullopt.
+std::optional<std::string> secret_problem(std::string_view secret);
 
 // "v1,<base64>". secret must pass secret_problem().
 std::string webhook_signature(std::string_view secret, std::string_view id, long long timestamp, std::string_view body);

@@ -1,10 +1,13 @@
-// event-handle's work: read events, run their handlers' steps, report.
+// event-handle's work: take events from a source, run their handlers'
+// steps, report each result.
 //
 // Each event's steps run one after the other; a non-zero exit aborts the
-// rest. Up to `jobs` events run at once; when all slots are busy, stdin is
-// not read (backpressure), so nothing is dropped. For each event handled a
-// result envelope goes to stdout: tag "<tag>/handled", data {event_id,
-// handler, status, exit_code, step, duration_ms[, reason]}.
+// rest. Up to `jobs` events run at once; when all slots are busy, the
+// source is not read (backpressure), so nothing is dropped. For each event
+// handled a result envelope goes to stdout: tag "<tag>/handled", data
+// {event_id, handler, status, exit_code, step, duration_ms[, reason]
+// [, left_running]}. Once an event's result is final the source is told
+// (a Redis stream acknowledges the entry then, and not before).
 #pragma once
 
 #include <optional>
@@ -12,10 +15,15 @@
 #include <vector>
 
 #include "core/error.h"
-#include "handle/logger.h"
 #include "core/user_regex.h"
+#include "handle/logger.h"
+#include "transport/transport.h"
 
 namespace evt {
+
+// How an event's handling ended.
+enum class Outcome { completed, aborted, timeout, rejected, skipped };
+const char* outcome_name(Outcome outcome);
 
 struct HandleRequest {
   std::vector<std::string> dirs;
@@ -25,10 +33,10 @@ struct HandleRequest {
   int jobs = 1;
   bool dry_run = false;
   std::string node;         // for result events
-  int in_fd = 0;
   int out_fd = 1;
 };
 
-Exit handle_events(const HandleRequest& request, Logger& log);
+// Handles what source delivers until it ends (or a stop signal).
+Exit handle_events(const HandleRequest& request, Subscriber& source, Logger& log);
 
 }  // namespace evt

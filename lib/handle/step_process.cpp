@@ -21,7 +21,7 @@ static void close_pair(int p[2]) {
   if (p[1] >= 0) ::close(p[1]);
 }
 
-int spawn_step(const std::string& path, const std::vector<std::string>& env, StepProcess& out) {
+StepProcess spawn_step(const std::string& path, const std::vector<std::string>& env) {
   int in[2] = {-1, -1}, o[2] = {-1, -1}, e[2] = {-1, -1};
   if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(o, O_CLOEXEC) != 0 || ::pipe2(e, O_CLOEXEC) != 0) {
     int err = errno;
@@ -64,14 +64,15 @@ int spawn_step(const std::string& path, const std::vector<std::string>& env, Ste
     ::close(in[1]);
     ::close(o[0]);
     ::close(e[0]);
-    return rc;
+    throw failed(errno_text(rc));
   }
   for (int fd : {in[1], o[0], e[0]}) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  StepProcess out;
   out.pid = pid;
   out.stdin_fd = in[1];
   out.stdout_fd = o[0];
   out.stderr_fd = e[0];
-  return 0;
+  return out;
 }
 
 std::vector<pid_t> processes_holding(int fd) {

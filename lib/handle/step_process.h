@@ -18,9 +18,8 @@ struct StepProcess {
 };
 
 // Spawns path with argv [path] and the environment env ("NAME=value").
-// Returns the error number when the file could not be run (ENOENT,
-// ENOEXEC, EACCES, ...), 0 on success.
-int spawn_step(const std::string& path, const std::vector<std::string>& env, StepProcess& out);
+// Throws failed, with the system's reason, when the file cannot be run.
+StepProcess spawn_step(const std::string& path, const std::vector<std::string>& env);
 
 // The processes other than this one that hold the pipe fd is an end of
 // (what a step left running with its stdout or stderr, setsid or not),

@@ -1,5 +1,7 @@
 #include "transport/fire.h"
 
+#include <poll.h>
+
 #include "core/data_args.h"
 #include "core/io.h"
 #include "core/line_reader.h"
@@ -35,6 +37,11 @@ static Exit fire_lines(const FireRequest& r, Publisher& publisher) {
     std::string_view line;
     auto status = reader.next(line);
     if (status == LineReader::Status::eof) break;
+    if (status == LineReader::Status::again) {  // a non-blocking stdin we were given
+      pollfd p{r.in_fd, POLLIN, 0};
+      ::poll(&p, 1, -1);
+      continue;
+    }
     if (status == LineReader::Status::too_long) {
       complain("longer than " + std::to_string(reader.max_line()) + " bytes; skipped");
       continue;

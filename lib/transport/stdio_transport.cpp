@@ -1,5 +1,6 @@
 #include "transport/stdio_transport.h"
 
+#include <fcntl.h>
 #include <poll.h>
 
 #include <cerrno>
@@ -44,7 +45,11 @@ class StdoutPublisher : public Publisher {
 
 class StdinSubscriber : public Subscriber {
  public:
-  StdinSubscriber(const TransportOptions& options, int fd) : fd_(fd), reader_(fd), node_(options.node) {}
+  // Non-blocking: a reader that also watches other things (event-handle's
+  // steps) must never wait inside read(2) for the rest of a line.
+  StdinSubscriber(const TransportOptions& options, int fd) : fd_(fd), reader_(fd), node_(options.node) {
+    ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
+  }
 
   bool receive(std::vector<Message>& out, int timeout_ms) override {
     if (!reader_.has_buffered_line()) {
@@ -52,11 +57,12 @@ class StdinSubscriber : public Subscriber {
       int n = ::poll(&p, 1, timeout_ms);
       if (n == 0 || (n < 0 && errno == EINTR)) return true;
     }
-    // Everything already buffered, then return to the caller to write it.
-    do {
+    // What is there now, up to the batch limit; then back to the caller.
+    for (size_t taken = 0; taken < batch_limit_;) {
       std::string_view line;
       auto status = reader_.next(line);
       if (status == LineReader::Status::eof) return false;
+      if (status == LineReader::Status::again) return true;
       if (status == LineReader::Status::too_long) {
         bad("longer than " + std::to_string(reader_.max_line()) + " bytes");
         continue;
@@ -66,10 +72,11 @@ class StdinSubscriber : public Subscriber {
         Event e = parse_envelope(line);
         complete(e, node_);
         out.emplace_back(std::move(e));
+        ++taken;
       } catch (const Error& e) {
         bad(e.what());
       }
-    } while (reader_.has_buffered_line());
+    }
     return true;
   }
 

@@ -52,7 +52,7 @@ class Message {
   // From an event a transport built: its envelope is written here.
   explicit Message(Event e) : tag(e.tag), envelope(to_envelope(e)), event_(std::move(e)) {}
   // As it arrived: tag and envelope, parsed on first use of event().
-  Message(std::string tag, std::string envelope) : tag(std::move(tag)), envelope(std::move(envelope)) {}
+  Message(std::string tag_text, std::string envelope_text) : tag(std::move(tag_text)), envelope(std::move(envelope_text)) {}
 
   // The event; throws invalid_input when the envelope does not parse.
   Event& event() {
@@ -95,9 +95,14 @@ class Subscriber {
   virtual bool live() const { return true; }
   // Malformed messages reported and skipped so far.
   size_t invalid() const { return invalid_; }
+  // At most n messages a receive: a reader that can take only n more (event-
+  // handle with n free slots) is given no more than that where the source
+  // can hold the rest (stdin, a Redis stream).
+  void limit_batch(size_t n) { batch_limit_ = n; }
 
  protected:
   size_t invalid_ = 0;
+  size_t batch_limit_ = static_cast<size_t>(-1);
 };
 
 // Throws a usage error for options the endpoint does not take (--bind, --frames

@@ -117,7 +117,8 @@ class PubSubListener : public RedisListenerBase {
     if (!pump_open_) throw unreachable("lost " + ep_.display() + ": " + pump_end_);
     pollfd p{pump_->wake_fd(), POLLIN, 0};
     if (::poll(&p, 1, timeout_ms) <= 0) return;
-    pump_open_ = pump_->take(chunk_, pump_end_);
+    pump_open_ = pump_->take(chunk_);
+    if (!pump_open_) pump_end_ = pump_->end_reason();
     reader_.feed(chunk_);
     stamp_ = now_ts();  // received now: one timestamp for what came together
     while (out.size() - before < batch && reader_.next(parts)) take(parts, out);

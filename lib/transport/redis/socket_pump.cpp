@@ -73,7 +73,12 @@ void SocketPump::run() {
   }
 }
 
-bool SocketPump::take(std::string& out, std::string& why, size_t max_bytes) {
+std::string SocketPump::end_reason() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return why_;
+}
+
+bool SocketPump::take(std::string& out, size_t max_bytes) {
   uint64_t v;
   (void)!::read(wake_fd_, &v, sizeof v);  // clear the wake-up before looking
   std::lock_guard<std::mutex> lock(mutex_);
@@ -92,11 +97,7 @@ bool SocketPump::take(std::string& out, std::string& why, size_t max_bytes) {
     (void)!::write(wake_fd_, &one, sizeof one);
     return true;
   }
-  if (ended_) {
-    why = why_;
-    return false;
-  }
-  return true;
+  return !ended_;
 }
 
 }  // namespace evt

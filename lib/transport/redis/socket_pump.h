@@ -25,9 +25,10 @@ class SocketPump {
   int wake_fd() const { return wake_fd_; }
 
   // Appends what was read, about max_bytes at most, to out. Returns false
-  // once the socket has ended and everything before the end was taken; why
-  // then says how it ended.
-  bool take(std::string& out, std::string& why, size_t max_bytes = 4u << 20);
+  // once the socket has ended and everything before the end was taken.
+  bool take(std::string& out, size_t max_bytes = 4u << 20);
+  // How the socket ended, once take() returned false.
+  std::string end_reason();
 
  private:
   void run();

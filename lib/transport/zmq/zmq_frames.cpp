@@ -16,9 +16,9 @@ void encode_frames(const Event& e, Frames frames, std::string& first, std::strin
   }
   if (e.data.is_string()) {
     // The string's own bytes, not its JSON quoting: OpenNebula sends XML text.
-    std::string decoded, reason;
+    std::string decoded;
     size_t pos = 0;
-    scan_json_string(e.data.text(), pos, decoded, reason);
+    scan_json_string(e.data.text(), pos, decoded);
     second = base64_encode(decoded);
   } else {
     second = base64_encode(e.data.text());
@@ -47,9 +47,9 @@ static bool canonical(std::string_view tag, std::string_view envelope) {
   auto name = [&](std::string_view key, std::string_view what) {
     size_t start = pos + key.size();
     if (!value(key, '"')) return false;
-    std::string decoded, reason;
+    std::string decoded;
     size_t p = start;
-    return scan_json_string(envelope, p, decoded, reason) && ((what == "node" && decoded.empty()) || !name_problem(decoded, what));
+    return !scan_json_string(envelope, p, decoded) && ((what == "node" && decoded.empty()) || !name_problem(decoded, what));
   };
   // ts as parse_envelope takes it: a number, not negative, that fits a double.
   auto ts = [&] {
