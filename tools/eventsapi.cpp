@@ -111,11 +111,7 @@ int main(int argc, char** argv) {
         serve_options.store = c.store;
         serve_options.state_dir = c.state_dir;
         serve_options.password = evt::choose_password(password_file);
-        if (!port.empty()) {
-          double p = evt::parse_seconds("--port", port);
-          if (p != static_cast<int>(p) || p > 65535) throw evt::usage_error("--port: a number from 0 to 65535");
-          serve_options.port = static_cast<int>(p);
-        }
+        if (!port.empty()) serve_options.port = evt::parse_port("--port", port);
         return evt::serve_events(serve_options);
       }
     } catch (const evt::Error& e) {

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cctype>
+
 #include "core/text.h"
 
 namespace evt {
@@ -9,6 +11,15 @@ namespace evt {
 static std::string& name_storage() {
   static std::string name = "event-tools";
   return name;
+}
+
+Severity parse_severity(std::string_view name) {
+  std::string up;
+  for (char c : name) up += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (up == "DEBUG") return Severity::debug;
+  if (up == "WARNING" || up == "WARN") return Severity::warning;
+  if (up == "ERROR") return Severity::err;
+  return Severity::info;
 }
 
 void set_program_name(std::string_view name) { name_storage() = std::string(name); }

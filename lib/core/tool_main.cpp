@@ -1,5 +1,6 @@
 #include "core/tool_main.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -45,6 +46,14 @@ double parse_seconds(const std::string& option, const std::string& text) {
   if (text.empty() || end == nullptr || *end != '\0' || !std::isfinite(value) || value < 0)
     throw usage_error(option + ": '" + text + "' is not a number of seconds");
   return value;
+}
+
+int parse_port(const std::string& option, const std::string& text) {
+  int port = -1;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || port < 0 || port > 65535)
+    throw usage_error(option + ": '" + text + "' is not a port number (0 to 65535)");
+  return port;
 }
 
 }  // namespace evt

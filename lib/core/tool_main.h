@@ -14,5 +14,7 @@ int run_tool(CLI::App& app, int argc, char** argv, const std::function<int()>& w
 
 // Reads a number of seconds from an option value; throws a usage error.
 double parse_seconds(const std::string& option, const std::string& text);
+// Reads a port number, 0 to 65535, from an option value; throws a usage error.
+int parse_port(const std::string& option, const std::string& text);
 
 }  // namespace evt

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "core/error.h"
+#include "core/text.h"
 
 namespace evt {
 
@@ -36,12 +37,6 @@ static std::optional<double> number(const std::string& s) {
   return v;
 }
 
-static std::string trim_number(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
 std::string normalize_config_value(const std::string& name, const std::string& value) {
   if (name == "log-level") {
     std::string up;
@@ -69,7 +64,7 @@ std::string normalize_config_value(const std::string& name, const std::string& v
     if (!v || *v <= 0 || *v > 3600) {
       throw usage_error(name + " is a number of seconds above 0, at most 3600");
     }
-    return trim_number(*v);
+    return seconds_text(*v);
   }
   if (name == "retry-schedule") {
     std::string out;
@@ -83,7 +78,7 @@ std::string normalize_config_value(const std::string& name, const std::string& v
         throw usage_error("retry-schedule is a comma-separated list of seconds (each 0 to 604800)");
       }
       if (!out.empty()) out += ',';
-      out += trim_number(*v);
+      out += seconds_text(*v);
       ++count;
       if (comma == std::string::npos) break;
       start = comma + 1;

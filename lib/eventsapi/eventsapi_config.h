@@ -31,7 +31,6 @@ class EventsapiConfig {
   explicit EventsapiConfig(std::map<std::string, std::string> overrides = {}) : overrides_(std::move(overrides)) {}
 
   std::string get(const std::string& name) const;
-  const std::map<std::string, std::string>& overrides() const { return overrides_; }
 
   int port() const;
   bool events_log() const;

@@ -23,6 +23,7 @@
 #include "eventsapi/events_log.h"
 #include "eventsapi/eventsapi_store.h"
 #include "eventsapi/gluster.h"
+#include "eventsapi/udp_ingest.h"
 #include "core/io.h"
 #include "core/log.h"
 #include "core/signals.h"
@@ -51,13 +52,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int level_of(const std::string& name) {
-  if (name == "DEBUG") return 7;
-  if (name == "WARNING") return 4;
-  if (name == "ERROR") return 3;
-  return 6;
-}
-
 class Server {
  public:
   explicit Server(const ServeOptions& o) : o_(o) {}
@@ -73,7 +67,7 @@ class Server {
     catch_reload_signal();
     load();
     delivery_ = std::make_unique<WebhookDelivery>(
-        o_.state_dir, [this](const std::string& m) { say(4, m); },
+        o_.state_dir, [this](const std::string& m) { say(Severity::warning, m); },
         [this](const std::string& url, const std::string& why) {
           std::lock_guard<std::mutex> lock(gone_mutex_);
           gone_.emplace_back(url, why);
@@ -84,13 +78,14 @@ class Server {
     t.node = name_;
     t.password = o_.password;
     subscriber_ = open_subscriber(parse_endpoint(o_.from), t, TagFilter());
-    open_udp(port());
+    udp_.open(port());
 
-    std::thread delivering([this] { delivery_->run(stop_); });
-    std::thread ingesting([this] { ingest_from_endpoint(); });
-    std::thread listening([this] { ingest_udp(); });
-    say(6, "serving " + std::to_string(hooks_.size()) + " webhook(s) from " + masked_url(o_.from) +
-               (udp_fd_ >= 0 ? " and UDP port " + std::to_string(udp_port_) : "") + " as node " + name_ + " (" + nodeid_ + ")");
+    std::thread delivering = start_thread_without_signals([this] { delivery_->run(stop_); });
+    std::thread ingesting = start_thread_without_signals([this] { ingest_from_endpoint(); });
+    udp_.start();
+    say(Severity::info, "serving " + std::to_string(hooks_.size()) + " webhook(s) from " + masked_url(o_.from) +
+                            (udp_.port() ? " and UDP port " + std::to_string(udp_.port()) : "") + " as node " + name_ +
+                            " (" + nodeid_ + ")");
 
     auto last_beat = Clock::time_point{};
     bool ready = false;
@@ -101,17 +96,17 @@ class Server {
         try {
           if (store_->version() != applied_) reload = true;
         } catch (const Error& e) {
-          say(4, std::string("cannot read the store: ") + e.what());
+          say(Severity::warning, std::string("cannot read the store: ") + e.what());
         }
       }
       if (reload) {
         try {
           load();
           delivery_->configure(hooks_, config_);
-          if (port() != udp_port_) want_port_ = port();
-          say(6, "reloaded: " + std::to_string(hooks_.size()) + " webhook(s), version " + std::to_string(applied_));
+          udp_.want(port());
+          say(Severity::info, "reloaded: " + std::to_string(hooks_.size()) + " webhook(s), version " + std::to_string(applied_));
         } catch (const Error& e) {
-          say(3, std::string("reload failed: ") + e.what());
+          say(Severity::err, std::string("reload failed: ") + e.what());
         }
       }
       disable_gone();
@@ -128,8 +123,7 @@ class Server {
     delivery_->wake();
     delivering.join();
     ingesting.join();
-    listening.join();
-    if (udp_fd_ >= 0) ::close(udp_fd_);
+    udp_.stop();
     // A node that stopped cleanly leaves the cluster's list; a crashed one shows DOWN.
     try {
       if (store_->cluster()) store_->remove_node(nodeid_);
@@ -140,8 +134,8 @@ class Server {
   }
 
  private:
-  void say(int level, const std::string& message) {
-    if (level <= level_) report(message);
+  void say(Severity severity, const std::string& message) {
+    if (static_cast<int>(severity) <= static_cast<int>(level_.load())) report(message);
   }
 
   void lock_state() {
@@ -157,7 +151,7 @@ class Server {
     config_ = EventsapiConfig(store_->config());
     hooks_ = store_->webhooks();
     applied_ = version;
-    level_ = level_of(config_.log_level());
+    level_ = parse_severity(config_.log_level());
     log_events_ = config_.events_log();
     events_log_limit_ = config_.events_log_limit_bytes();
   }
@@ -175,10 +169,10 @@ class Server {
     // Said once when reporting starts failing, and once when it works again.
     try {
       store_->report_node(n);
-      if (report_failing_) say(6, "reporting to the store again");
+      if (report_failing_) say(Severity::info, "reporting to the store again");
       report_failing_ = false;
     } catch (const Error& e) {
-      if (!report_failing_) say(4, std::string("cannot report to the store: ") + e.what());
+      if (!report_failing_) say(Severity::warning, std::string("cannot report to the store: ") + e.what());
       report_failing_ = true;
     }
   }
@@ -200,7 +194,7 @@ class Server {
           return true;
         });
       } catch (const Error& e) {
-        say(3, "cannot record that " + masked_url(url) + " is disabled: " + e.what());
+        say(Severity::err, "cannot record that " + masked_url(url) + " is disabled: " + e.what());
       }
     }
   }
@@ -213,7 +207,7 @@ class Server {
         events_log_.write(e.id, body, static_cast<uint64_t>(events_log_limit_.load()));
         events_log_failing_ = false;
       } catch (const Error& err) {
-        if (!events_log_failing_.exchange(true)) say(4, std::string("cannot write events.log: ") + err.what());
+        if (!events_log_failing_.exchange(true)) say(Severity::warning, std::string("cannot write events.log: ") + err.what());
       }
     }
   }
@@ -227,7 +221,7 @@ class Server {
           if (batch.empty()) return;
         }
       } catch (const Error& e) {
-        say(3, e.what());
+        say(Severity::err, e.what());
         ingest_failed_ = true;
         return;
       }
@@ -235,76 +229,19 @@ class Server {
         try {
           take(std::move(m.event()));
         } catch (const Error& err) {
-          say(4, std::string("skipped an event: ") + err.what());
+          say(Severity::warning, std::string("skipped an event: ") + err.what());
         }
         subscriber_->delivered(m);
       }
     }
   }
 
-  void open_udp(int port) {
-    if (udp_fd_ >= 0) ::close(udp_fd_);
-    udp_fd_ = -1;
-    udp_port_ = port;
-    if (port == 0) return;
-    int fd = ::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    bool v6 = fd >= 0;
-    if (v6) {
-      int off = 0;  // one socket for IPv4 and IPv6 (Gluster needed two, and lost events when one failed)
-      ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
-      sockaddr_in6 a{};
-      a.sin6_family = AF_INET6;
-      a.sin6_addr = in6addr_any;
-      a.sin6_port = htons(static_cast<uint16_t>(port));
-      if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-        ::close(fd);
-        fd = -1;
-      }
-    }
-    if (fd < 0) {
-      fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-      sockaddr_in a{};
-      a.sin_family = AF_INET;
-      a.sin_addr.s_addr = htonl(INADDR_ANY);
-      a.sin_port = htons(static_cast<uint16_t>(port));
-      if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-        int err = errno;
-        if (fd >= 0) ::close(fd);
-        throw unreachable("cannot listen on UDP port " + std::to_string(port) + ": " + errno_text(err));
-      }
-    }
-    int big = 8 << 20;  // bursts of datagrams wait in the kernel, not on the floor
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
-    udp_fd_ = fd;
-  }
-
-  void ingest_udp() {
-    std::string buf(65536, '\0');
-    while (!stop_) {
-      int want = want_port_.exchange(-1);
-      if (want >= 0) {
-        try {
-          open_udp(want);
-          say(6, want ? "listening on UDP port " + std::to_string(want) : "no UDP port");
-        } catch (const Error& e) {
-          say(3, e.what());
-        }
-      }
-      if (udp_fd_ < 0) {
-        ::poll(nullptr, 0, 200);
-        continue;
-      }
-      pollfd p{udp_fd_, POLLIN, 0};
-      if (::poll(&p, 1, 200) <= 0) continue;
-      for (int i = 0; i < 256; ++i) {
-        ssize_t n = ::recv(udp_fd_, buf.data(), buf.size(), MSG_DONTWAIT);
-        if (n < 0) break;
-        try {
-          take(parse_gluster_datagram(std::string_view(buf.data(), static_cast<size_t>(n)), name_));
-        } catch (const Error& e) {
-          say(4, std::string("skipped a datagram: ") + e.what());
-        }
-      }
+  // A datagram, on the UDP ingest's thread.
+  void take_datagram(std::string_view datagram) {
+    try {
+      take(parse_gluster_datagram(datagram, name_));
+    } catch (const Error& e) {
+      say(Severity::warning, std::string("skipped a datagram: ") + e.what());
     }
   }
 
@@ -314,13 +251,11 @@ class Server {
   EventsapiConfig config_;
   Webhooks hooks_;
   long long applied_ = -1;
-  std::atomic<int> level_{6};           // read by the ingest threads too
+  std::atomic<Severity> level_{Severity::info};  // read by the ingest threads too
   std::atomic<bool> log_events_{true};
   std::unique_ptr<WebhookDelivery> delivery_;
   std::unique_ptr<Subscriber> subscriber_;
-  int udp_fd_ = -1;
-  int udp_port_ = 0;
-  std::atomic<int> want_port_{-1};
+  UdpIngest udp_{[this](std::string_view d) { take_datagram(d); }, [this](Severity s, const std::string& m) { say(s, m); }};
   std::atomic<bool> stop_{false};
   std::atomic<bool> ingest_failed_{false};
   std::mutex gone_mutex_;

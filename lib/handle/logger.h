@@ -6,9 +6,9 @@
 #include <string>
 #include <string_view>
 
-namespace evt {
+#include "core/log.h"
 
-enum class Severity { err = 3, warning = 4, info = 6, debug = 7 };
+namespace evt {
 
 class Logger {
  public:

@@ -17,6 +17,7 @@
 
 #include "core/io.h"
 #include "core/log.h"
+#include "core/text.h"
 
 namespace evt {
 
@@ -110,7 +111,7 @@ class LocalPublisher : public Publisher {
     for (auto& [path, peer] : peers_) stuck += peer.dropped > 0;
     stuck += gone_with_drops_;
     report(std::to_string(dropped_events_) + " event deliveries dropped: " + std::to_string(stuck) +
-           " listener(s) in " + dir_ + " did not read within " + format_seconds(timeout_));
+           " listener(s) in " + dir_ + " did not read within " + seconds_text(timeout_) + "s");
     return Exit::failed;
   }
 
@@ -120,12 +121,6 @@ class LocalPublisher : public Publisher {
     bool stuck = false;
     size_t dropped = 0;
   };
-
-  static std::string format_seconds(double s) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%gs", s);
-    return buf;
-  }
 
   void scan() {
     last_scan_ = Clock::now();
