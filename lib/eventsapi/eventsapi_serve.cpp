@@ -184,13 +184,14 @@ class Server {
       std::lock_guard<std::mutex> lock(gone_mutex_);
       gone.swap(gone_);
     }
-    for (const auto& [url, why] : gone) {
+    for (const auto& one : gone) {
+      const std::string& url = one.first;
       try {
         store_->change([&](ConfigOverrides&, Webhooks& hooks) {
           auto it = hooks.find(url);
           if (it == hooks.end() || it->second.disabled) return false;
           it->second.disabled = true;
-          it->second.disabled_reason = why;
+          it->second.disabled_reason = one.second;
           return true;
         });
       } catch (const Error& e) {
