@@ -1,28 +1,43 @@
-// event-handle: run NethServer-style handler steps for each event on stdin.
+// event-handle: run NethServer-style handler steps for each event, read from
+// stdin or, with -u, from an endpoint (a Redis stream durably).
 #include "core/config.h"
+#include "core/tool_main.h"
 #include "handle/handle.h"
 #include "handle/logger.h"
-#include "core/tool_main.h"
+#include "transport/transport_options.h"
 
 int main(int argc, char** argv) {
-  CLI::App app("Run the handler steps of each event read from stdin (one envelope a line).\n"
-               "  event-handle [OPTIONS] DIR...",
+  CLI::App app("Run the handler steps of each event: read from stdin (one envelope a line), or with -u from an endpoint.\n"
+               "  event-handle [OPTIONS] DIR...\n"
+               "  event-handle -u URL [-p PATTERN]... [OPTIONS] DIR...",
                "event-handle");
-  std::vector<std::string> dirs;
-  std::string name_from, timeout, grace = "5", log = "syslog", syslog_socket = "/dev/log", id;
+  evt::TransportFlags transport;
+  transport.url = "-";
+  std::vector<std::string> dirs, patterns, excludes;
+  std::string name_from, timeout, grace = "5", log = "syslog", syslog_socket = "/dev/log", match = "glob", idle, ready_file;
   int jobs = 1;
-  bool dry_run = false;
-  app.add_option("--name-from", name_from, "Take the handler name from the first capture group of REGEX on the tag");
+  long count = 0;
+  bool dry_run = false, no_reconnect = false;
+  evt::add_transport_options(app, transport, "PULL: a master minions fire to");
+  app.get_option("--url")->description("Where events come from (default -: envelope lines on stdin)");
+  app.add_option("-p,--pattern", patterns, "Handle only events whose tags match PATTERN (repeatable)")->allow_extra_args(false);
+  app.add_option("--match", match, "How patterns match tags: glob (default), prefix, regex (RE2), exact");
+  app.add_option("-x,--exclude", excludes, "Pass over tags matching this pattern (repeatable)")->allow_extra_args(false);
+  app.add_option("-n,--count", count, "Exit 0 after N events handled")->check(CLI::PositiveNumber);
+  app.add_option("-w,--wait", idle, "Exit 0 once no event arrived and none ran for SECS");
+  app.add_option("--ready-file", ready_file, "Create PATH once the source is live");
+  app.add_flag("--no-reconnect", no_reconnect, "Exit 3 when the endpoint is lost instead of reconnecting");
+  app.add_option("--name-from", name_from, "Take the handler name from the first capture group of REGEX (RE2) on the tag");
   app.add_option("--timeout", timeout, "Seconds a step may run before SIGTERM to its process group");
   app.add_option("--grace", grace, "Seconds from SIGTERM to SIGKILL, and for running steps at shutdown (default 5)");
   app.add_option("-j,--jobs", jobs, "Events handled at once (default 1, in order)")->check(CLI::PositiveNumber);
   app.add_option("--log", log, "Where step output and messages go: syslog (default), stderr, none");
   app.add_option("--syslog-socket", syslog_socket, "The syslog socket (default /dev/log)");
   app.add_flag("--dry-run", dry_run, "Print the steps that would run, run nothing");
-  app.add_option("--id", id, "This node's id, for result events");
   app.add_option("dirs", dirs, "Handler directories (a later one's step wins a name)")->required();
 
   return evt::run_tool(app, argc, argv, [&] {
+    evt::Config config = evt::load_config();
     evt::HandleRequest r;
     r.dirs = dirs;
     if (!name_from.empty()) r.name_from.emplace(name_from, "--name-from");
@@ -30,11 +45,15 @@ int main(int argc, char** argv) {
     r.grace = evt::parse_seconds("--grace", grace);
     r.jobs = jobs;
     r.dry_run = dry_run;
-    r.node = evt::choose_node(id, evt::load_config());
+    r.filter = evt::TagFilter(evt::parse_match_kind(match), patterns, excludes);
+    r.count = count;
+    if (!idle.empty()) r.idle_timeout = evt::parse_seconds("-w", idle);
+    r.ready_file = ready_file;
+    evt::TransportOptions options = evt::transport_options(transport, config);
+    options.reconnect = !no_reconnect;
+    r.node = options.node;
     evt::Logger logger(evt::Logger::parse_target(log), syslog_socket, "event-handle");
-    evt::TransportOptions transport;
-    transport.node = r.node;
-    auto source = evt::open_subscriber(evt::parse_endpoint("-"), transport, evt::TagFilter());
-    return static_cast<int>(evt::handle_events(r, *source, logger));
+    evt::HandleSource source = evt::open_handle_source(transport.url, options, r.filter);
+    return static_cast<int>(evt::handle_events(r, *source.subscriber, logger));
   });
 }

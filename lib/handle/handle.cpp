@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <deque>
@@ -14,6 +15,7 @@
 #include "core/text.h"
 #include "handle/handler.h"
 #include "handle/step_supervisor.h"
+#include "transport/local_bus.h"
 
 extern char** environ;
 
@@ -60,23 +62,27 @@ class Runner : public StepSupervisor::Observer {
   }
 
   Exit run() {
+    last_activity_ = Clock::now();
     for (;;) {
       if (stop_requested() && !stopping_) begin_stop();
+      say_ready();
       start_pending();
-      bool can_take = !stopping_ && !source_ended_ && free_slots() > 0;
+      bool can_take = !stopping_ && !source_ended_ && !counted_out() && free_slots() > 0;
+      if (jobs_.empty() && pending_.empty() && idle_out()) break;
       if (jobs_.empty() && !can_take) break;
       if (stopping_ && !stop_sent_ && Clock::now() >= stop_deadline_) {
         supervisor_.stop_running();
         stop_sent_ = true;
       }
+      int keep = keep_claims();
       if (can_take) {
         // Nothing running: wait on the source (the supervisor's timers, of
         // what finished steps left, are looked at in between).
         int wait = supervisor_.running() > 0 ? 0 : supervisor_.lingering() ? 100 : 1000;
-        receive(wait);
-        supervisor_.poll(supervisor_.running() > 0 && free_slots() > 0 ? source_poll_ms : 0);
+        receive(cap(cap(wait, keep), idle_left_ms()));
+        supervisor_.poll(supervisor_.running() > 0 && free_slots() > 0 ? cap(source_poll_ms, keep) : 0);
       } else {
-        supervisor_.poll(stopping_ && !stop_sent_ ? 100 : -1);
+        supervisor_.poll(cap(stopping_ && !stop_sent_ ? 100 : -1, keep));
       }
     }
     // Leftovers of finished steps get their grace too.
@@ -117,7 +123,45 @@ class Runner : public StepSupervisor::Observer {
  private:
   size_t free_slots() const {
     size_t busy = jobs_.size() + pending_.size();
-    return busy >= static_cast<size_t>(r_.jobs) ? 0 : static_cast<size_t>(r_.jobs) - busy;
+    size_t free = busy >= static_cast<size_t>(r_.jobs) ? 0 : static_cast<size_t>(r_.jobs) - busy;
+    if (r_.count > 0) free = std::min(free, static_cast<size_t>(r_.count) - std::min(taken_, static_cast<size_t>(r_.count)));
+    return free;
+  }
+
+  // The shorter of two waits, -1 meaning none.
+  static int cap(int a, int b) {
+    if (a < 0) return b;
+    if (b < 0) return a;
+    return std::min(a, b);
+  }
+
+  bool counted_out() const { return r_.count > 0 && taken_ >= static_cast<size_t>(r_.count); }
+
+  // -w: nothing arrived and nothing ran for the idle time.
+  bool idle_out() const {
+    return r_.idle_timeout > 0 && supervisor_.running() == 0 && Clock::now() - last_activity_ >= idle_limit();
+  }
+  Clock::duration idle_limit() const {
+    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(r_.idle_timeout));
+  }
+  int idle_left_ms() const {
+    if (r_.idle_timeout <= 0) return -1;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(last_activity_ + idle_limit() - Clock::now()).count();
+    return left < 0 ? 0 : static_cast<int>(left + 1);
+  }
+
+  // Long handlers: the source keeps its claim on what they work on.
+  int keep_claims() {
+    std::vector<const Message*> running;
+    for (const Job& j : jobs_)
+      if (!j.outcome) running.push_back(&j.message);
+    return source_.still_working(running);
+  }
+
+  void say_ready() {
+    if (ready_written_ || r_.ready_file.empty() || !source_.live()) return;
+    write_ready_file(r_.ready_file);
+    ready_written_ = true;
   }
 
   Job* job_of(pid_t pid) {
@@ -132,7 +176,15 @@ class Runner : public StepSupervisor::Observer {
     batch_.clear();
     source_.limit_batch(free_slots());
     if (!source_.receive(batch_, wait_ms)) source_ended_ = true;
-    for (Message& m : batch_) pending_.push_back(std::move(m));
+    for (Message& m : batch_) {
+      if (!r_.filter.matches(m.tag)) {
+        source_.delivered(m);  // not ours to handle: passed over, as event-listen would
+        continue;
+      }
+      last_activity_ = Clock::now();
+      ++taken_;
+      pending_.push_back(std::move(m));
+    }
     start_pending();
   }
 
@@ -244,8 +296,11 @@ class Runner : public StepSupervisor::Observer {
         ++it;
         continue;
       }
-      if (!r_.dry_run) emit_result(*it);
-      source_.delivered(it->message);
+      if (!r_.dry_run) {
+        emit_result(*it);
+        source_.delivered(it->message);  // a dry run consumes nothing
+      }
+      last_activity_ = Clock::now();
       it = jobs_.erase(it);
     }
   }
@@ -282,6 +337,9 @@ class Runner : public StepSupervisor::Observer {
   std::deque<Message> pending_;  // received, waiting for a slot
   std::vector<Message> batch_;
   bool source_ended_ = false;
+  size_t taken_ = 0;  // events taken from the source, for -n
+  Clock::time_point last_activity_;  // the last arrival or result, for -w
+  bool ready_written_ = false;
   bool stopping_ = false;
   bool stop_sent_ = false;
   Clock::time_point stop_deadline_;
@@ -290,6 +348,19 @@ class Runner : public StepSupervisor::Observer {
 };
 
 }  // namespace
+
+HandleSource open_handle_source(const std::string& url, const TransportOptions& options, const TagFilter& filter) {
+  HandleSource source;
+  Endpoint ep = parse_endpoint(url);
+  if (ep.scheme == Scheme::redis_stream && ep.stream.consumer.empty()) {
+    source.slot = std::make_unique<WorkerSlot>(default_bus_dir() + "/workers",
+                                               ep.host + ":" + std::to_string(ep.port) + "/" + ep.path + "/" +
+                                                   std::to_string(ep.db) + "/" + ep.key + "?group=" + ep.stream.group);
+    ep.stream.consumer = options.node + "/" + std::to_string(source.slot->number());
+  }
+  source.subscriber = open_subscriber(ep, options, filter);
+  return source;
+}
 
 Exit handle_events(const HandleRequest& request, Subscriber& source, Logger& log) {
   if (request.dirs.empty()) throw usage_error("no handler directory given");

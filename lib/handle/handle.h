@@ -10,13 +10,16 @@
 // (a Redis stream acknowledges the entry then, and not before).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
 #include "core/user_regex.h"
+#include "core/tag_filter.h"
 #include "handle/logger.h"
+#include "handle/worker_slot.h"
 #include "transport/transport.h"
 
 namespace evt {
@@ -33,10 +36,24 @@ struct HandleRequest {
   int jobs = 1;
   bool dry_run = false;
   std::string node;         // for result events
+  TagFilter filter;         // events whose tags it does not match are passed over (and acknowledged)
+  long count = 0;           // -n: exit after this many events handled (0: no limit)
+  double idle_timeout = 0;  // -w: exit 0 once nothing arrived and nothing ran for this long
+  std::string ready_file;   // created once the source is live
   int out_fd = 1;
 };
 
-// Handles what source delivers until it ends (or a stop signal).
+// Where event-handle's events come from: stdin ("-") or an endpoint. With
+// redis+stream:// and no consumer= in the URL, the consumer is NODE/N, N
+// this worker's slot on the node.
+struct HandleSource {
+  std::unique_ptr<WorkerSlot> slot;
+  std::unique_ptr<Subscriber> subscriber;
+};
+HandleSource open_handle_source(const std::string& url, const TransportOptions& options, const TagFilter& filter);
+
+// Handles what source delivers until it ends, -n or -w says so, or a stop
+// signal.
 Exit handle_events(const HandleRequest& request, Subscriber& source, Logger& log);
 
 }  // namespace evt

@@ -91,6 +91,11 @@ class Subscriber {
   // Called once a message has been dealt with (written out, or handled):
   // Redis Streams acknowledge it here.
   virtual void delivered(const Message&) {}
+  // Told, every so often, which messages are still being worked on (long
+  // handlers): a Redis stream keeps its claim on them fresh, so no other
+  // consumer of the group takes them over. Returns how many milliseconds
+  // until it wants to be told again (-1: never).
+  virtual int still_working(const std::vector<const Message*>&) { return -1; }
   // True once the subscription is in place (a ZeroMQ SUB: once connected).
   virtual bool live() const { return true; }
   // Malformed messages reported and skipped so far.

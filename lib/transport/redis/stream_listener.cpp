@@ -6,63 +6,114 @@
 #include "transport/redis/resp.h"
 #include "core/signals.h"
 
+#include <algorithm>
+#include <set>
+
 namespace evt {
 
 namespace {
 
-// redis+stream://host/KEY?group=G: XREADGROUP in a consumer group, XACK once
-// written out. On start it first re-reads its own pending entries (delivered
-// before a crash, never acknowledged), then claims entries other consumers
-// left pending for longer than claim=SECS (default 60).
+// redis+stream://host/KEY?group=G: XREADGROUP in a consumer group, XACK
+// once a message is dealt with (written out by event-listen, handled by
+// event-handle). On start, and after a reconnection, it first re-reads its
+// own pending entries (given to this consumer before a crash, never
+// acknowledged), then claims entries other consumers left pending for
+// longer than claim=SECS (default 60). An entry being worked on is never
+// handed out twice, and its claim is kept fresh (still_working) so that no
+// other consumer takes it while it runs.
 class StreamListener : public RedisListenerBase {
  public:
   StreamListener(const Endpoint& ep, const TransportOptions& o) : RedisListenerBase(ep, o), key_(ep.key) {
     group_ = ep.stream.group;
     if (group_.empty()) throw usage_error(ep.display() + ": a stream listener needs ?group=NAME");
     consumer_ = ep.stream.consumer.empty() ? o.node : ep.stream.consumer;
-    claim_idle_ms_ = std::to_string(static_cast<long long>(ep.stream.claim * 1000));
+    claim_ms_ = static_cast<long long>(ep.stream.claim * 1000);
+    // Others' entries are looked for as often as they can become claimable
+    // (at most every 30 s); our own claims are refreshed three times as often.
+    autoclaim_every_ = std::chrono::milliseconds(std::clamp<long long>(claim_ms_ / 2, 100, 30000));
+    refresh_every_ = std::chrono::milliseconds(std::max<long long>(claim_ms_ / 3, 50));
     connect();
   }
 
   ~StreamListener() override {
-    // Acknowledge what was written out before we go; a lost ack only means a repeat.
+    // Acknowledge what was dealt with before we go; a lost ack only means a repeat.
     try {
-      if (conn_) settle_acks();
+      if (conn_) {
+        finish_read(nullptr);
+        settle_acks();
+      }
     } catch (const Error&) {
     }
   }
 
-  void delivered(const Message& m) override { acks_.push_back(m.cursor); }
+  void delivered(const Message& m) override {
+    in_flight_.erase(m.cursor);
+    acks_.push_back(m.cursor);
+  }
+
+  int still_working(const std::vector<const Message*>& running) override {
+    auto now = Clock::now();
+    if (now < refresh_due_) return ms_until(refresh_due_);
+    refresh_due_ = now + refresh_every_;
+    if (running.empty() || !conn_) return ms_until(refresh_due_);
+    try {
+      finish_read(&early_);
+      settle_acks();
+      // XCLAIM with min-idle 0 and JUSTID: the entry stays ours and its idle
+      // time starts again, so XAUTOCLAIM elsewhere leaves it alone.
+      std::vector<std::string_view> args{"XCLAIM", key_, group_, consumer_, "0"};
+      for (const Message* m : running) args.push_back(m->cursor);
+      args.push_back("JUSTID");
+      std::string cmd;
+      append_resp(cmd, args);
+      conn_->send(cmd);
+      Reply r = conn_->wait_reply();
+      if (r->type == REDIS_REPLY_ERROR) report(ep_.display() + ": XCLAIM: " + reply_text(r.get()));
+    } catch (const Error& e) {
+      if (e.code() != Exit::unreachable) throw;
+      drop_connection();  // receive() reconnects and says so
+    }
+    return ms_until(refresh_due_);
+  }
 
  protected:
   void connect() override {
     conn_ = std::make_unique<RedisConnection>(ep_, options_.password, options_.timeout);
     read_outstanding_ = false;
-    acks_.clear();  // unacknowledged entries stay pending and come back below
     Reply r = conn_->command({"XGROUP", "CREATE", key_, group_, "0", "MKSTREAM"});
     if (r->type == REDIS_REPLY_ERROR && reply_text(r.get()).rfind("BUSYGROUP", 0) != 0)
       throw usage_error(ep_.display() + ": XGROUP CREATE: " + reply_text(r.get()));
+    settle_acks();  // what was dealt with while the connection was down
     own_pending_ = true;
-    claim_due_ = Clock::now();
+    pending_from_ = "0";
+    autoclaim_due_ = Clock::now();
   }
 
   void read(std::vector<Message>& out, int timeout_ms) override {
-    if (!read_outstanding_) settle_acks();
-    if (own_pending_ && !read_outstanding_) {
+    if (!early_.empty()) {
+      for (auto& m : early_) out.push_back(std::move(m));
+      early_.clear();
+      return;
+    }
+    if (read_outstanding_) {  // a read a signal cut short
+      finish_read(&out);
+      if (!out.empty()) return;
+    }
+    settle_acks();
+    std::string count = std::to_string(std::min<size_t>(1000, std::max<size_t>(1, batch_limit_)));
+    size_t before = out.size();
+    if (own_pending_) {
       // Entries this consumer was given before and never acknowledged.
-      Reply r = conn_->command({"XREADGROUP", "GROUP", group_, consumer_, "COUNT", "1000", "STREAMS", key_, pending_from_});
-      size_t before = out.size();
-      take_entries(r.get(), out);
-      if (out.size() == before) own_pending_ = false;
-      else pending_from_ = out.back().cursor;
-      if (!own_pending_) pending_from_ = "0";
+      Reply r = conn_->command({"XREADGROUP", "GROUP", group_, consumer_, "COUNT", count, "STREAMS", key_, pending_from_});
+      size_t got = take_entries(r.get(), out);
+      if (got == 0) own_pending_ = false;
+      else pending_from_ = last_id_;
       if (out.size() > before) return;
     }
-    if (!read_outstanding_ && Clock::now() >= claim_due_) {
-      claim_due_ = Clock::now() + std::chrono::seconds(30);
-      Reply r = conn_->command({"XAUTOCLAIM", key_, group_, consumer_, claim_idle_ms_, "0-0", "COUNT", "1000"});
+    if (Clock::now() >= autoclaim_due_) {
+      autoclaim_due_ = Clock::now() + autoclaim_every_;
+      Reply r = conn_->command({"XAUTOCLAIM", key_, group_, consumer_, std::to_string(claim_ms_), "0-0", "COUNT", count});
       if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2) {
-        size_t before = out.size();
         take_entry_list(r->element[1], out);
         if (out.size() > before) {
           report("claimed " + std::to_string(out.size() - before) + " entries other consumers of group " + group_ +
@@ -71,15 +122,27 @@ class StreamListener : public RedisListenerBase {
         }
       }
     }
-    if (!read_outstanding_) {
-      std::string cmd;
-      std::string block = std::to_string(timeout_ms < 0 ? 0 : std::max(timeout_ms, 1));
-      append_resp(cmd, {"XREADGROUP", "GROUP", group_, consumer_, "COUNT", "1000", "BLOCK", block, "STREAMS", key_, ">"});
-      conn_->send(cmd);
-      read_outstanding_ = true;
-    }
-    auto deadline = timeout_ms < 0 ? Clock::time_point::max() : Clock::now() + std::chrono::milliseconds(timeout_ms);
-    for (;;) {
+    std::string cmd;
+    // At most a second: a read still outstanding when we stop is waited for.
+    std::string block = std::to_string(timeout_ms < 0 ? 1000 : std::clamp(timeout_ms, 1, 1000));
+    append_resp(cmd, {"XREADGROUP", "GROUP", group_, consumer_, "COUNT", count, "BLOCK", block, "STREAMS", key_, ">"});
+    conn_->send(cmd);
+    read_outstanding_ = true;
+    finish_read(&out);
+  }
+
+ private:
+  static int ms_until(Clock::time_point t) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t - Clock::now()).count();
+    return ms < 0 ? 0 : static_cast<int>(ms + 1);
+  }
+
+  // Waits for the outstanding XREADGROUP's reply (the server sends it by
+  // the end of its BLOCK) and takes its entries into out, so that the
+  // connection is free for XACK and XCLAIM. A stop signal cuts it short:
+  // the read stays outstanding for the next call.
+  void finish_read(std::vector<Message>* out) {
+    while (read_outstanding_) {
       if (Reply r = conn_->next_reply()) {
         read_outstanding_ = false;
         if (r->type == REDIS_REPLY_ERROR) {
@@ -87,50 +150,48 @@ class StreamListener : public RedisListenerBase {
           if (text.rfind("NOGROUP", 0) == 0) throw unreachable(ep_.display() + ": " + text);
           throw failed(ep_.display() + ": XREADGROUP: " + text);
         }
-        take_entries(r.get(), out);
+        if (out != nullptr) take_entries(r.get(), *out);
         return;
       }
-      if (stop_requested()) return;
-      int wait = -1;
-      if (deadline != Clock::time_point::max()) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-        if (left <= 0) return;
-        wait = static_cast<int>(left);
-      }
-      if (!conn_->receive(wait) && stop_requested()) return;
+      if (stop_requested() && out != nullptr && out != &early_) return;
+      conn_->receive(1000);
     }
   }
 
- private:
-  // XACK for what was written out, as one round trip. Only called when no
+  // XACK for what was dealt with, as one round trip. Only called when no
   // XREADGROUP is outstanding, so the next reply is XACK's.
   void settle_acks() {
-    if (acks_.empty()) return;
+    if (acks_.empty() || !conn_ || read_outstanding_) return;
     std::vector<std::string_view> args{"XACK", key_, group_};
     args.insert(args.end(), acks_.begin(), acks_.end());
     std::string cmd;
     append_resp(cmd, args);
-    acks_.clear();
     conn_->send(cmd);
     Reply r = conn_->wait_reply();
+    acks_.clear();
     if (r->type == REDIS_REPLY_ERROR) report(ep_.display() + ": XACK: " + reply_text(r.get()));
   }
 
   // An XREADGROUP reply: [[key, [[id, [field, value, ...]], ...]]], or nil.
-  void take_entries(const redisReply* r, std::vector<Message>& out) {
-    if (r == nullptr || r->type != REDIS_REPLY_ARRAY) return;
+  // Returns how many entries it held (handed out or not).
+  size_t take_entries(const redisReply* r, std::vector<Message>& out) {
+    size_t n = 0;
+    if (r == nullptr || r->type != REDIS_REPLY_ARRAY) return 0;
     for (size_t s = 0; s < r->elements; ++s) {
       const redisReply* stream = r->element[s];
-      if (stream->type == REDIS_REPLY_ARRAY && stream->elements == 2) take_entry_list(stream->element[1], out);
+      if (stream->type == REDIS_REPLY_ARRAY && stream->elements == 2) n += take_entry_list(stream->element[1], out);
     }
+    return n;
   }
 
-  void take_entry_list(const redisReply* list, std::vector<Message>& out) {
-    if (list == nullptr || list->type != REDIS_REPLY_ARRAY) return;
+  size_t take_entry_list(const redisReply* list, std::vector<Message>& out) {
+    if (list == nullptr || list->type != REDIS_REPLY_ARRAY) return 0;
     for (size_t i = 0; i < list->elements; ++i) {
       const redisReply* entry = list->element[i];
       if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2) continue;
       std::string id = reply_text(entry->element[0]);
+      last_id_ = id;
+      if (in_flight_.count(id)) continue;  // being worked on here already: not twice
       const redisReply* fields = entry->element[1];
       if (fields->type != REDIS_REPLY_ARRAY) {  // trimmed away before we read it
         acks_.push_back(id);
@@ -159,7 +220,8 @@ class StreamListener : public RedisListenerBase {
         }
         complete(e, options_.node);
         Message m(std::move(e));
-        m.cursor = std::move(id);
+        m.cursor = id;
+        in_flight_.insert(std::move(id));
         out.push_back(std::move(m));
       } catch (const Error& e) {
         ++invalid_;
@@ -167,14 +229,21 @@ class StreamListener : public RedisListenerBase {
         acks_.push_back(id);  // a bad entry would come back forever
       }
     }
+    return list->elements;
   }
 
-  std::string key_, group_, consumer_, claim_idle_ms_;
-  std::vector<std::string> acks_;
+  std::string key_, group_, consumer_;
+  long long claim_ms_ = 60000;
+  std::chrono::milliseconds autoclaim_every_{30000}, refresh_every_{20000};
+  std::vector<std::string> acks_;       // dealt with, to acknowledge
+  std::set<std::string> in_flight_;     // handed out, not yet dealt with
+  std::vector<Message> early_;          // read while finishing a read for XCLAIM
   bool read_outstanding_ = false;
   bool own_pending_ = true;
   std::string pending_from_ = "0";
-  Clock::time_point claim_due_{};
+  std::string last_id_;
+  Clock::time_point autoclaim_due_{};
+  Clock::time_point refresh_due_{};
 };
 
 }  // namespace
