@@ -58,16 +58,12 @@ class StreamListener : public RedisListenerBase {
     if (running.empty() || !conn_) return ms_until(refresh_due_);
     try {
       finish_read(&early_);
-      settle_acks();
       // XCLAIM with min-idle 0 and JUSTID: the entry stays ours and its idle
       // time starts again, so XAUTOCLAIM elsewhere leaves it alone.
       std::vector<std::string_view> args{"XCLAIM", key_, group_, consumer_, "0"};
       for (const Message* m : running) args.push_back(m->cursor);
       args.push_back("JUSTID");
-      std::string cmd;
-      append_resp(cmd, args);
-      conn_->send(cmd);
-      Reply r = conn_->wait_reply();
+      Reply r = call(args);
       if (r->type == REDIS_REPLY_ERROR) report(ep_.display() + ": XCLAIM: " + reply_text(r.get()));
     } catch (const Error& e) {
       if (e.code() != Exit::unreachable) throw;
@@ -80,7 +76,9 @@ class StreamListener : public RedisListenerBase {
   void connect() override {
     conn_ = std::make_unique<RedisConnection>(ep_, options_.password, options_.timeout);
     read_outstanding_ = false;
-    Reply r = conn_->command({"XGROUP", "CREATE", key_, group_, "0", "MKSTREAM"});
+    unsent_.clear();
+    replies_to_skip_ = 0;
+    Reply r = call({"XGROUP", "CREATE", key_, group_, "0", "MKSTREAM"});
     if (r->type == REDIS_REPLY_ERROR && reply_text(r.get()).rfind("BUSYGROUP", 0) != 0)
       throw usage_error(ep_.display() + ": XGROUP CREATE: " + reply_text(r.get()));
     settle_acks();  // what was dealt with while the connection was down
@@ -99,12 +97,12 @@ class StreamListener : public RedisListenerBase {
       finish_read(&out);
       if (!out.empty()) return;
     }
-    settle_acks();
+    queue_acks();
     std::string count = std::to_string(std::min<size_t>(1000, std::max<size_t>(1, batch_limit_)));
     size_t before = out.size();
     if (own_pending_) {
       // Entries this consumer was given before and never acknowledged.
-      Reply r = conn_->command({"XREADGROUP", "GROUP", group_, consumer_, "COUNT", count, "STREAMS", key_, pending_from_});
+      Reply r = call({"XREADGROUP", "GROUP", group_, consumer_, "COUNT", count, "STREAMS", key_, pending_from_});
       size_t got = take_entries(r.get(), out);
       if (got == 0) own_pending_ = false;
       else pending_from_ = last_id_;
@@ -112,7 +110,7 @@ class StreamListener : public RedisListenerBase {
     }
     if (Clock::now() >= autoclaim_due_) {
       autoclaim_due_ = Clock::now() + autoclaim_every_;
-      Reply r = conn_->command({"XAUTOCLAIM", key_, group_, consumer_, std::to_string(claim_ms_), "0-0", "COUNT", count});
+      Reply r = call({"XAUTOCLAIM", key_, group_, consumer_, std::to_string(claim_ms_), "0-0", "COUNT", count});
       if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2) {
         take_entry_list(r->element[1], out);
         if (out.size() > before) {
@@ -122,11 +120,11 @@ class StreamListener : public RedisListenerBase {
         }
       }
     }
-    std::string cmd;
     // At most a second: a read still outstanding when we stop is waited for.
     std::string block = std::to_string(timeout_ms < 0 ? 1000 : std::clamp(timeout_ms, 1, 1000));
-    append_resp(cmd, {"XREADGROUP", "GROUP", group_, consumer_, "COUNT", count, "BLOCK", block, "STREAMS", key_, ">"});
-    conn_->send(cmd);
+    append_resp(unsent_, {"XREADGROUP", "GROUP", group_, consumer_, "COUNT", count, "BLOCK", block, "STREAMS", key_, ">"});
+    conn_->send(unsent_);  // the queued XACK and the read, in one write
+    unsent_.clear();
     read_outstanding_ = true;
     finish_read(&out);
   }
@@ -143,6 +141,10 @@ class StreamListener : public RedisListenerBase {
   // the read stays outstanding for the next call.
   void finish_read(std::vector<Message>* out) {
     while (read_outstanding_) {
+      if (replies_to_skip_ > 0) {
+        skip_replies();
+        continue;
+      }
       if (Reply r = conn_->next_reply()) {
         read_outstanding_ = false;
         if (r->type == REDIS_REPLY_ERROR) {
@@ -158,18 +160,45 @@ class StreamListener : public RedisListenerBase {
     }
   }
 
-  // XACK for what was dealt with, as one round trip. Only called when no
-  // XREADGROUP is outstanding, so the next reply is XACK's.
-  void settle_acks() {
-    if (acks_.empty() || !conn_ || read_outstanding_) return;
+  // XACK for what was dealt with, queued to go out with the next command
+  // (one write, one round trip for both).
+  void queue_acks() {
+    if (acks_.empty()) return;
     std::vector<std::string_view> args{"XACK", key_, group_};
     args.insert(args.end(), acks_.begin(), acks_.end());
-    std::string cmd;
-    append_resp(cmd, args);
-    conn_->send(cmd);
-    Reply r = conn_->wait_reply();
+    append_resp(unsent_, args);
+    ++replies_to_skip_;
     acks_.clear();
-    if (r->type == REDIS_REPLY_ERROR) report(ep_.display() + ": XACK: " + reply_text(r.get()));
+  }
+
+  // The replies of the XACKs sent, read and checked.
+  void skip_replies() {
+    while (replies_to_skip_ > 0) {
+      Reply r = conn_->wait_reply();
+      --replies_to_skip_;
+      if (r->type == REDIS_REPLY_ERROR) report(ep_.display() + ": XACK: " + reply_text(r.get()));
+    }
+  }
+
+  // One command and its reply, after what was queued. Only when no
+  // XREADGROUP is outstanding, so the replies come in the order sent.
+  Reply call(const std::vector<std::string_view>& args) {
+    queue_acks();
+    append_resp(unsent_, args);
+    conn_->send(unsent_);
+    unsent_.clear();
+    skip_replies();
+    return conn_->wait_reply();
+  }
+
+  // XACK now, for the destructor and a reconnection.
+  void settle_acks() {
+    if (!conn_ || read_outstanding_) return;
+    queue_acks();
+    if (unsent_.empty()) return;
+    conn_->send(unsent_);
+    unsent_.clear();
+    skip_replies();
   }
 
   // An XREADGROUP reply: [[key, [[id, [field, value, ...]], ...]]], or nil.
@@ -236,6 +265,8 @@ class StreamListener : public RedisListenerBase {
   long long claim_ms_ = 60000;
   std::chrono::milliseconds autoclaim_every_{30000}, refresh_every_{20000};
   std::vector<std::string> acks_;       // dealt with, to acknowledge
+  std::string unsent_;                  // commands queued for the next write
+  int replies_to_skip_ = 0;             // XACKs sent whose replies are still to be read
   std::set<std::string> in_flight_;     // handed out, not yet dealt with
   std::vector<Message> early_;          // read while finishing a read for XCLAIM
   bool read_outstanding_ = false;
