@@ -14,6 +14,8 @@ common_setup() {
   export EVENT_SOCK_DIR="$BATS_TEST_TMPDIR/bus"
   unset EVENT_URL EVENT_MASTER XDG_RUNTIME_DIR
   export EVENT_CONFIG="$BATS_TEST_TMPDIR/no-config"
+  # No Gluster node's UUID unless a test makes one (the real glusterd's test does).
+  export GLUSTERD_WORKDIR="$BATS_TEST_TMPDIR/glusterd"
   : > "$EVENT_CONFIG"
   T=$BATS_TEST_TMPDIR
 }

@@ -11,7 +11,7 @@ namespace evt {
 const std::vector<ConfigKey>& eventsapi_config_keys() {
   static const std::vector<ConfigKey> keys = {
       {"log-level", "INFO", "DEBUG, INFO, WARNING or ERROR"},
-      {"port", "24009", "UDP port for Gluster's datagrams, 0 for none"},
+      {"port", "55555", "UDP port for Gluster's datagrams (Gluster 9.6 and later; 24009 before), 0 for none"},
       {"disable-events-log", "false", "true: no events.log in the state directory"},
       {"connect-timeout", "5", "seconds to connect to a webhook"},
       {"timeout", "15", "seconds for a whole webhook request"},

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -32,7 +33,13 @@
 
 namespace evt {
 
+std::string glusterd_workdir() {
+  const char* dir = std::getenv("GLUSTERD_WORKDIR");
+  return dir && *dir ? dir : "/var/lib/glusterd";
+}
+
 std::string node_uuid(const std::string& state_dir) {
+  if (auto gluster = glusterd_uuid(glusterd_workdir())) return *gluster;
   std::string path = state_dir + "/node-id";
   std::ifstream in(path);
   std::string id;

@@ -21,7 +21,13 @@ struct ServeOptions {
 
 int serve_events(const ServeOptions& options);
 
-// This node's UUID, kept in the state directory (made on first use).
+// Where glusterd keeps its state: $GLUSTERD_WORKDIR, else /var/lib/glusterd
+// (what `gluster system:: getwd` says on a Debian node).
+std::string glusterd_workdir();
+
+// This node's UUID: Gluster's, from glusterd.info in the glusterd workdir,
+// so that receivers can match it with `gluster peer status`; on a node
+// without Gluster, serve's own, kept in the state directory (made once).
 std::string node_uuid(const std::string& state_dir);
 
 }  // namespace evt

@@ -1,9 +1,13 @@
 #include "eventsapi/gluster.h"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
+#include <map>
+#include <optional>
 
 #include "core/error.h"
+#include "core/io.h"
 #include "core/json_layout.h"
 
 namespace evt {
@@ -28,33 +32,134 @@ const std::vector<std::string>& gluster_event_types() {
   return types;
 }
 
-static bool all_digits(std::string_view s) {
-  return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+namespace {
+
+bool python_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+
+// bytes.strip(): ASCII whitespace off both ends.
+std::string_view python_strip(std::string_view s) {
+  while (!s.empty() && python_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && python_space(s.back())) s.remove_suffix(1);
+  return s;
 }
 
-// Gluster's own conversions of a few keys, and VOLUME_SET's option list.
-static nlohmann::json value_of(std::string_view event, std::string_view key, std::string_view value) {
-  if (key == "force" || key == "push-pem" || key == "no-verify")
-    return value == "1" || value == "true" || value == "yes" || value == "True";
-  if (key == "ssh-port" && all_digits(value) && value.size() < 10) return std::stoi(std::string(value));
-  if (event == "VOLUME_SET" && key == "options") {
-    nlohmann::json pairs = nlohmann::json::array();
-    std::vector<std::string> items;
-    size_t start = 0;
-    for (;;) {
-      auto comma = value.find(',', start);
-      items.emplace_back(value.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
-      if (comma == std::string_view::npos) break;
-      start = comma + 1;
-    }
-    for (size_t i = 0; i + 1 < items.size(); i += 2) pairs.push_back({items[i], items[i + 1]});
-    return pairs;
+// Python's int(text) for ASCII text: surrounding whitespace, a sign,
+// digits with single underscores between them, leading zeros. The digits
+// as JSON writes the number, or nullopt when int() would raise.
+std::optional<std::string> python_int(std::string_view text) {
+  text = python_strip(text);
+  std::string out;
+  if (!text.empty() && (text.front() == '+' || text.front() == '-')) {
+    if (text.front() == '-') out += '-';
+    text.remove_prefix(1);
   }
-  return std::string(value);
+  std::string digits;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c >= '0' && c <= '9') {
+      digits += c;
+    } else if (c == '_' && i > 0 && i + 1 < text.size() && text[i - 1] != '_' && text[i + 1] >= '0' && text[i + 1] <= '9' &&
+               text[i - 1] >= '0' && text[i - 1] <= '9') {
+      continue;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (digits.empty()) return std::nullopt;
+  size_t nonzero = digits.find_first_not_of('0');
+  if (nonzero == std::string::npos) return std::string("0");
+  return out + digits.substr(nonzero);
 }
+
+// utils.boolify: "1", "on", "true", "yes" in any case.
+bool boolify(std::string_view v) {
+  std::string low;
+  for (char c : v) low += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return low == "1" || low == "on" || low == "true" || low == "yes";
+}
+
+// handlers.handle_event_volume_set: "k1,v1,k2,v2" (commas stripped off
+// both ends) as [[k1,v1],[k2,v2]]; an odd one out is a list of one.
+std::string option_pairs(std::string_view options) {
+  while (!options.empty() && options.front() == ',') options.remove_prefix(1);
+  while (!options.empty() && options.back() == ',') options.remove_suffix(1);
+  std::string out = "[";
+  size_t start = 0, index = 0;
+  for (;; ++index) {
+    auto comma = options.find(',', start);
+    std::string_view item = options.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    if (index % 2 == 0) {
+      if (index > 0) out += "],";
+      out += '[';
+    } else {
+      out += ',';
+    }
+    append_json_string(out, item);
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  out += "]]";
+  return out;
+}
+
+// The detail "k=v;k=v" as glustereventsd's dict, its values converted as it
+// converts them. Where it would drop the datagram (an empty detail, a part
+// with no '=' or more than one), this still makes a message: see gluster.h.
+std::string message_of(std::string_view event, std::string_view detail) {
+  std::map<std::string, std::string> message;  // key -> JSON text; the last value of a key wins
+  bool have_last = false;
+  std::vector<std::pair<std::string, std::string>> raw;  // key, value as text
+  size_t start = 0;
+  while (!detail.empty()) {
+    auto semi = detail.find(';', start);
+    std::string_view part = detail.substr(start, semi == std::string_view::npos ? std::string_view::npos : semi - start);
+    auto eq = part.find('=');
+    if (eq != std::string_view::npos) {
+      raw.emplace_back(std::string(part.substr(0, eq)), std::string(part.substr(eq + 1)));
+      have_last = true;
+    } else if (have_last) {
+      raw.back().second += ";";  // a ';' inside a value
+      raw.back().second += part;
+    } else if (!part.empty()) {
+      raw.emplace_back(std::string(part), std::string());  // text before any key=value: a key, so nothing is lost
+      have_last = true;
+    }
+    if (semi == std::string_view::npos) break;
+    start = semi + 1;
+  }
+  for (auto& [key, value] : raw) {
+    std::string text;
+    if (key == "force" || key == "push-pem" || key == "no-verify") {
+      text = boolify(value) ? "true" : "false";
+    } else if (key == "ssh-port" && python_int(value)) {
+      text = *python_int(value);
+    } else {
+      append_json_string(text, value);
+    }
+    message[key] = std::move(text);
+  }
+  if (event == "VOLUME_SET") {
+    std::string options;  // absent: "", which Gluster makes [[""]]
+    for (auto& [key, value] : raw)
+      if (key == "options") options = value;
+    message["options"] = option_pairs(options);
+  }
+  std::string out = "{";
+  for (const auto& [key, value] : message) {
+    if (out.size() > 1) out += ',';
+    append_json_string(out, key);
+    out += ':';
+    out += value;
+  }
+  out += '}';
+  return out;
+}
+
+}  // namespace
 
 Event parse_gluster_datagram(std::string_view d, const std::string& node) {
-  while (!d.empty() && (d.back() == '\n' || d.back() == '\r' || d.back() == '\0')) d.remove_suffix(1);
+  while (!d.empty() && d.back() == '\0') d.remove_suffix(1);
+  d = python_strip(d);
   if (!d.empty() && d.front() == '{') {
     Event e = parse_envelope(d);
     complete(e, node);
@@ -68,35 +173,86 @@ Event parse_gluster_datagram(std::string_view d, const std::string& node) {
   auto sp2 = rest.find(' ');
   std::string_view type = rest.substr(0, sp2);
   std::string_view detail = sp2 == std::string_view::npos ? std::string_view() : rest.substr(sp2 + 1);
-  if (!all_digits(ts) || ts.size() > 12) throw invalid_input("timestamp '" + std::string(ts) + "' is not a number");
+  auto ts_digits = python_int(ts);
+  if (!ts_digits || ts_digits->size() > 15) throw invalid_input("timestamp '" + std::string(ts) + "' is not a number");
   const auto& types = gluster_event_types();
   std::string name;
-  if (all_digits(type)) {
-    size_t index = 0;
-    auto [end, ec] = std::from_chars(type.data(), type.data() + type.size(), index);
-    if (ec != std::errc() || index >= types.size())
+  if (auto number = python_int(type)) {
+    // all_events[int(key)]: Python counts a negative index from the end.
+    long long index = number->size() > 6 ? static_cast<long long>(types.size()) : std::stoll(*number);
+    if (index < 0) index += static_cast<long long>(types.size());
+    if (index < 0 || index >= static_cast<long long>(types.size()))
       throw invalid_input("unknown event type " + std::string(type) + " (0 to " + std::to_string(types.size() - 1) + ")");
-    name = types[index];
+    name = types[static_cast<size_t>(index)];
   } else {
     name = std::string(type.substr(0, 6) == "EVENT_" ? type.substr(6) : type);
     bool known = false;
     for (const auto& t : types) known = known || t == name;
     if (!known) throw invalid_input("unknown event type '" + std::string(type) + "'");
   }
-  nlohmann::json message = nlohmann::json::object();
-  while (!detail.empty()) {
-    auto semi = detail.find(';');
-    std::string_view item = detail.substr(0, semi);
-    detail = semi == std::string_view::npos ? std::string_view() : detail.substr(semi + 1);
-    if (item.empty()) continue;
-    auto eq = item.find('=');
-    if (eq == std::string_view::npos || eq == 0) throw invalid_input("'" + std::string(item) + "' is not key=value");
-    std::string_view key = item.substr(0, eq);
-    message[std::string(key)] = value_of(name, key, item.substr(eq + 1));
-  }
-  Event e = make_event(name, JsonText::parse(message.dump()), node);
-  e.ts = static_cast<double>(std::stoll(std::string(ts)));
+  Event e = make_event(name, JsonText::trusted(message_of(name, detail)), node);
+  e.ts = static_cast<double>(std::stoll(*ts_digits));
   return e;
+}
+
+std::optional<std::string> glusterd_uuid(const std::string& workdir) {
+  std::string text;
+  if (!read_file(workdir + "/glusterd.info", text)) return std::nullopt;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    std::string_view line = std::string_view(text).substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    if (line.substr(0, 5) == "UUID=") {
+      std::string uuid(python_strip(line.substr(5)));
+      if (!uuid.empty() && !name_problem(uuid, "UUID")) return uuid;
+    }
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+  return std::nullopt;
+}
+
+std::optional<WebhookBodyHead> webhook_body_head(std::string_view body) {
+  size_t p = 0;
+  auto ws = [&] {
+    while (p < body.size() && python_space(body[p])) ++p;
+  };
+  ws();
+  if (p >= body.size() || body[p] != '{') return std::nullopt;
+  ++p;
+  WebhookBodyHead head;
+  bool have_event = false, have_ts = false;
+  std::string skipped;
+  while (p < body.size()) {
+    std::string key;
+    if (scan_json_string(body, p, key)) return std::nullopt;
+    ws();
+    if (p >= body.size() || body[p] != ':') return std::nullopt;
+    ++p;
+    ws();
+    size_t start = p;
+    skipped.clear();
+    if (scan_json(body, p, skipped)) return std::nullopt;
+    if (key == "event" && !skipped.empty() && skipped.front() == '"') {
+      size_t q = start;
+      if (scan_json_string(body, q, head.event)) return std::nullopt;
+      have_event = true;
+    } else if (key == "ts") {
+      double ts = std::strtod(skipped.c_str(), nullptr);
+      if (!std::isfinite(ts)) return std::nullopt;
+      head.ts = static_cast<long long>(ts);  // Python's int() of a float: toward zero
+      have_ts = true;
+    }
+    ws();
+    if (p < body.size() && body[p] == ',') {
+      ++p;
+      ws();
+      continue;
+    }
+    break;
+  }
+  if (!have_event || !have_ts) return std::nullopt;
+  return head;
 }
 
 std::string webhook_body(const Event& e, const std::string& nodeid) {

@@ -26,38 +26,55 @@ void UdpIngest::close_sockets() {
   bound_ = 0;
 }
 
-void UdpIngest::bind_sockets(int port) {
-  close_sockets();
-  if (port == 0) return;
-  int fd = ::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  bool v6 = fd >= 0;
-  if (v6) {
-    int off = 0;  // one socket for IPv4 and IPv6
-    ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
-    sockaddr_in6 a{};
-    a.sin6_family = AF_INET6;
-    a.sin6_addr = in6addr_any;
-    a.sin6_port = htons(static_cast<uint16_t>(port));
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-      ::close(fd);
-      fd = -1;
-    }
-  }
+namespace {
+
+// A datagram socket bound to address, or -1 with why set.
+int bound_socket(const sockaddr* address, socklen_t length, std::string& why) {
+  int fd = ::socket(address->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_ANY);
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-      int err = errno;
-      if (fd >= 0) ::close(fd);
-      throw unreachable("cannot listen on UDP port " + std::to_string(port) + ": " + errno_text(err));
-    }
+    why = errno_text(errno);
+    return -1;
+  }
+  if (address->sa_family == AF_INET6) {
+    int on = 1;  // [::1] only, not every IPv6 address
+    ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+  }
+  if (::bind(fd, address, length) != 0) {
+    why = errno_text(errno);
+    ::close(fd);
+    return -1;
   }
   int big = 8 << 20;  // bursts of datagrams wait in the kernel, not on the floor
   ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
-  fds_.push_back(fd);
+  return fd;
+}
+
+}  // namespace
+
+// As glustereventsd: 0.0.0.0 (where Gluster's Python senders and other
+// nodes' clients send) and [::1] (where glusterd and the gluster CLI send,
+// getaddrinfo(NULL, "55555")), one socket each, serving as long as one of
+// them binds: a machine without IPv6 still gets its IPv4 datagrams.
+void UdpIngest::bind_sockets(int port) {
+  close_sockets();
+  if (port == 0) return;
+  sockaddr_in v4{};
+  v4.sin_family = AF_INET;
+  v4.sin_addr.s_addr = htonl(INADDR_ANY);
+  v4.sin_port = htons(static_cast<uint16_t>(port));
+  sockaddr_in6 v6{};
+  v6.sin6_family = AF_INET6;
+  v6.sin6_addr = in6addr_loopback;
+  v6.sin6_port = htons(static_cast<uint16_t>(port));
+  std::string why4, why6;
+  int fd4 = bound_socket(reinterpret_cast<sockaddr*>(&v4), sizeof v4, why4);
+  int fd6 = bound_socket(reinterpret_cast<sockaddr*>(&v6), sizeof v6, why6);
+  if (fd4 < 0 && fd6 < 0)
+    throw unreachable("cannot listen on UDP port " + std::to_string(port) + ": 0.0.0.0: " + why4 + "; [::1]: " + why6);
+  if (fd4 < 0) say_(Severity::warning, "UDP port " + std::to_string(port) + " on 0.0.0.0: " + why4 + "; [::1] only");
+  if (fd6 < 0) say_(Severity::warning, "UDP port " + std::to_string(port) + " on [::1]: " + why6 + "; 0.0.0.0 only");
+  if (fd4 >= 0) fds_.push_back(fd4);
+  if (fd6 >= 0) fds_.push_back(fd6);
   bound_ = port;
 }
 

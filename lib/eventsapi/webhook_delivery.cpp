@@ -12,6 +12,7 @@
 #include "core/event.h"
 #include "core/io.h"
 #include "core/version.h"
+#include "eventsapi/gluster.h"
 #include "eventsapi/sha256.h"
 #include "eventsapi/spool.h"
 #include "eventsapi/webhook_signature.h"
@@ -33,14 +34,24 @@ curl_slist* request_headers(const Webhook& hook, const std::string& id, const st
   h = curl_slist_append(h, "Content-Type: application/json");
   h = curl_slist_append(h, (std::string("User-Agent: eventsapi/") + version).c_str());
   h = curl_slist_append(h, "Expect:");  // no 100-continue round trip
-  if (!hook.token.empty()) h = curl_slist_append(h, ("Authorization: Bearer " + hook.token).c_str());
+  long long now = static_cast<long long>(std::time(nullptr));
+  bool gluster_secret = !hook.secret.empty() && !standard_webhooks_secret(hook.secret);
+  if (gluster_secret) {
+    // Gluster's: the secret wins over a token, and signs a JWT made now (it
+    // expires in 60 s, so each attempt gets its own). webhook-test's empty
+    // body is its "TEST" event.
+    auto head = webhook_body_head(body);
+    std::string jwt = head ? gluster_jwt(hook.secret, head->event, head->ts, now) : gluster_jwt(hook.secret, "TEST", now, now);
+    h = curl_slist_append(h, ("Authorization: Bearer " + jwt).c_str());
+  } else if (!hook.token.empty()) {
+    h = curl_slist_append(h, ("Authorization: Bearer " + hook.token).c_str());
+  }
   // webhook-id always: delivery is at least once, and it is how a receiver
-  // drops a repeat. The signature needs a secret.
-  long long ts = static_cast<long long>(std::time(nullptr));
+  // drops a repeat. A whsec_ secret signs them.
   h = curl_slist_append(h, ("webhook-id: " + id).c_str());
-  h = curl_slist_append(h, ("webhook-timestamp: " + std::to_string(ts)).c_str());
-  if (!hook.secret.empty())
-    h = curl_slist_append(h, ("webhook-signature: " + webhook_signature(hook.secret, id, ts, body)).c_str());
+  h = curl_slist_append(h, ("webhook-timestamp: " + std::to_string(now)).c_str());
+  if (!hook.secret.empty() && !gluster_secret)
+    h = curl_slist_append(h, ("webhook-signature: " + webhook_signature(hook.secret, id, now, body)).c_str());
   return h;
 }
 

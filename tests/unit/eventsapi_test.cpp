@@ -44,7 +44,7 @@ TEST(WebhookSignature, StandardWebhooksExample) {
 
 TEST(WebhookSignature, SecretsAndMasks) {
   EXPECT_FALSE(secret_problem("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
-  EXPECT_TRUE(secret_problem("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
+  EXPECT_FALSE(secret_problem("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));  // a Gluster secret
   EXPECT_TRUE(secret_problem("whsec_not base64!"));
   EXPECT_NE(secret_problem("whsec_"), "");
   std::string fresh = new_webhook_secret();
@@ -77,6 +77,61 @@ TEST(Gluster, NumberedAndNamedDatagrams) {
   EXPECT_EQ(parse_gluster_datagram("1 VOLUME_START", "n").data.text(), "{}");
 }
 
+TEST(Gluster, AsGlustereventsdReadsThem) {
+  auto data = [](const char* d) { return parse_gluster_datagram(d, "n").data.text(); };
+  // bytes.strip(): the trailing space glusterd leaves after VOLUME_CREATE's bricks goes.
+  EXPECT_EQ(data("1796222327 2 name=gv;bricks= vm:/b1 \n"), R"({"bricks":" vm:/b1","name":"gv"})");
+  // all_events[int(key)]: Python's int() and a negative index from the end.
+  EXPECT_EQ(parse_gluster_datagram("5 -1 a=b", "n").tag, gluster_event_types().back());
+  EXPECT_EQ(parse_gluster_datagram("5 +0_2 a=b", "n").tag, "VOLUME_CREATE");
+  // boolify and int(): any case, surrounding spaces.
+  EXPECT_EQ(data("5 3 force=ON;push-pem=no;ssh-port= 2_2 "), R"({"force":true,"push-pem":false,"ssh-port":22})");
+  EXPECT_EQ(data("5 3 ssh-port=0x16"), R"({"ssh-port":"0x16"})");
+  // VOLUME_SET: commas stripped off both ends; an odd one out; no options at all.
+  EXPECT_EQ(data("5 6 name=gv;options=,a,1,b,"), R"({"name":"gv","options":[["a","1"],["b"]]})");
+  EXPECT_EQ(data("5 6 name=gv"), R"({"name":"gv","options":[[""]]})");
+  // The last value of a key wins; an empty key is a key.
+  EXPECT_EQ(data("5 2 a=1;a=2;=x"), R"({"":"x","a":"2"})");
+  // What glustereventsd drops, delivered as documented.
+  EXPECT_EQ(data("5 2 a=1;"), R"({"a":"1;"})");
+  EXPECT_EQ(data("5 2 a=x;y;b=2"), R"({"a":"x;y","b":"2"})");
+  EXPECT_EQ(data("5 2 lone;a=1"), R"({"a":"1","lone":""})");
+}
+
+TEST(WebhookSignature, GlusterJwt) {
+  // The token glustereventsd's get_jwt_token makes for these claims (computed
+  // with Python's hmac and base64, checked with PyJWT).
+  EXPECT_EQ(gluster_jwt("s3cret", "VOLUME_CREATE", 1468303352, 1700000000),
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJleHAiOjE3MDAwMDAwNjAsImlhdCI6MTQ2ODMwMzM1MiwiaXNzIjoiZ2x1c3RlciIsInN1YiI6"
+            "IlZPTFVNRV9DUkVBVEUifQ.-NrwLYsgkDBkR2iziN6z02gadkmLxDeJ3pfa-NEX-qI");
+  EXPECT_FALSE(standard_webhooks_secret("s3cret"));
+  EXPECT_TRUE(standard_webhooks_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));
+  EXPECT_FALSE(secret_problem("any string at all"));  // Gluster's secrets are any string
+  EXPECT_TRUE(secret_problem(""));
+}
+
+TEST(Gluster, WebhookBodyHead) {
+  auto head = webhook_body_head(R"({"event": "VOLUME_SET", "message": {"ts": 9, "event": "x"}, "nodeid": "u", "ts": 1468303352})");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->event, "VOLUME_SET");
+  EXPECT_EQ(head->ts, 1468303352);
+  EXPECT_FALSE(webhook_body_head(""));
+  EXPECT_FALSE(webhook_body_head(R"({"event": "x"})"));
+}
+
+TEST(Gluster, NodeUuidFromGlusterdInfo) {
+  char dir[] = "/tmp/glusterd-info-XXXXXX";
+  ASSERT_TRUE(mkdtemp(dir));
+  EXPECT_FALSE(glusterd_uuid(dir));
+  std::string path = std::string(dir) + "/glusterd.info";
+  FILE* f = fopen(path.c_str(), "w");
+  fputs("UUID=ccd63ab9-7232-4128-a35c-7ebc64821b7a\noperating-version=100000\n", f);
+  fclose(f);
+  EXPECT_EQ(glusterd_uuid(dir), "ccd63ab9-7232-4128-a35c-7ebc64821b7a");
+  unlink(path.c_str());
+  rmdir(dir);
+}
+
 TEST(Gluster, EnvelopeDatagrams) {
   Event e = parse_gluster_datagram(R"({"tag":"PEER_ATTACH","data":{"host":"h2"},"ts":5,"id":"x"})", "n1");
   EXPECT_EQ(e.tag, "PEER_ATTACH");
@@ -85,8 +140,8 @@ TEST(Gluster, EnvelopeDatagrams) {
 }
 
 TEST(Gluster, BadDatagramsAreInvalidInput) {
-  for (const char* bad : {"", "not a datagram", "x VOLUME_CREATE a=b", "1 99999 a=b", "1 NO_SUCH_TYPE a=b", "1 -1 a=b",
-                          "{\"tag\":", "1 VOLUME_CREATE noequals"}) {
+  for (const char* bad : {"", "not a datagram", "x VOLUME_CREATE a=b", "1 99999 a=b", "1 NO_SUCH_TYPE a=b", "1 -143 a=b",
+                          "{\"tag\":", "1 VOLUME_CREATE\xff a=b"}) {
     try {
       parse_gluster_datagram(bad, "n");
       ADD_FAILURE() << "accepted: " << bad;
@@ -115,7 +170,7 @@ TEST(Gluster, WebhookBodyKeepsNumbersThatOverflowADouble) {
 TEST(EventsapiConfig, DefaultsAndValidation) {
   EventsapiConfig c;
   EXPECT_EQ(c.get("log-level"), "INFO");
-  EXPECT_EQ(c.port(), 24009);
+  EXPECT_EQ(c.port(), 55555);
   EXPECT_TRUE(c.events_log());
   EXPECT_EQ(c.connect_timeout(), 5);
   EXPECT_EQ(c.timeout(), 15);
