@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
   evt::TransportFlags transport;
   transport.url = "-";
   std::vector<std::string> dirs, patterns, excludes;
-  std::string name_from, timeout, grace = "5", log = "syslog", syslog_socket = "/dev/log", match = "glob", idle, ready_file;
+  std::string env_file, name_from, timeout, grace = "5", log = "syslog", syslog_socket = "/dev/log", match = "glob", idle, ready_file;
   int jobs = 1;
   long count = 0;
   bool dry_run = false, no_reconnect = false;
@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   app.add_option("-w,--wait", idle, "Exit 0 once no event arrived and none ran for SECS");
   app.add_option("--ready-file", ready_file, "Create PATH once the source is live");
   app.add_flag("--no-reconnect", no_reconnect, "Exit 3 when the endpoint is lost instead of reconnecting");
+  app.add_option("--env-file", env_file, "KEY=VALUE lines added to every step's environment, read for each event");
   app.add_option("--name-from", name_from, "Take the handler name from the first capture group of REGEX (RE2) on the tag");
   app.add_option("--timeout", timeout, "Seconds a step may run before SIGTERM to its process group");
   app.add_option("--grace", grace, "Seconds from SIGTERM to SIGKILL, and for running steps at shutdown (default 5)");
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
     evt::Config config = evt::load_config();
     evt::HandleRequest r;
     r.dirs = dirs;
+    r.env_file = env_file;
     if (!name_from.empty()) r.name_from.emplace(name_from, "--name-from");
     if (!timeout.empty()) r.step_timeout = evt::parse_seconds("--timeout", timeout);
     r.grace = evt::parse_seconds("--grace", grace);

@@ -78,6 +78,11 @@ int main(int argc, char** argv) {
   auto* creset = app.add_subcommand("config-reset", "Reset a config value (or all) to its default");
   creset->add_option("name", name, "Config name or all")->required();
 
+  std::string events_dir = "/var/lib/glusterd/events", eventsconfig = "/etc/glusterfs/eventsconfig.json";
+  auto* import = app.add_subcommand("import-gluster", "Take over a Gluster node's webhooks and configuration");
+  import->add_option("dir", events_dir, "Gluster's events directory, with webhooks.json and config.json (default /var/lib/glusterd/events)");
+  import->add_option("--eventsconfig", eventsconfig, "Gluster's default configuration (default /etc/glusterfs/eventsconfig.json)");
+
   evt::ServeOptions serve_options;
   serve_options.from.clear();  // unset: choose_url decides
   std::string password_file, port;
@@ -104,6 +109,7 @@ int main(int argc, char** argv) {
       if (*cget) return evt::api_config_get(c, name_opt->count() ? std::optional<std::string>(name) : std::nullopt);
       if (*cset) return evt::api_config_set(c, name, value);
       if (*creset) return evt::api_config_reset(c, name);
+      if (*import) return evt::api_import_gluster(c, events_dir, eventsconfig);
       if (*serve) {
         evt::Config config = evt::load_config();
         serve_options.from = evt::choose_url(serve_options.from, config);

@@ -5,11 +5,13 @@
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "core/endpoint.h"
 #include "core/error.h"
+#include "core/io.h"
 #include "core/event.h"
 #include "eventsapi/eventsapi_config.h"
 #include "eventsapi/eventsapi_store.h"
@@ -312,6 +314,84 @@ int api_config_reset(const ApiContext& c, const std::string& name) {
     return !nothing;
   });
   if (nothing) return api_fail(c, ApiExit::same_config, "Config value not reset. Already set to default value");
+  return changed(c, *store, version, "SYNC");
+}
+
+namespace {
+
+// A Gluster JSON file, or nullopt when it is not there.
+std::optional<njson> gluster_file(const std::string& path) {
+  std::string text;
+  if (!read_file(path, text)) return std::nullopt;
+  try {
+    return njson::parse(text);
+  } catch (const njson::exception&) {
+    throw failed(path + " is not valid JSON");
+  }
+}
+
+// A Gluster config value as our store keeps it (its JSON true, 55555, "INFO").
+std::string config_text(const njson& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  return v.dump();
+}
+
+}  // namespace
+
+int api_import_gluster(const ApiContext& c, const std::string& events_dir, const std::string& eventsconfig) {
+  auto defaults = gluster_file(eventsconfig);
+  auto overrides = gluster_file(events_dir + "/config.json");
+  auto webhooks = gluster_file(events_dir + "/webhooks.json");
+  if (!defaults && !overrides && !webhooks)
+    return api_fail(c, ApiExit::error, "nothing to import: no webhooks.json or config.json in " + events_dir + ", no " + eventsconfig);
+  // The node's effective configuration, as glustereventsd's load_config merges it.
+  std::map<std::string, std::string> gluster;
+  for (const auto* file : {&defaults, &overrides}) {
+    if (!*file) continue;
+    if (!(*file)->is_object()) return api_fail(c, ApiExit::error, "a Gluster config file is not a JSON object");
+    for (auto& [k, v] : (*file)->items())
+      if (k == "log-level" || k == "port" || k == "disable-events-log") gluster[k] = config_text(v);
+  }
+  Webhooks hooks;
+  if (webhooks) {
+    if (!webhooks->is_object()) return api_fail(c, ApiExit::error, events_dir + "/webhooks.json is not a JSON object");
+    for (auto& [url, v] : webhooks->items()) {
+      if (auto why = url_problem(url)) return api_fail(c, ApiExit::error, "webhooks.json: " + *why);
+      Webhook w;
+      if (v.is_string()) {
+        w.token = v.get<std::string>();
+      } else if (v.is_object()) {
+        w.token = v.value("token", "");
+        w.secret = v.value("secret", "");
+      }
+      hooks[url] = w;
+    }
+  }
+  std::map<std::string, std::string> normal;
+  for (const auto& [k, v] : gluster) {
+    try {
+      normal[k] = normalize_config_value(k, v);
+    } catch (const Error& e) {
+      return api_fail(c, ApiExit::error, "Gluster's " + k + " '" + v + "': " + e.what());
+    }
+  }
+  auto store = open_store(c);
+  long long version = store->change([&](ConfigOverrides& config, Webhooks& ours) {
+    for (const auto& [k, v] : normal) {
+      if (v == EventsapiConfig().get(k)) config.erase(k);
+      else config[k] = v;
+    }
+    for (const auto& [url, w] : hooks) {
+      Webhook& mine = ours[url];
+      mine.token = w.token;
+      mine.secret = w.secret;
+    }
+    return true;
+  });
+  if (!c.json)
+    print("imported " + std::to_string(hooks.size()) + " webhook(s) and " + std::to_string(normal.size()) +
+          " setting(s) from " + events_dir + "\n");
   return changed(c, *store, version, "SYNC");
 }
 

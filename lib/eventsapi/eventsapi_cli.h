@@ -45,6 +45,13 @@ int api_config_get(const ApiContext& c, const std::optional<std::string>& name);
 int api_config_set(const ApiContext& c, const std::string& name, const std::string& value);
 int api_config_reset(const ApiContext& c, const std::string& name);
 
+// A Gluster node's webhooks and configuration, taken over: events_dir's
+// webhooks.json (tokens and secrets; the older {"url": "token"} form too)
+// and its config.json over eventsconfig's defaults. Webhooks are added or
+// updated, the three keys Gluster has (log-level, port,
+// disable-events-log) made what the node used; nothing else changes.
+int api_import_gluster(const ApiContext& c, const std::string& events_dir, const std::string& eventsconfig);
+
 // Reports an error as Gluster does (stderr, or {"output": "", "error"} on
 // stdout with --json) and returns code.
 int api_fail(const ApiContext& c, ApiExit code, const std::string& message);

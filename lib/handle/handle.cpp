@@ -1,5 +1,6 @@
 #include "handle/handle.h"
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -52,6 +53,7 @@ struct Job {
   std::optional<int> exit_code;
   std::string reason;
   size_t left_running = 0;
+  std::vector<std::string> env_file;  // read when the event started
 };
 
 class Runner : public StepSupervisor::Observer {
@@ -113,7 +115,8 @@ class Runner : public StepSupervisor::Observer {
     j->running = -1;
     j->left_running += end.left_running;
     int code = end.exit_code();
-    log_.log(code == 0 ? Severity::info : Severity::warning, j->handler + "/" + j->step + ": " + end.how());
+    if (code != 0) log_.log(Severity::err, j->handler + "/" + j->step + ": " + end.how());
+    last_end_signalled_ = WIFSIGNALED(end.wait_status);
     if (end.timed_out) return finish(*j, Outcome::timeout, code, "step ran longer than " + seconds_text(r_.step_timeout) + "s");
     if (end.stopped) return finish(*j, Outcome::aborted, code, "event-handle was stopped");
     if (code != 0) return finish(*j, Outcome::aborted, code, "");
@@ -227,7 +230,13 @@ class Runner : public StepSupervisor::Observer {
       j.outcome = Outcome::skipped;  // nothing ran; no result line in a dry run
       return;
     }
-    log_.log(Severity::debug, "handler " + j.handler + " of " + e.tag + " is starting");
+    if (!r_.env_file.empty()) {
+      try {
+        j.env_file = read_env_file(r_.env_file);
+      } catch (const Error& err) {
+        log_.log(Severity::err, err.what());  // the steps run without it, as the agent's do
+      }
+    }
     start_next_step(j);
   }
 
@@ -244,23 +253,23 @@ class Runner : public StepSupervisor::Observer {
 
   // --- steps
 
+  // The log lines are the NethServer 8 agent's, word for word, so that
+  // what admins and ns8's own tests grep the journal for still matches.
   void start_next_step(Job& j) {
     const Event& e = j.message.event();
     while (j.next < j.steps.size()) {
       const Step& s = j.steps[j.next++];
       j.step = s.name;
-      log_.log(Severity::info, j.handler + ": starting step " + s.name);
       try {
-        j.running = supervisor_.start(s.path, step_environment(base_env_, e, j.handler, s.name), step_input(e));
-        return;
+        j.running = supervisor_.start(s.path, step_environment(base_env_, j.env_file, e, j.handler, s.name), step_input(e));
       } catch (const Error& err) {
-        if (::access(s.path.c_str(), F_OK) != 0) {  // it went away since the directory was read (an update?)
-          log_.log(Severity::warning, j.handler + "/" + s.name + ": vanished before it ran; skipped");
-          continue;
-        }
-        log_.log(Severity::err, j.handler + "/" + s.name + ": cannot run: " + err.what());
-        return finish(j, Outcome::aborted, 126, std::string("cannot run step: ") + err.what());
+        // Gone or no longer executable since the list was taken (an update
+        // step removed it): skipped, and the handler goes on, as the agent does.
+        log_.log(Severity::warning, "Handler of " + e.tag + " skipped step " + s.name + ": " + err.what());
+        continue;
       }
+      log_.log(Severity::debug, "Handler of " + e.tag + " is starting step " + s.name);
+      return;
     }
     finish(j, Outcome::completed, 0, "");
   }
@@ -269,16 +278,14 @@ class Runner : public StepSupervisor::Observer {
     j.outcome = outcome;
     j.exit_code = code;
     j.reason = reason;
-    const std::string& tag = j.message.event().tag;
-    if (outcome == Outcome::completed) {
-      log_.log(Severity::info, "handler " + j.handler + " of " + tag + " completed");
-      return;
-    }
-    ++failed_;
-    log_.log(Severity::err, "handler " + j.handler + " of " + tag + " " +
-                                (outcome == Outcome::timeout ? "timed out" : "aborted") + " at step " + j.step +
-                                (code ? " (exit status " + std::to_string(*code) + ")" : "") +
-                                (reason.empty() ? "" : ": " + reason));
+    if (outcome != Outcome::completed) ++failed_;
+    // The agent says -1 for a step a signal ended (Go's ExitCode()).
+    int shown = code.value_or(0);
+    if (last_end_signalled_) shown = -1;
+    log_.log(outcome == Outcome::completed ? Severity::info : Severity::err,
+             "Handler of " + j.message.event().tag + " exited with status \"" + outcome_name(outcome) + "\" (" +
+                 std::to_string(shown) + ") at step " + j.step + (reason.empty() ? "" : ": " + reason));
+    last_end_signalled_ = false;
   }
 
   void begin_stop() {
@@ -344,6 +351,7 @@ class Runner : public StepSupervisor::Observer {
   bool stop_sent_ = false;
   Clock::time_point stop_deadline_;
   bool out_closed_ = false;
+  bool last_end_signalled_ = false;  // the step that just ended was killed by a signal
   size_t rejected_ = 0, failed_ = 0;
 };
 

@@ -36,6 +36,7 @@ struct HandleRequest {
   int jobs = 1;
   bool dry_run = false;
   std::string node;         // for result events
+  std::string env_file;     // KEY=VALUE lines for every step, read for each event (the agent's ./environment)
   TagFilter filter;         // events whose tags it does not match are passed over (and acknowledged)
   long count = 0;           // -n: exit after this many events handled (0: no limit)
   double idle_timeout = 0;  // -w: exit 0 once nothing arrived and nothing ran for this long

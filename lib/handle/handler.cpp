@@ -4,9 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <map>
 
+#include "core/error.h"
 #include "core/event.h"
+#include "core/io.h"
 
 namespace evt {
 
@@ -84,22 +87,56 @@ StepList find_steps(const std::vector<std::string>& dirs, const std::string& nam
   return list;
 }
 
-std::vector<std::string> step_environment(const std::vector<std::string>& base, const Event& e,
-                                          const std::string& handler, const std::string& step) {
+std::vector<std::string> step_environment(const std::vector<std::string>& base, const std::vector<std::string>& env_file,
+                                          const Event& e, const std::string& handler, const std::string& step) {
+  std::string source(tag_source(e.tag));
+  const std::vector<std::string> ours = {
+      "AGENT_COMFD=2",  // the agent's commands channel: here, as there during events, the log
+      "AGENT_EVENT_NAME=" + handler,
+      "AGENT_EVENT_SOURCE=" + source,
+      "EVENT_TAG=" + e.tag,
+      "EVENT_NAME=" + handler,
+      "EVENT_SOURCE=" + source,
+      "EVENT_ID=" + e.id,
+      "EVENT_TS=" + format_ts(e.ts),
+      "EVENT_NODE=" + e.node,
+      "EVENT_STEP=" + step,
+  };
+  // One entry per name, the last given: a program's getenv() takes the first.
   std::vector<std::string> env;
-  env.reserve(base.size() + 7);
-  for (const auto& v : base)
-    if (v.rfind("EVENT_", 0) != 0) env.push_back(v);  // ours replace any inherited ones
-  env.push_back("EVENT_TAG=" + e.tag);
-  env.push_back("EVENT_NAME=" + handler);
-  env.push_back("EVENT_SOURCE=" + std::string(tag_source(e.tag)));
-  env.push_back("EVENT_ID=" + e.id);
-  env.push_back("EVENT_TS=" + format_ts(e.ts));
-  env.push_back("EVENT_NODE=" + e.node);
-  env.push_back("EVENT_STEP=" + step);
+  std::map<std::string, size_t> at;
+  for (const std::vector<std::string>* list : {&base, &env_file, &ours}) {
+    for (const auto& var : *list) {
+      std::string name = var.substr(0, var.find('='));
+      auto [it, fresh] = at.emplace(name, env.size());
+      if (fresh) env.push_back(var);
+      else env[it->second] = var;
+    }
+  }
   return env;
 }
 
-std::string step_input(const Event& e) { return e.data.text() + "\n"; }
+std::string step_input(const Event& e) {
+  if (!e.data.is_string()) return e.data.text();
+  std::string decoded;
+  size_t pos = 0;
+  scan_json_string(e.data.text(), pos, decoded);
+  return decoded;
+}
+
+std::vector<std::string> read_env_file(const std::string& path) {
+  std::string text;
+  if (!read_file(path, text)) throw failed("cannot read " + path + ": " + errno_text(errno));
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t nl = text.find('\n', start);
+    std::string line = text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    if (line.find('=') != std::string::npos && line.front() != '=') out.push_back(std::move(line));
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+  return out;
+}
 
 }  // namespace evt

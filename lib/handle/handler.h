@@ -39,13 +39,23 @@ struct StepList {
 // The steps of handler name under the handler directories dirs.
 StepList find_steps(const std::vector<std::string>& dirs, const std::string& name);
 
-// What a step runs with. Its environment: base (the inherited one, less any
-// EVENT_* variables), then EVENT_TAG, EVENT_NAME (the handler), EVENT_SOURCE,
-// EVENT_ID, EVENT_TS, EVENT_NODE and EVENT_STEP. Every value comes from a
-// validated name, so none holds a newline or a NUL that would cut it short.
-std::vector<std::string> step_environment(const std::vector<std::string>& base, const Event& event,
-                                          const std::string& handler, const std::string& step);
-// Its stdin: the event's data as JSON text, and a newline.
+// What a step runs with, as the NethServer 8 agent runs an event's steps.
+// Its environment: base (event-handle's own), then the KEY=VALUE lines of
+// the --env-file (the agent's ./environment), then AGENT_COMFD=2,
+// AGENT_EVENT_NAME (the handler), AGENT_EVENT_SOURCE (the part of the tag
+// before "/event/"), and EVENT_TAG, EVENT_NAME, EVENT_SOURCE, EVENT_ID,
+// EVENT_TS, EVENT_NODE and EVENT_STEP; a later one of a name replaces an
+// earlier one. The event's values come from validated names, so none holds
+// a newline or a NUL that would cut it short.
+std::vector<std::string> step_environment(const std::vector<std::string>& base, const std::vector<std::string>& env_file,
+                                          const Event& event, const std::string& handler, const std::string& step);
+// Its stdin: the data as the event carries it, as the agent passes the
+// payload: a string's characters as they are, any other value its JSON
+// text; no newline added.
 std::string step_input(const Event& event);
+
+// The KEY=VALUE lines of an environment file (others skipped, as the agent
+// skips them). Throws failed when it cannot be read.
+std::vector<std::string> read_env_file(const std::string& path);
 
 }  // namespace evt
