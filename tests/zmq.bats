@@ -25,15 +25,17 @@ teardown() { common_teardown; }
   assert_line --index 1 --partial 'EVENT STATE VM/STOPPED/LCM_INIT/51 |'
 }
 
-@test "--frames one: HOST state keys with an empty LCM and the trailing id; API and RETRY keys" {
+@test "--frames one: one_hm's exact keys: API without a trailing space, STATE and per-VM keys with one, RETRY's base64 and a space" {
   start_listener h -u "$ZURL" --frames one -n 1 -o '%t|' 'EVENT STATE HOST/*'
   start_listener a -u "$ZURL" --frames one -n 1 -o '%t' --match prefix 'EVENT API one.vm.'
   start_listener r -u "$ZURL" --frames one -n 1 -o '%d' --match exact RETRY
-  $PYTHON "$FIX/one_publisher.py" "tcp://127.0.0.1:$PORT" 3
-  finish h; finish a; finish r
+  start_listener v -u "$ZURL" --frames one -n 1 -o '%t|' --match exact 'EVENT VM 5/ACTIVE/RUNNING '
+  $PYTHON "$FIX/one_publisher.py" "tcp://127.0.0.1:$PORT" 4
+  finish h; finish a; finish r; finish v
   assert_equal "$(cat "$T/h.out")" 'EVENT STATE HOST/ERROR//0 |'
   assert_equal "$(cat "$T/a.out")" 'EVENT API one.vm.allocate 1'
-  assert_equal "$(cat "$T/r.out")" '"PEhPT0tfTUVTU0FHRT48L0hPT0tfTUVTU0FHRT4= 1 2"'
+  assert_equal "$(cat "$T/r.out")" '"<HOOK_MESSAGE><HOOK_TYPE>STATE</HOOK_TYPE></HOOK_MESSAGE>"'
+  assert_equal "$(cat "$T/v.out")" 'EVENT VM 5/ACTIVE/RUNNING |'
 }
 
 @test "event-fire -l --bind --frames one is read by a python3-zmq SUB decoding base64" {

@@ -74,4 +74,9 @@ TEST(Frames, OpenNebula) {
   EXPECT_EQ(m.tag, "EVENT API one.vm.allocate 1");
   EXPECT_EQ(m.event().data.text(), R"("<CALL/>")");
   EXPECT_EQ(m.event().node, "here");
+  // one_hm's RETRY: "<base64> <params>", the params often empty.
+  EXPECT_EQ(decode({"RETRY", base64_encode("<HOOK_MESSAGE/>") + " "}, Frames::opennebula).event().data.text(),
+            R"("<HOOK_MESSAGE/>")");
+  EXPECT_EQ(decode({"RETRY", base64_encode("<HOOK_MESSAGE/>") + " 3 1"}, Frames::opennebula).event().data.text(),
+            R"("<HOOK_MESSAGE/> 3 1")");
 }

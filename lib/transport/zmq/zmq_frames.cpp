@@ -81,8 +81,18 @@ Message decode_frames(const std::vector<std::string_view>& parts, Frames frames,
   }
   std::string tag(parts[0]);
   if (auto why = tag_problem(tag)) throw invalid_input("key: " + *why);
-  auto content = base64_decode(parts[1]);
+  // one_hm sends base64; RETRY sends "<base64> <params>" (params often
+  // empty, leaving a trailing space): the params come after the decoded text.
+  std::string_view frame = parts[1];
+  auto space = frame.find(' ');
+  auto content = base64_decode(frame.substr(0, space));
   if (!content) throw invalid_input("content is not base64");
+  std::string_view params = space == std::string_view::npos ? std::string_view() : frame.substr(space + 1);
+  while (!params.empty() && params.back() == ' ') params.remove_suffix(1);
+  if (!params.empty()) {
+    *content += ' ';
+    *content += params;
+  }
   return Message(make_event(std::move(tag), data_from_text(*content), node));
 }
 

@@ -3,7 +3,9 @@
 //   --frames json: [tag, envelope]
 //   --frames one:  [key, base64(content)], OpenNebula's hook manager: the key
 //                  is the tag; the content is the data (a string's bytes as
-//                  they are, otherwise its JSON text).
+//                  they are, otherwise its JSON text). one_hm's RETRY frames
+//                  are "<base64> <params>": the params follow the decoded
+//                  content after a space.
 #pragma once
 
 #include <string>
