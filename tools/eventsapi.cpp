@@ -21,7 +21,7 @@ struct SecretFlags {
   void add(CLI::App* sub, bool tls_flags, bool secure_flag = false) {
     token_opt = sub->add_option("-t,--bearer_token", token, "Bearer token (prefer --bearer-token-file)");
     sub->add_option("--bearer-token-file", token_file, "Read the bearer token from FILE (- for stdin)");
-    secret_opt = sub->add_option("-s,--secret", secret, "Standard Webhooks secret, whsec_... (prefer --secret-file)");
+    secret_opt = sub->add_option("-s,--secret", secret, "Secret: whsec_... signs Standard Webhooks headers, any other string a Gluster JWT (prefer --secret-file)");
     sub->add_option("--secret-file", secret_file, "Read the secret from FILE (- for stdin)");
     if (tls_flags) sub->add_flag("--insecure", insecure, "Do not verify the webhook's TLS certificate");
     if (secure_flag) sub->add_flag("--secure", secure, "Verify the webhook's TLS certificate again");

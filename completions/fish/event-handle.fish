@@ -15,6 +15,7 @@ complete -c event-handle -l curve-secret-key -r -F -d 'This side CURVE secret ke
 complete -c event-handle -l curve-server-key -r -F -d 'The server CURVE public key'
 complete -c event-handle -l curve-clients -r -F -d 'Admitted CURVE client keys'
 complete -c event-handle -l max-message -x -d 'Largest ZeroMQ frame a peer may send (bytes)'
+complete -c event-handle -l env-file -r -F -d 'KEY=VALUE lines for every step, read per event'
 complete -c event-handle -l name-from -x -d 'Handler name from the first capture group of REGEX'
 complete -c event-handle -l timeout -x -d 'Seconds a step may run'
 complete -c event-handle -l grace -x -d 'Seconds from SIGTERM to SIGKILL'

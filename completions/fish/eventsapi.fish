@@ -1,6 +1,6 @@
 # fish completion for eventsapi
-set -l subs status reload sync webhook-add webhook-mod webhook-del webhook-test config-get config-set config-reset serve
-set -l names log-level port disable-events-log connect-timeout timeout retry-schedule spool-max-mb
+set -l subs status reload sync webhook-add webhook-mod webhook-del webhook-test config-get config-set config-reset import-gluster serve
+set -l names log-level port disable-events-log connect-timeout timeout retry-schedule spool-max-mb events-log-max-mb
 complete -c eventsapi -f
 complete -c eventsapi -n "not __fish_seen_subcommand_from $subs" -l store -r -F -d 'A directory, or redis://host for a cluster'
 complete -c eventsapi -n "not __fish_seen_subcommand_from $subs" -l state -r -F -d 'The state directory of serve'
@@ -17,11 +17,12 @@ complete -c eventsapi -n "not __fish_seen_subcommand_from $subs" -a webhook-test
 complete -c eventsapi -n "not __fish_seen_subcommand_from $subs" -a config-get -d 'Show the configuration'
 complete -c eventsapi -n "not __fish_seen_subcommand_from $subs" -a config-set -d 'Change a config value'
 complete -c eventsapi -n "not __fish_seen_subcommand_from $subs" -a config-reset -d 'Reset a config value'
+complete -c eventsapi -n "not __fish_seen_subcommand_from $subs" -a import-gluster -d 'Take over a Gluster node'
 complete -c eventsapi -n "not __fish_seen_subcommand_from $subs" -a serve -d 'Deliver events to the webhooks'
 set -l hooks webhook-add webhook-mod webhook-test
 complete -c eventsapi -n "__fish_seen_subcommand_from $hooks" -s t -l bearer_token -x -d 'Bearer token'
 complete -c eventsapi -n "__fish_seen_subcommand_from $hooks" -l bearer-token-file -r -F -d 'Read the bearer token from FILE'
-complete -c eventsapi -n "__fish_seen_subcommand_from $hooks" -s s -l secret -x -d 'Standard Webhooks secret'
+complete -c eventsapi -n "__fish_seen_subcommand_from $hooks" -s s -l secret -x -d 'Secret: whsec_... or a Gluster secret'
 complete -c eventsapi -n "__fish_seen_subcommand_from $hooks" -l secret-file -r -F -d 'Read the secret from FILE'
 complete -c eventsapi -n "__fish_seen_subcommand_from $hooks" -l insecure -d 'Do not verify the TLS certificate'
 complete -c eventsapi -n "__fish_seen_subcommand_from webhook-mod" -l secure -d 'Verify the TLS certificate again'
@@ -33,3 +34,5 @@ complete -c eventsapi -n "__fish_seen_subcommand_from serve" -l port -x -d 'UDP 
 complete -c eventsapi -n "__fish_seen_subcommand_from serve" -l name -x -d 'Node name in tables'
 complete -c eventsapi -n "__fish_seen_subcommand_from serve" -l ready-file -r -F -d 'Create PATH once serving'
 complete -c eventsapi -n "__fish_seen_subcommand_from serve" -l password-file -r -F -d 'Redis password file'
+complete -c eventsapi -n "__fish_seen_subcommand_from import-gluster" -l eventsconfig -r -F -d "Gluster's default configuration"
+complete -c eventsapi -n "__fish_seen_subcommand_from import-gluster" -a '(__fish_complete_directories)'
