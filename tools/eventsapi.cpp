@@ -11,14 +11,24 @@
 
 namespace {
 
-// -t/--bearer_token and -s/--secret as Gluster takes them, and files for both.
+// -t/--bearer_token and -s/--secret as Gluster takes them, and files for
+// both; and how a webhook is sent to (--insecure, --max-in-flight, --h2c).
 struct SecretFlags {
   std::string token, token_file, secret, secret_file;
-  bool insecure = false, secure = false;
+  bool insecure = false, secure = false, h2c = false, no_h2c = false;
+  int max_in_flight = 0;
   CLI::Option* token_opt = nullptr;
   CLI::Option* secret_opt = nullptr;
 
-  void add(CLI::App* sub, bool tls_flags, bool secure_flag = false) {
+  // delivery: the options of webhook-add and webhook-mod, not of webhook-test.
+  void add(CLI::App* sub, bool tls_flags, bool secure_flag = false, bool delivery = false) {
+    if (delivery) {
+      sub->add_option("--max-in-flight", max_in_flight,
+                      "Requests at once (default the config's max-in-flight, 1: in order); each retried on its own")
+          ->check(CLI::Range(1, 1024));
+      sub->add_flag("--h2c", h2c, "HTTP/2 over cleartext (prior knowledge), for an http:// receiver that speaks it");
+      if (secure_flag) sub->add_flag("--no-h2c", no_h2c, "HTTP/1.1 again for an http:// receiver");
+    }
     token_opt = sub->add_option("-t,--bearer_token", token, "Bearer token (prefer --bearer-token-file)");
     sub->add_option("--bearer-token-file", token_file, "Read the bearer token from FILE (- for stdin)");
     secret_opt = sub->add_option("-s,--secret", secret, "Secret: whsec_... signs Standard Webhooks headers, any other string a Gluster JWT (prefer --secret-file)");
@@ -35,6 +45,9 @@ struct SecretFlags {
     else if (secret_opt && secret_opt->count() > 0) o.secret = secret;
     if (insecure) o.insecure = true;
     if (secure) o.insecure = false;
+    if (max_in_flight > 0) o.max_in_flight = max_in_flight;
+    if (h2c) o.h2c = true;
+    if (no_h2c) o.h2c = false;
     return o;
   }
 };
@@ -59,10 +72,10 @@ int main(int argc, char** argv) {
   SecretFlags add_flags, mod_flags, test_flags;
   auto* add = app.add_subcommand("webhook-add", "Register a webhook");
   add->add_option("url", url, "URL of the webhook")->required();
-  add_flags.add(add, true);
+  add_flags.add(add, true, false, true);
   auto* mod = app.add_subcommand("webhook-mod", "Change a webhook's token, secret or TLS check (and enable it again)");
   mod->add_option("url", url, "URL of the webhook")->required();
-  mod_flags.add(mod, true, true);
+  mod_flags.add(mod, true, true, true);
   auto* del = app.add_subcommand("webhook-del", "Remove a webhook");
   del->add_option("url", url, "URL of the webhook")->required();
   auto* test = app.add_subcommand("webhook-test", "POST a test request to a webhook");

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -121,11 +122,15 @@ int api_status(const ApiContext& c) {
   std::vector<NodeInfo> nodes = store->nodes();
   // Per webhook, summed over the nodes that report.
   njson totals = njson::object();
-  for (const auto& [url, hook] : hooks) totals[url] = {{"delivered", 0}, {"pending", 0}, {"failed", 0}, {"refused", 0}};
+  for (const auto& [url, hook] : hooks)
+    totals[url] = {{"delivered", 0}, {"pending", 0}, {"failed", 0}, {"refused", 0}, {"in_flight", 0}, {"p50_ms", -1}, {"p99_ms", -1}};
   for (const NodeInfo& n : nodes) {
     for (auto& [url, s] : n.stats.items()) {
       if (!totals.contains(url)) continue;
-      for (const char* k : {"delivered", "pending", "failed", "refused"}) totals[url][k] = totals[url][k].get<long long>() + s.value(k, 0LL);
+      for (const char* k : {"delivered", "pending", "failed", "refused", "in_flight"})
+        totals[url][k] = totals[url][k].get<long long>() + s.value(k, 0LL);
+      // Latency over the nodes: the slowest node's.
+      for (const char* k : {"p50_ms", "p99_ms"}) totals[url][k] = std::max(totals[url][k].get<long long>(), s.value(k, -1LL));
     }
   }
   if (c.json) {
@@ -135,6 +140,8 @@ int api_status(const ApiContext& c) {
       w["url"] = masked_url(url);  // a password in the URL is a secret too
       w["disabled"] = hook.disabled;
       w["insecure"] = hook.insecure;
+      w["max_in_flight"] = hook.max_in_flight > 0 ? hook.max_in_flight : EventsapiConfig(store->config()).max_in_flight();
+      w["h2c"] = hook.h2c;
       // Enough to tell which credential is set, never enough to use it.
       w["bearer_token"] = mask_secret(hook.token);
       w["secret"] = mask_secret(hook.secret);
@@ -160,12 +167,14 @@ int api_status(const ApiContext& c) {
   out += t.render();
   if (!hooks.empty()) {
     Table d({{"WEBHOOK", Table::Align::left}, {"DELIVERED", Table::Align::right}, {"PENDING", Table::Align::right},
-             {"FAILED", Table::Align::right}, {"REFUSED", Table::Align::right}, {"STATE", Table::Align::left}});
+             {"IN FLIGHT", Table::Align::right}, {"FAILED", Table::Align::right}, {"REFUSED", Table::Align::right},
+             {"P50 MS", Table::Align::right}, {"P99 MS", Table::Align::right}, {"STATE", Table::Align::left}});
+    auto count = [](const njson& v) { return std::to_string(v.get<long long>()); };
+    auto ms = [](const njson& v) { return v.get<long long>() < 0 ? std::string("-") : std::to_string(v.get<long long>()); };
     for (const auto& [url, hook] : hooks) {
       const njson& s = totals[url];
-      d.add({masked_url(url), std::to_string(s["delivered"].get<long long>()), std::to_string(s["pending"].get<long long>()),
-             std::to_string(s["failed"].get<long long>()), std::to_string(s["refused"].get<long long>()),
-             hook.disabled ? "disabled" : "enabled"});
+      d.add({masked_url(url), count(s["delivered"]), count(s["pending"]), count(s["in_flight"]), count(s["failed"]),
+             count(s["refused"]), ms(s["p50_ms"]), ms(s["p99_ms"]), hook.disabled ? "disabled" : "enabled"});
     }
     out += "\n" + d.render();
   }
@@ -202,6 +211,8 @@ int api_webhook_add(const ApiContext& c, const std::string& url, const WebhookOp
     w.token = o.token.value_or("");
     w.secret = o.secret.value_or("");
     w.insecure = o.insecure.value_or(false);
+    w.max_in_flight = o.max_in_flight.value_or(0);
+    w.h2c = o.h2c.value_or(false);
     hooks[url] = w;
     return true;
   });
@@ -222,6 +233,8 @@ int api_webhook_mod(const ApiContext& c, const std::string& url, const WebhookOp
     if (o.token) it->second.token = *o.token;
     if (o.secret) it->second.secret = *o.secret;
     if (o.insecure) it->second.insecure = *o.insecure;
+    if (o.max_in_flight) it->second.max_in_flight = *o.max_in_flight;
+    if (o.h2c) it->second.h2c = *o.h2c;
     it->second.disabled = false;  // a change is the owner's word that it works again
     it->second.disabled_reason.clear();
     return true;

@@ -32,6 +32,8 @@ struct WebhookOptions {
   std::optional<std::string> token;
   std::optional<std::string> secret;
   std::optional<bool> insecure;
+  std::optional<int> max_in_flight;
+  std::optional<bool> h2c;
 };
 
 int api_status(const ApiContext& c);

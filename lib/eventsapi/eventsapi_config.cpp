@@ -1,5 +1,6 @@
 #include "eventsapi/eventsapi_config.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -18,6 +19,7 @@ const std::vector<ConfigKey>& eventsapi_config_keys() {
       {"retry-schedule", "1,2,5,10,30,60,300,900,1800,3600,7200,14400,28800,43200,86400,86400,86400",
        "seconds before each retry, comma-separated; jittered by 20%; after the last, the event is given up (about 4 days)"},
       {"spool-max-mb", "1024", "megabytes of undelivered events kept on disk; beyond, new events are refused"},
+      {"max-in-flight", "1", "requests at once to a webhook added without --max-in-flight (1: in order)"},
       {"events-log-max-mb", "100", "megabytes events.log grows to before serve moves it to events.log.1 (one old file is kept)"},
   };
   return keys;
@@ -88,6 +90,11 @@ std::string normalize_config_value(const std::string& name, const std::string& v
     }
     return out;
   }
+  if (name == "max-in-flight") {
+    auto v = number(value);
+    if (!v || *v != std::floor(*v) || *v < 1 || *v > 1024) throw usage_error("max-in-flight is a whole number from 1 to 1024");
+    return std::to_string(static_cast<int>(*v));
+  }
   if (name == "spool-max-mb" || name == "events-log-max-mb") {
     auto v = number(value);
     if (!v || *v != std::floor(*v) || *v < 1 || *v > 1048576) {
@@ -110,6 +117,7 @@ bool EventsapiConfig::events_log() const { return get("disable-events-log") != "
 double EventsapiConfig::connect_timeout() const { return std::atof(get("connect-timeout").c_str()); }
 double EventsapiConfig::timeout() const { return std::atof(get("timeout").c_str()); }
 long long EventsapiConfig::spool_limit_bytes() const { return std::atoll(get("spool-max-mb").c_str()) << 20; }
+int EventsapiConfig::max_in_flight() const { return std::max(1, std::atoi(get("max-in-flight").c_str())); }
 long long EventsapiConfig::events_log_limit_bytes() const { return std::atoll(get("events-log-max-mb").c_str()) << 20; }
 std::string EventsapiConfig::log_level() const { return get("log-level"); }
 

@@ -39,6 +39,7 @@ class EventsapiConfig {
   std::vector<double> retry_schedule() const;
   long long spool_limit_bytes() const;
   long long events_log_limit_bytes() const;
+  int max_in_flight() const;
   std::string log_level() const;
 
  private:

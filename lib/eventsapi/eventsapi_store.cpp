@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <optional>
@@ -24,6 +25,8 @@ namespace {
 nlohmann::json webhook_json(const Webhook& w) {
   nlohmann::json j = {{"token", w.token}, {"secret", w.secret}};
   if (w.insecure) j["insecure"] = true;
+  if (w.max_in_flight > 0) j["max_in_flight"] = w.max_in_flight;
+  if (w.h2c) j["h2c"] = true;
   if (w.disabled) {
     j["disabled"] = true;
     j["disabled_reason"] = w.disabled_reason;
@@ -41,6 +44,8 @@ Webhook webhook_from(const nlohmann::json& j) {
   w.token = j.value("token", "");
   w.secret = j.value("secret", "");
   w.insecure = j.value("insecure", false);
+  w.max_in_flight = std::clamp(j.value("max_in_flight", 0), 0, 1024);
+  w.h2c = j.value("h2c", false);
   w.disabled = j.value("disabled", false);
   w.disabled_reason = j.value("disabled_reason", "");
   return w;

@@ -16,6 +16,8 @@ namespace evt {
 struct Webhook {
   std::string token;
   std::string secret;
+  int max_in_flight = 0;  // requests at once; 0: the config's max-in-flight
+  bool h2c = false;       // HTTP/2 over cleartext, with prior knowledge
   bool insecure = false;
   bool disabled = false;
   std::string disabled_reason;

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -13,10 +15,20 @@
 
 namespace evt {
 
+namespace {
+
+long long unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
 Spool::Spool(const std::string& path) : path_(path) {
   fd_ = ::open((path + ".spool").c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   ack_fd_ = ::open((path + ".ack").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd_ < 0 || ack_fd_ < 0) throw Error(Exit::failed, "cannot open the spool " + path + ": " + errno_text(errno));
+  done_fd_ = ::open((path + ".done").c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd_ < 0 || ack_fd_ < 0 || done_fd_ < 0)
+    throw Error(Exit::failed, "cannot open the spool " + path + ": " + errno_text(errno));
   struct stat st;
   ::fstat(fd_, &st);
   size_ = static_cast<uint64_t>(st.st_size);
@@ -53,24 +65,38 @@ Spool::Spool(const std::string& path) : path_(path) {
     for (ssize_t i = 0; i < got; ++i) pending_ += chunk[static_cast<size_t>(i)] == '\n';
     off += static_cast<uint64_t>(got);
   }
+  // What was done out of order before: not taken again.
+  ::fstat(done_fd_, &st);
+  std::string done(static_cast<size_t>(st.st_size), '\0');
+  if (!done.empty() && ::pread(done_fd_, done.data(), done.size(), 0) == static_cast<ssize_t>(done.size())) {
+    for (size_t i = 0; i + 8 <= done.size(); i += 8) {
+      uint64_t offset = 0;
+      std::memcpy(&offset, done.data() + i, 8);
+      if (offset >= ack_ && offset < size_ && done_.insert(offset).second && pending_ > 0) --pending_;
+    }
+  }
+  read_ = ack_;
 }
 
 Spool::~Spool() {
   if (fd_ >= 0) ::close(fd_);
   if (ack_fd_ >= 0) ::close(ack_fd_);
+  if (done_fd_ >= 0) ::close(done_fd_);
 }
 
 void Spool::append(const std::string& id, const std::string& body) {
   std::string line;
-  line.reserve(id.size() + body.size() + 2);
+  line.reserve(id.size() + body.size() + 24);
   line += id;
+  line += ' ';
+  line += std::to_string(unix_ms());
   line += ' ';
   line += body;
   line += '\n';
   std::lock_guard<std::mutex> lock(mutex_);
-  size_t done = 0;
-  while (done < line.size()) {
-    ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
+  size_t written = 0;
+  while (written < line.size()) {
+    ssize_t n = ::write(fd_, line.data() + written, line.size() - written);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       int err = n < 0 ? errno : ENOSPC;
@@ -79,64 +105,104 @@ void Spool::append(const std::string& id, const std::string& body) {
       }
       throw Error(Exit::failed, "spool " + path_ + ": " + errno_text(err));
     }
-    done += static_cast<size_t>(n);
+    written += static_cast<size_t>(n);
   }
   size_ += line.size();
   ++pending_;
   dirty_ = true;
 }
 
-void Spool::load_front() {
-  have_front_ = false;
-  if (ack_ >= size_) return;
-  std::string line;
+bool Spool::read_line(uint64_t offset, std::string& line, uint64_t& next) {
+  line.clear();
   char buf[65536];
-  uint64_t off = ack_;
-  for (;;) {
+  uint64_t off = offset;
+  while (off < size_) {
     ssize_t n = ::pread(fd_, buf, sizeof buf, static_cast<off_t>(off));
-    if (n <= 0) return;
+    if (n <= 0) return false;
     auto* nl = static_cast<char*>(std::memchr(buf, '\n', static_cast<size_t>(n)));
     if (nl != nullptr) {
       line.append(buf, static_cast<size_t>(nl - buf));
-      off += static_cast<uint64_t>(nl - buf) + 1;
-      break;
+      next = off + static_cast<uint64_t>(nl - buf) + 1;
+      return true;
     }
     line.append(buf, static_cast<size_t>(n));
     off += static_cast<uint64_t>(n);
   }
-  auto space = line.find(' ');
-  front_id_ = line.substr(0, space);
-  front_body_ = space == std::string::npos ? std::string() : line.substr(space + 1);
-  front_end_ = off;
-  have_front_ = true;
+  return false;
 }
 
-bool Spool::front(std::string& id, std::string& body) {
+bool Spool::take(Entry& entry) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!have_front_) load_front();
-  if (!have_front_) return false;
-  id = front_id_;
-  body = front_body_;
-  return true;
+  std::string line;
+  while (read_ < size_) {
+    uint64_t next = 0;
+    if (!read_line(read_, line, next)) return false;
+    uint64_t offset = read_;
+    read_ = next;
+    taken_[offset] = next;
+    if (done_.count(offset)) {  // done before a restart
+      advance();
+      continue;
+    }
+    // "<id> <ms> <body>"; lines of an older spool are "<id> <body>".
+    auto space = line.find(' ');
+    entry.offset = offset;
+    entry.id = line.substr(0, space);
+    entry.enqueued_ms = 0;
+    std::string rest = space == std::string::npos ? std::string() : line.substr(space + 1);
+    auto second = rest.find(' ');
+    if (second != std::string::npos && second > 0 && rest.find_first_not_of("0123456789") == second) {
+      entry.enqueued_ms = std::strtoll(rest.c_str(), nullptr, 10);
+      rest.erase(0, second + 1);
+    }
+    entry.body = std::move(rest);
+    return true;
+  }
+  return false;
 }
 
-void Spool::pop() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (!have_front_) load_front();
-  if (!have_front_) return;
-  ack_ = front_end_;
-  have_front_ = false;
-  if (pending_ > 0) --pending_;
-  if (ack_ == size_) {
-    // All delivered: start the file over rather than let it grow, and give
+// Moves ack_ over the entries done at the front, and records it.
+void Spool::advance() {
+  uint64_t before = ack_;
+  for (;;) {
+    auto it = taken_.find(ack_);
+    if (it == taken_.end() || !done_.count(ack_)) break;
+    done_.erase(ack_);
+    ack_ = it->second;
+    taken_.erase(it);
+  }
+  if (ack_ == before) return;
+  if (ack_ == size_ && read_ == size_) {
+    // All done: start the files over rather than let them grow, and give
     // the space back at once (a full disk recovers as soon as the queue drains).
-    if (::ftruncate(fd_, 0) == 0) size_ = ack_ = 0;
+    if (::ftruncate(fd_, 0) == 0) {
+      size_ = ack_ = read_ = 0;
+      taken_.clear();
+      done_.clear();
+    }
+  }
+  if (done_.empty() && ::ftruncate(done_fd_, 0) != 0) {
   }
   char buf[24];
   int n = std::snprintf(buf, sizeof buf, "%020llu\n", static_cast<unsigned long long>(ack_));
   // One small pwrite of a fixed size: after a crash it reads whole or old.
   if (::pwrite(ack_fd_, buf, static_cast<size_t>(n), 0) != n) {
   }
+  dirty_ = true;
+}
+
+void Spool::done(uint64_t offset) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!taken_.count(offset) || done_.count(offset)) return;
+  done_.insert(offset);
+  if (pending_ > 0) --pending_;
+  if (offset != ack_) {
+    // Out of order: recorded, so that a restart does not send it again.
+    if (::write(done_fd_, &offset, sizeof offset) != sizeof offset) {
+    }
+    dirty_ = true;
+  }
+  advance();
 }
 
 void Spool::sync() {
@@ -144,6 +210,7 @@ void Spool::sync() {
   if (!dirty_) return;
   ::fdatasync(fd_);
   ::fdatasync(ack_fd_);
+  ::fdatasync(done_fd_);
   dirty_ = false;
 }
 
@@ -161,6 +228,7 @@ void Spool::remove_files() {
   std::lock_guard<std::mutex> lock(mutex_);
   ::unlink((path_ + ".spool").c_str());
   ::unlink((path_ + ".ack").c_str());
+  ::unlink((path_ + ".done").c_str());
 }
 
 }  // namespace evt

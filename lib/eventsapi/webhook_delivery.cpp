@@ -4,8 +4,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <deque>
 
 #include "core/endpoint.h"
 #include "core/error.h"
@@ -70,6 +72,21 @@ void set_request(CURL* easy, const std::string& url, const Webhook& hook, const 
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, hook.insecure ? 0L : 1L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, hook.insecure ? 0L : 2L);
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  // HTTP/2 where the receiver speaks it: over TLS by ALPN, over cleartext
+  // only when told (--h2c: prior knowledge). Requests in flight then share
+  // one connection; PIPEWAIT makes a new request wait for it rather than
+  // open another.
+  bool tls = url.rfind("https://", 0) == 0;
+  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION,
+                   tls ? CURL_HTTP_VERSION_2TLS : hook.h2c ? CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE : CURL_HTTP_VERSION_1_1);
+  // libcurl before 7.89 breaks a prior-knowledge connection it reuses or
+  // joins ("Error in the HTTP2 framing layer", curl/curl#10634, fixed by
+  // #10643): there, each h2c request gets a connection of its own.
+  static const bool h2c_reuse_broken = curl_version_info(CURLVERSION_NOW)->version_num < 0x075900;
+  bool own_connection = hook.h2c && !tls && h2c_reuse_broken;
+  curl_easy_setopt(easy, CURLOPT_PIPEWAIT, own_connection ? 0L : 1L);
+  curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, own_connection ? 1L : 0L);
+  curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, own_connection ? 1L : 0L);
   // The receiver's answer is not ours to keep.
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, +[](char*, size_t size, size_t n, void*) { return size * n; });
 }
@@ -108,22 +125,32 @@ PostResult post_once(const std::string& url, const Webhook& hook, const std::str
   return r;
 }
 
-struct WebhookDelivery::Hook {
-  std::string url;
-  Webhook config;
-  std::unique_ptr<Spool> spool;
+// One request slot of a webhook: the entry it holds until done (in flight,
+// or waiting for its retry), and the handle it is sent with.
+struct WebhookDelivery::Slot {
   CURL* easy = nullptr;
   curl_slist* headers = nullptr;
-  bool in_flight = false;
-  std::string id, body;  // the event in flight (its buffer lives as long as the request)
+  bool holding = false;    // an entry is ours until done
+  bool in_flight = false;  // its request is out now
+  Spool::Entry entry;      // its buffer lives as long as the request
   int attempt = 0;
   Clock::time_point retry_at{};
-  std::atomic<uint64_t> delivered{0}, failed{0}, refused{0};
 
-  ~Hook() {
+  Slot() { easy = curl_easy_init(); }
+  ~Slot() {
     if (headers) curl_slist_free_all(headers);
     if (easy) curl_easy_cleanup(easy);
   }
+};
+
+struct WebhookDelivery::Hook {
+  std::string url;
+  Webhook config;
+  size_t width = 1;  // slots wanted: max-in-flight
+  std::unique_ptr<Spool> spool;
+  std::vector<std::unique_ptr<Slot>> slots;
+  std::atomic<uint64_t> delivered{0}, failed{0}, refused{0};
+  std::deque<std::pair<Clock::time_point, long long>> latencies;  // (when, ms) of deliveries, the last minutes
 };
 
 WebhookDelivery::WebhookDelivery(std::string state_dir, std::function<void(const std::string&)> log,
@@ -132,12 +159,13 @@ WebhookDelivery::WebhookDelivery(std::string state_dir, std::function<void(const
   ensure_curl();
   multi_ = curl_multi_init();
   curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
+  curl_multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
 }
 
 WebhookDelivery::~WebhookDelivery() {
-  for (auto& [url, h] : hooks_) {
-    if (h->in_flight) curl_multi_remove_handle(multi_, h->easy);
-  }
+  for (auto& [url, h] : hooks_)
+    for (auto& slot : h->slots)
+      if (slot->in_flight) curl_multi_remove_handle(multi_, slot->easy);
   hooks_.clear();
   curl_multi_cleanup(multi_);
 }
@@ -166,7 +194,8 @@ void WebhookDelivery::apply_pending() {
       continue;
     }
     Hook& h = *it->second;
-    if (h.in_flight) curl_multi_remove_handle(multi_, h.easy);
+    for (auto& slot : h.slots)
+      if (slot->in_flight) curl_multi_remove_handle(multi_, slot->easy);
     h.spool->remove_files();  // the webhook was deleted: its queue goes with it
     it = hooks_.erase(it);
   }
@@ -177,12 +206,12 @@ void WebhookDelivery::apply_pending() {
       slot->url = url;
       std::string name = hex(sha256(url)).substr(0, 16);
       slot->spool = std::make_unique<Spool>(state_dir_ + "/spool/" + name);
-      slot->easy = curl_easy_init();
-      curl_easy_setopt(slot->easy, CURLOPT_PRIVATE, slot.get());
     }
     bool was_disabled = slot->config.disabled;
     slot->config = conf;
-    if (was_disabled && !conf.disabled) slot->attempt = 0;
+    slot->width = static_cast<size_t>(conf.max_in_flight > 0 ? conf.max_in_flight : config_.max_in_flight());
+    if (was_disabled && !conf.disabled)
+      for (auto& s : slot->slots) s->attempt = 0;
   }
 }
 
@@ -217,23 +246,34 @@ void WebhookDelivery::refuse(Hook& h, const std::string& id, const std::string& 
 
 void WebhookDelivery::wake() { curl_multi_wakeup(multi_); }
 
-void WebhookDelivery::start(Hook& h) {
-  if (!h.spool->front(h.id, h.body)) return;
-  if (h.headers) curl_slist_free_all(h.headers);
-  h.headers = request_headers(h.config, h.id, h.body);
-  set_request(h.easy, h.url, h.config, h.body, h.headers, config_);
-  curl_multi_add_handle(multi_, h.easy);
-  h.in_flight = true;
+void WebhookDelivery::start(Hook& h, Slot& s) {
+  if (s.headers) curl_slist_free_all(s.headers);
+  s.headers = request_headers(h.config, s.entry.id, s.entry.body);
+  set_request(s.easy, h.url, h.config, s.entry.body, s.headers, config_);
+  curl_easy_setopt(s.easy, CURLOPT_PRIVATE, &s);
+  curl_multi_add_handle(multi_, s.easy);
+  s.in_flight = true;
 }
 
-void WebhookDelivery::finish(Hook& h, int code) {
-  curl_multi_remove_handle(multi_, h.easy);
-  h.in_flight = false;
-  PostResult r = result_of(h.easy, static_cast<CURLcode>(code));
+// The entry leaves the spool: delivered, or given up on.
+void WebhookDelivery::release(Hook& h, Slot& s) {
+  h.spool->done(s.entry.offset);
+  s.holding = false;
+  s.attempt = 0;
+  s.entry = Spool::Entry{};
+}
+
+void WebhookDelivery::finish(Hook& h, Slot& s, int code) {
+  curl_multi_remove_handle(multi_, s.easy);
+  s.in_flight = false;
+  PostResult r = result_of(s.easy, static_cast<CURLcode>(code));
   if (r.ok) {
-    h.spool->pop();
+    if (s.entry.enqueued_ms > 0) {
+      auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      h.latencies.emplace_back(Clock::now(), std::max<long long>(0, now_ms - s.entry.enqueued_ms));
+    }
+    release(h, s);
     ++h.delivered;
-    h.attempt = 0;
     return;
   }
   std::string why = r.status ? "status " + std::to_string(r.status) : r.error;
@@ -242,39 +282,71 @@ void WebhookDelivery::finish(Hook& h, int code) {
     // more are queued for it until webhook-mod enables it again.
     h.config.disabled = true;
     h.config.disabled_reason = "410 Gone";
-    log_(masked_url(h.url) + " answered 410 Gone: the webhook is disabled (webhook-mod enables it again); event " + h.id +
-         " is kept in failed.log");
-    give_up(h, why);
+    log_(masked_url(h.url) + " answered 410 Gone: the webhook is disabled (webhook-mod enables it again); event " +
+         s.entry.id + " is kept in failed.log");
+    give_up(h, s, why);
     gone_(h.url, "410 Gone");
     return;
   }
   std::vector<double> schedule = config_.retry_schedule();
-  if (h.attempt >= static_cast<int>(schedule.size())) {
-    log_("giving up on event " + h.id + " for " + masked_url(h.url) + " after " + std::to_string(h.attempt + 1) + " attempts (" + why +
-         "); it is kept in failed.log");
-    give_up(h, why);
+  if (s.attempt >= static_cast<int>(schedule.size())) {
+    log_("giving up on event " + s.entry.id + " for " + masked_url(h.url) + " after " + std::to_string(s.attempt + 1) +
+         " attempts (" + why + "); it is kept in failed.log");
+    give_up(h, s, why);
     return;
   }
-  double delay = jitter(schedule[static_cast<size_t>(h.attempt)]);
+  double delay = jitter(schedule[static_cast<size_t>(s.attempt)]);
   if (r.retry_after >= 0) delay = std::min<double>(static_cast<double>(r.retry_after), 86400);  // the receiver said when
-  if (h.attempt == 0) log_("POST to " + masked_url(h.url) + " failed (" + why + "); retrying, the queue waits");
-  ++h.attempt;
-  h.retry_at = Clock::now() + std::chrono::milliseconds(static_cast<long long>(delay * 1000));
+  if (s.attempt == 0)
+    log_("POST to " + masked_url(h.url) + " failed (" + why + "); retrying" + (h.width == 1 ? ", the queue waits" : ""));
+  ++s.attempt;
+  s.retry_at = Clock::now() + std::chrono::milliseconds(static_cast<long long>(delay * 1000));
 }
 
 // The dead letter: the event leaves the queue for failed.log (0600).
-void WebhookDelivery::give_up(Hook& h, const std::string& why) {
-  std::string line = nlohmann::json({{"url", h.url}, {"id", h.id}, {"body", h.body}, {"error", why}}).dump() + "\n";
+void WebhookDelivery::give_up(Hook& h, Slot& s, const std::string& why) {
+  std::string line =
+      nlohmann::json({{"url", h.url}, {"id", s.entry.id}, {"body", s.entry.body}, {"error", why}}).dump() + "\n";
   int fd = ::open((state_dir_ + "/failed.log").c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   try {
     if (fd < 0 || !write_all(fd, line)) throw Error(Exit::failed, errno_text(errno));
   } catch (const Error& e) {
-    log_(std::string("cannot write failed.log: ") + e.what() + "; event " + h.id + " for " + masked_url(h.url) + " is lost");
+    log_(std::string("cannot write failed.log: ") + e.what() + "; event " + s.entry.id + " for " + masked_url(h.url) +
+         " is lost");
   }
   if (fd >= 0) ::close(fd);
-  h.spool->pop();
+  release(h, s);
   ++h.failed;
-  h.attempt = 0;
+}
+
+// Starts what each webhook may start now; returns how long until a retry is due (ms).
+long WebhookDelivery::start_due() {
+  auto now = Clock::now();
+  long wait_ms = 1000;
+  for (auto& [url, h] : hooks_) {
+    // Slots beyond a smaller max-in-flight go once they hold nothing.
+    while (h->slots.size() > h->width && !h->slots.back()->holding) h->slots.pop_back();
+    while (h->slots.size() < h->width) h->slots.push_back(std::make_unique<Slot>());
+    if (h->config.disabled) continue;
+    for (size_t i = 0; i < h->slots.size(); ++i) {
+      Slot& s = *h->slots[i];
+      if (s.in_flight) continue;
+      if (s.holding) {
+        if (now < s.retry_at) {
+          wait_ms = std::min<long>(wait_ms, std::chrono::duration_cast<std::chrono::milliseconds>(s.retry_at - now).count() + 1);
+          continue;
+        }
+        start(*h, s);
+        continue;
+      }
+      if (i >= h->width) continue;
+      if (!h->spool->take(s.entry)) break;  // nothing more queued for this webhook
+      s.holding = true;
+      s.attempt = 0;
+      start(*h, s);
+    }
+  }
+  return wait_ms;
 }
 
 void WebhookDelivery::run(const std::atomic<bool>& stop) {
@@ -282,29 +354,23 @@ void WebhookDelivery::run(const std::atomic<bool>& stop) {
   auto last_sync = Clock::now();
   while (!stop) {
     apply_pending();
-    auto now = Clock::now();
-    long wait_ms = 1000;
+    long wait_ms;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      for (auto& [url, h] : hooks_) {
-        if (h->in_flight || h->config.disabled) continue;
-        if (now < h->retry_at) {
-          wait_ms = std::min<long>(wait_ms, std::chrono::duration_cast<std::chrono::milliseconds>(h->retry_at - now).count() + 1);
-          continue;
-        }
-        start(*h);
-      }
+      wait_ms = start_due();
     }
     int running = 0;
     curl_multi_perform(multi_, &running);
     int left = 0;
     while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
       if (msg->msg != CURLMSG_DONE) continue;
-      Hook* h = nullptr;
-      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &h);
+      Slot* slot = nullptr;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &slot);
       CURLcode code = msg->data.result;
       std::lock_guard<std::mutex> lock(mutex_);
-      if (h) finish(*h, code);
+      for (auto& [url, h] : hooks_)
+        for (auto& s : h->slots)
+          if (s.get() == slot) finish(*h, *s, code);
     }
     if (Clock::now() - last_sync > std::chrono::milliseconds(200)) {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -315,12 +381,18 @@ void WebhookDelivery::run(const std::atomic<bool>& stop) {
     bool ready = false;
     {
       std::lock_guard<std::mutex> lock(mutex_);
+      auto now = Clock::now();
       for (auto& [url, h] : hooks_) {
-        if (!h->in_flight && !h->config.disabled && Clock::now() >= h->retry_at && h->spool->pending() > 0) ready = true;
+        if (h->config.disabled) continue;
+        size_t busy = 0;
+        for (auto& s : h->slots) {
+          busy += s->holding;
+          if (s->holding && !s->in_flight && now >= s->retry_at) ready = true;
+        }
+        if (busy < h->width && h->spool->pending() > busy) ready = true;
       }
     }
-    if (!ready) curl_multi_poll(multi_, nullptr, 0, static_cast<int>(wait_ms), nullptr);
-    else curl_multi_poll(multi_, nullptr, 0, 0, nullptr);
+    curl_multi_poll(multi_, nullptr, 0, ready ? 0 : static_cast<int>(wait_ms), nullptr);
   }
   std::lock_guard<std::mutex> lock(mutex_);
   for (auto& [url, h] : hooks_) h->spool->sync();
@@ -329,9 +401,18 @@ void WebhookDelivery::run(const std::atomic<bool>& stop) {
 nlohmann::json WebhookDelivery::stats() {
   std::lock_guard<std::mutex> lock(mutex_);
   nlohmann::json out = nlohmann::json::object();
+  auto horizon = Clock::now() - std::chrono::minutes(5);
   for (auto& [url, h] : hooks_) {
+    while (!h->latencies.empty() && h->latencies.front().first < horizon) h->latencies.pop_front();
+    std::vector<long long> ms;
+    for (const auto& [when, value] : h->latencies) ms.push_back(value);
+    std::sort(ms.begin(), ms.end());
+    auto pct = [&](double p) { return ms.empty() ? -1 : ms[std::min(ms.size() - 1, static_cast<size_t>(p * static_cast<double>(ms.size())))]; };
+    size_t in_flight = 0;
+    for (auto& s : h->slots) in_flight += s->in_flight;
     out[url] = {{"delivered", h->delivered.load()}, {"pending", h->spool->pending()}, {"failed", h->failed.load()},
-                {"refused", h->refused.load()}, {"disabled", h->config.disabled}};
+                {"refused", h->refused.load()}, {"disabled", h->config.disabled},
+                {"in_flight", in_flight}, {"p50_ms", pct(0.5)}, {"p99_ms", pct(0.99)}};
   }
   return out;
 }

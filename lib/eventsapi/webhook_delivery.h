@@ -1,8 +1,12 @@
-// Delivering events to webhooks with libcurl's multi interface: one ordered
-// queue per webhook (its spool on disk), webhooks served at once, keep-alive
-// connections, connect and total timeouts, any 2xx a success, retries on a
-// jittered schedule honouring Retry-After, 410 Gone disabling the webhook,
-// Bearer tokens and Standard Webhooks signatures.
+// Delivering events to webhooks with libcurl's multi interface: a queue per
+// webhook (its spool on disk), webhooks served at once and none slowing
+// another; per webhook up to max-in-flight requests at once (1: in order,
+// as Gluster), each retried on its own with the same webhook-id, on
+// keep-alive connections, HTTP/2 multiplexed where the receiver speaks it;
+// connect and total timeouts, any 2xx a success, retries on a jittered
+// schedule honouring Retry-After, 410 Gone disabling the webhook, Bearer
+// tokens, Gluster's JWT and Standard Webhooks signatures. Memory is bounded
+// by the requests in flight: the backlog stays on disk.
 #pragma once
 
 #include <atomic>
@@ -51,15 +55,20 @@ class WebhookDelivery {
   void run(const std::atomic<bool>& stop);
   void wake();
 
-  // {url: {delivered, pending, failed, refused, disabled}}
+  // {url: {delivered, pending, failed, refused, disabled, in_flight,
+  // p50_ms, p99_ms}}, the latencies (enqueued to delivered) of the last
+  // five minutes, -1 when there were none.
   nlohmann::json stats();
 
  private:
+  struct Slot;
   struct Hook;
   void apply_pending();
-  void start(Hook& h);
-  void finish(Hook& h, int curl_code);
-  void give_up(Hook& h, const std::string& why);
+  long start_due();
+  void start(Hook& h, Slot& s);
+  void finish(Hook& h, Slot& s, int curl_code);
+  void release(Hook& h, Slot& s);
+  void give_up(Hook& h, Slot& s, const std::string& why);
   void refuse(Hook& h, const std::string& id, const std::string& why);
 
   std::string state_dir_;

@@ -18,7 +18,7 @@ import requests
 
 port, ready, urls = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
 NODEID = str(uuid.uuid4())
-types = [line.strip() for line in open(sys.argv[0].rsplit("/", 3)[0] + "/lib/gluster-event-types.txt")
+types = [line.strip() for line in open(sys.argv[0].rsplit("/", 3)[0] + "/lib/eventsapi/gluster-event-types.txt")
          if line.strip() and not line.startswith("#")]
 queues = []
 

@@ -218,31 +218,79 @@ struct TempDir {
 
 TEST(Spool, OrderAndRestart) {
   TempDir d;
-  std::string id, body;
+  Spool::Entry e;
   {
     Spool s(d.path + "/q");
-    EXPECT_FALSE(s.front(id, body));
+    EXPECT_FALSE(s.take(e));
     s.append("a", R"({"n":1})");
     s.append("b", R"({"n":2})");
     s.append("c", R"({"n":3})");
     EXPECT_EQ(s.pending(), 3u);
-    ASSERT_TRUE(s.front(id, body));
-    EXPECT_EQ(id, "a");
-    EXPECT_EQ(body, R"({"n":1})");
-    s.pop();
+    ASSERT_TRUE(s.take(e));
+    EXPECT_EQ(e.id, "a");
+    EXPECT_EQ(e.body, R"({"n":1})");
+    EXPECT_GT(e.enqueued_ms, 1700000000000LL);
+    s.done(e.offset);
     EXPECT_EQ(s.pending(), 2u);
+    ASSERT_TRUE(s.take(e));  // b, taken but not done when the process dies
+    EXPECT_EQ(e.id, "b");
   }
   // A new process (a restart, or kill -9: nothing is held in memory) goes on from b.
   Spool s(d.path + "/q");
   EXPECT_EQ(s.pending(), 2u);
-  ASSERT_TRUE(s.front(id, body));
-  EXPECT_EQ(id, "b");
-  s.pop();
-  ASSERT_TRUE(s.front(id, body));
-  EXPECT_EQ(id, "c");
-  s.pop();
-  EXPECT_FALSE(s.front(id, body));
+  ASSERT_TRUE(s.take(e));
+  EXPECT_EQ(e.id, "b");
+  s.done(e.offset);
+  ASSERT_TRUE(s.take(e));
+  EXPECT_EQ(e.id, "c");
+  s.done(e.offset);
+  EXPECT_FALSE(s.take(e));
   EXPECT_EQ(s.pending_bytes(), 0u);
+}
+
+TEST(Spool, DoneOutOfOrderAndNotSentAgainAfterARestart) {
+  TempDir d;
+  Spool::Entry a, b, c, x;
+  {
+    Spool s(d.path + "/q");
+    for (const char* id : {"a", "b", "c", "d"}) s.append(id, "{}");
+    ASSERT_TRUE(s.take(a));
+    ASSERT_TRUE(s.take(b));
+    ASSERT_TRUE(s.take(c));
+    s.done(c.offset);  // c and b answered before a, which is retried
+    s.done(b.offset);
+    EXPECT_EQ(s.pending(), 2u);  // a (in flight) and d
+  }
+  {
+    // kill -9 here: a and d come again, b and c do not.
+    Spool s(d.path + "/q");
+    EXPECT_EQ(s.pending(), 2u);
+    ASSERT_TRUE(s.take(x));
+    EXPECT_EQ(x.id, "a");
+    s.done(x.offset);
+    ASSERT_TRUE(s.take(x));
+    EXPECT_EQ(x.id, "d");
+    EXPECT_FALSE(s.take(a));
+    s.done(x.offset);
+    EXPECT_EQ(s.pending(), 0u);
+    EXPECT_EQ(s.pending_bytes(), 0u);
+  }
+  Spool s(d.path + "/q");
+  EXPECT_FALSE(s.take(x));
+}
+
+TEST(Spool, ReadsTheOlderLineFormat) {
+  TempDir d;
+  {
+    std::ofstream f(d.path + "/q.spool");
+    f << "old-id {\"n\":1}\n";
+  }
+  Spool s(d.path + "/q");
+  Spool::Entry e;
+  ASSERT_TRUE(s.take(e));
+  EXPECT_EQ(e.id, "old-id");
+  EXPECT_EQ(e.body, R"({"n":1})");
+  EXPECT_EQ(e.enqueued_ms, 0);
 }
 
 TEST(Spool, AHalfWrittenLastLineIsDropped) {
@@ -257,14 +305,14 @@ TEST(Spool, AHalfWrittenLastLineIsDropped) {
   }
   Spool s(d.path + "/q");
   EXPECT_EQ(s.pending(), 1u);
-  std::string id, body;
-  ASSERT_TRUE(s.front(id, body));
-  EXPECT_EQ(id, "a");
-  s.pop();
-  EXPECT_FALSE(s.front(id, body));
+  Spool::Entry e;
+  ASSERT_TRUE(s.take(e));
+  EXPECT_EQ(e.id, "a");
+  s.done(e.offset);
+  EXPECT_FALSE(s.take(e));
   s.append("c", "{}");
-  ASSERT_TRUE(s.front(id, body));
-  EXPECT_EQ(id, "c");
+  ASSERT_TRUE(s.take(e));
+  EXPECT_EQ(e.id, "c");
 }
 
 TEST(Spool, StartsOverOnceAllIsDelivered) {
@@ -272,16 +320,16 @@ TEST(Spool, StartsOverOnceAllIsDelivered) {
   Spool s(d.path + "/q");
   std::string big(4096, 'x');
   for (int i = 0; i < 300; ++i) s.append(std::to_string(i), "\"" + big + "\"");
-  std::string id, body;
+  Spool::Entry e;
   for (int i = 0; i < 300; ++i) {
-    ASSERT_TRUE(s.front(id, body));
-    EXPECT_EQ(id, std::to_string(i));
-    s.pop();
+    ASSERT_TRUE(s.take(e));
+    EXPECT_EQ(e.id, std::to_string(i));
+    s.done(e.offset);
   }
   EXPECT_EQ(s.pending_bytes(), 0u);
   std::ifstream f(d.path + "/q.spool", std::ios::ate);
   EXPECT_EQ(f.tellg(), 0);  // the file was cut back rather than left to grow
   s.append("next", "{}");
-  ASSERT_TRUE(s.front(id, body));
-  EXPECT_EQ(id, "next");
+  ASSERT_TRUE(s.take(e));
+  EXPECT_EQ(e.id, "next");
 }
