@@ -12,7 +12,7 @@ EVENTSAPI_SUBCOMMANDS=(status reload sync webhook-add webhook-mod webhook-del we
 
 # The options a --help lists, one per line (-x and --long forms).
 help_options() {
-  "$@" --help | grep -oE '(^|[ ,])--?[a-zA-Z][a-zA-Z_-]*' | sed 's/^[ ,]//' | sort -u
+  "$@" --help | grep -oE '(^|[ ,])--?[a-zA-Z][a-zA-Z0-9_-]*' | sed 's/^[ ,]//' | sort -u
 }
 
 # Every option of a tool, its subcommands' too.

@@ -1,6 +1,6 @@
 # fish completion for eventsapi
 set -l subs status reload sync webhook-add webhook-mod webhook-del webhook-test config-get config-set config-reset import-gluster serve
-set -l names log-level port disable-events-log connect-timeout timeout retry-schedule spool-max-mb events-log-max-mb
+set -l names log-level port disable-events-log connect-timeout timeout retry-schedule max-in-flight spool-max-mb events-log-max-mb
 complete -c eventsapi -f
 complete -c eventsapi -n "not __fish_seen_subcommand_from $subs" -l store -r -F -d 'A directory, or redis://host for a cluster'
 complete -c eventsapi -n "not __fish_seen_subcommand_from $subs" -l state -r -F -d 'The state directory of serve'
@@ -36,3 +36,6 @@ complete -c eventsapi -n "__fish_seen_subcommand_from serve" -l ready-file -r -F
 complete -c eventsapi -n "__fish_seen_subcommand_from serve" -l password-file -r -F -d 'Redis password file'
 complete -c eventsapi -n "__fish_seen_subcommand_from import-gluster" -l eventsconfig -r -F -d "Gluster's default configuration"
 complete -c eventsapi -n "__fish_seen_subcommand_from import-gluster" -a '(__fish_complete_directories)'
+complete -c eventsapi -n "__fish_seen_subcommand_from webhook-add webhook-mod" -l max-in-flight -x -d 'Requests at once (1: in order)'
+complete -c eventsapi -n "__fish_seen_subcommand_from webhook-add webhook-mod" -l h2c -d 'HTTP/2 over cleartext, prior knowledge'
+complete -c eventsapi -n "__fish_seen_subcommand_from webhook-mod" -l no-h2c -d 'HTTP/1.1 again'
