@@ -236,3 +236,28 @@ step() {
 
 # event TAG [DATA]: one envelope line.
 event() { printf '{"tag":"%s","data":%s}\n' "$1" "${2:-{\}}"; }
+
+# start_salt_bus NAME [ARGS...]: the Salt bus peer (tests/fixtures/salt_bus.py
+# publisher) on sock_dir $T/NAME, log in $T/NAME.log (a line per subscriber
+# (dis)connected), pid in $T/NAME.pid; returns once its sockets are bound.
+start_salt_bus() {
+  local name=$1
+  shift
+  mkdir -p "$T/$name"
+  chmod 700 "$T/$name"
+  rm -f "$T/$name.ready"
+  $PYTHON "$FIX/salt_bus.py" publisher "$T/$name" --ready-file "$T/$name.ready" --log "$T/$name.log" "$@" \
+    2> "$T/$name.err" 3>&- &
+  echo $! > "$T/$name.pid"
+  wait_for_file "$T/$name.ready"
+}
+
+# wait_for_salt_subscribers NAME N: until the bus counts N subscribers.
+wait_for_salt_subscribers() {
+  local name=$1 n=$2 i=0
+  until [ "$(tail -n 1 "$T/$name.log" 2>/dev/null)" = "subscribers $n" ]; do
+    i=$((i + 1))
+    [ "$i" -gt 1000 ] && { echo "the Salt bus $name never had $n subscribers" >&2; return 1; }
+    sleep 0.01
+  done
+}

@@ -13,13 +13,14 @@ int main(int argc, char** argv) {
                "event-fire");
   evt::TransportFlags transport;
   std::string timeout = "5";
-  bool master = false, whole_stdin = false, lines = false;
+  bool master = false, whole_stdin = false, lines = false, allow_reserved = false;
   std::vector<std::string> args;
   evt::add_transport_options(app, transport, "PUB: a publisher others subscribe to");
   app.add_flag("--master", master, "Fire to the master endpoint ($EVENT_MASTER or the config's master)");
   app.add_flag("-s,--stdin", whole_stdin, "All of stdin is the DATA");
   app.add_flag("-l,--lines", lines, "One event per stdin line: an envelope, or DATA when TAG is given");
   app.add_option("--timeout", timeout, "Seconds a delivery may wait (default 5)");
+  app.add_flag("--allow-reserved", allow_reserved, "salt: fire tags in Salt's own namespace (salt/) too");
   app.add_option("args", args, "TAG and DATA, KEY=VALUE or KEY:=JSON");
 
   return evt::run_tool(app, argc, argv, [&] {
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
     r.url = (master || p.master) ? evt::choose_master(config) : evt::transport_url(transport, config);
     r.transport = evt::transport_options(transport, config);
     r.transport.timeout = evt::parse_seconds("--timeout", timeout);
+    r.transport.allow_reserved = allow_reserved;
     r.input = lines         ? evt::FireRequest::Input::lines
               : whole_stdin ? evt::FireRequest::Input::whole_stdin
                             : evt::FireRequest::Input::args;

@@ -158,6 +158,21 @@ Endpoint parse_endpoint(std::string_view url) {
     ep.path = url_decode(rest);
     return ep;
   }
+  if (scheme == "salt") {
+    ep.scheme = Scheme::salt;
+    if (rest.substr(0, 2) == "//") rest = rest.substr(2);  // salt:///var/run/salt/master
+    std::string_view query;
+    if (auto q = rest.find('?'); q != std::string_view::npos) {
+      query = rest.substr(q + 1);
+      rest = rest.substr(0, q);
+    }
+    ep.path = rest.empty() ? std::string(default_salt_sock_dir) : url_decode(rest);
+    if (const std::string* id = Query(url, query, {"id"}).find("id")) {
+      if (id->empty() || id->find('/') != std::string::npos) throw bad_url(url, "id='" + *id + "' is not a minion id");
+      ep.minion = *id;
+    }
+    return ep;
+  }
   if (rest.substr(0, 2) != "//") throw bad_url(url, "expected '//' after '" + std::string(scheme) + ":'");
   rest = rest.substr(2);
   std::string_view query;

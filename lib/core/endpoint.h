@@ -13,6 +13,7 @@ enum class Scheme {
   redis_stream,  // redis+stream://[user:pass@]host[:port]/KEY?group=G[&db=N][&maxlen=N][&consumer=C]
   zmq_tcp,       // tcp://host:port
   zmq_ipc,       // ipc:///path
+  salt,          // salt:DIR, salt:///DIR[?id=MINION]: a Salt master's or minion's event bus
   stdio,         // -
 };
 
@@ -29,12 +30,13 @@ struct Endpoint {
   std::string url;       // as given, for messages (see display())
   std::string host;
   int port = 0;
-  std::string path;      // local: bus dir (empty: default); unix socket; ipc path
+  std::string path;      // local: bus dir (empty: default); unix socket; ipc path; Salt's sock_dir
   std::string key;       // stream key
   int db = 0;
   std::string user;
   std::string password;  // from the URL; never printed
   StreamParams stream;   // redis+stream:// only
+  std::string minion;    // salt: ?id=, the minion whose sockets to use (empty: the master's, or the only ones)
 
   // The URL with any password replaced by "***".
   std::string display() const;
@@ -42,6 +44,9 @@ struct Endpoint {
   // The ZeroMQ address (tcp://host:port or ipc://path).
   std::string zmq_address() const;
 };
+
+// Salt's sock_dir for a master (salt:, as salt: alone means).
+constexpr const char* default_salt_sock_dir = "/var/run/salt/master";
 
 // Parses a URL. Throws a usage error naming what is wrong.
 Endpoint parse_endpoint(std::string_view url);

@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+struct sockaddr_un;
+
 namespace evt {
 
 // Writes all of data. Returns false when the reader is gone (EPIPE, or
@@ -25,6 +27,9 @@ std::string read_secret_file(const std::string& path);
 // Returns false if it is missing (and !create). Throws a usage error that
 // says what is wrong with it and what fixes it; what names it ("bus directory").
 bool check_private_directory(const std::string& dir, std::string_view what, bool create);
+
+// Fills addr for a unix socket at path. False when path is too long for one.
+bool unix_address(const std::string& path, sockaddr_un& addr);
 
 // Fills out with n bytes from getrandom(2), for ids, secrets and jitter.
 void random_bytes(void* out, size_t n);

@@ -11,10 +11,6 @@
 
 namespace evt {
 
-namespace {
-
-// Python's repr of a finite double: the shortest digits that read back the
-// same, fixed notation for exponents -4 to 16, else d.ddde+XX.
 void append_python_float(std::string& out, double v) {
   char buf[64];
   auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
@@ -57,8 +53,11 @@ void append_python_float(std::string& out, double v) {
   out += std::to_string(a);
 }
 
-// json.dumps(s, ensure_ascii=True) of a decoded UTF-8 string.
-void append_python_string(std::string& out, std::string_view s) {
+namespace {
+
+// json.dumps(s, ensure_ascii=...) of a decoded UTF-8 string: without
+// ensure_ascii, only '"', '\\' and control characters are escaped.
+void append_python_string(std::string& out, std::string_view s, bool ensure_ascii) {
   static const char hex[] = "0123456789abcdef";
   auto u_escape = [&](unsigned cp) {
     out += "\\u";
@@ -67,7 +66,7 @@ void append_python_string(std::string& out, std::string_view s) {
   out += '"';
   for (size_t i = 0; i < s.size();) {
     auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x7F) {
+    if ((c >= 0x20 && c < 0x7F) || (!ensure_ascii && c >= 0x7F)) {
       if (c == '"') out += "\\\"";
       else if (c == '\\') out += "\\\\";
       else out += static_cast<char>(c);
@@ -109,8 +108,8 @@ enum class Style { pretty, python };
 // first as it comes, then rewritten in place in the order it needs.
 class Layout {
  public:
-  Layout(std::string& out, std::string_view text, Style style, int indent, bool sort_keys)
-      : out_(out), t_(text), style_(style), indent_(indent), sort_keys_(sort_keys) {}
+  Layout(std::string& out, std::string_view text, Style style, int indent, bool sort_keys, bool ensure_ascii)
+      : out_(out), t_(text), style_(style), indent_(indent), sort_keys_(sort_keys), ensure_ascii_(ensure_ascii) {}
 
   void value(int depth) {
     switch (at()) {
@@ -188,7 +187,7 @@ class Layout {
       m.begin = out_.size();
       size_t key_start = p_;
       scan_json_string(t_, p_, m.key);
-      if (style_ == Style::python) append_python_string(out_, m.key);
+      if (style_ == Style::python) append_python_string(out_, m.key, ensure_ascii_);
       else out_.append(t_.data() + key_start, p_ - key_start);
       ++p_;  // ':'
       out_ += ": ";
@@ -243,7 +242,7 @@ class Layout {
     }
     std::string decoded;
     scan_json_string(t_, p_, decoded);
-    append_python_string(out_, decoded);
+    append_python_string(out_, decoded, ensure_ascii_);
   }
 
   void skip_string() {
@@ -282,16 +281,17 @@ class Layout {
   Style style_;
   int indent_;
   bool sort_keys_;
+  bool ensure_ascii_;
 };
 
 }  // namespace
 
 void append_pretty_json(std::string& out, std::string_view compact_text, int indent) {
-  Layout(out, compact_text, Style::pretty, indent, false).value(0);
+  Layout(out, compact_text, Style::pretty, indent, false, false).value(0);
 }
 
-void append_python_json(std::string& out, std::string_view compact_text, bool sort_keys) {
-  Layout(out, compact_text, Style::python, 0, sort_keys).value(0);
+void append_python_json(std::string& out, std::string_view compact_text, bool sort_keys, bool ensure_ascii) {
+  Layout(out, compact_text, Style::python, 0, sort_keys, ensure_ascii).value(0);
 }
 
 }  // namespace evt

@@ -17,11 +17,17 @@ namespace evt {
 // first place and its last value, as every JSON parser reading it would.
 void append_pretty_json(std::string& out, std::string_view compact_text, int indent = 4);
 
-// Appends compact JSON text as Python's json.dumps(value, sort_keys=...)
-// writes it: ", " and ": " separators, non-ASCII and DEL as \uXXXX, floats
-// in Python's repr (1e5 as 100000.0), integers of any size as they are. A
-// number that overflows a double is written as its token, where Python
-// would write Infinity, which is not JSON.
-void append_python_json(std::string& out, std::string_view compact_text, bool sort_keys);
+// Appends compact JSON text as Python's json.dumps(value, sort_keys=...,
+// ensure_ascii=...) writes it: ", " and ": " separators, floats in Python's
+// repr (1e5 as 100000.0), integers of any size as they are; with
+// ensure_ascii (Python's default, glustereventsd's bodies) non-ASCII and DEL
+// as \uXXXX, without it (Salt's json.dumps, state.event's lines) as they
+// are. A number that overflows a double is written as its token, where
+// Python would write Infinity, which is not JSON.
+void append_python_json(std::string& out, std::string_view compact_text, bool sort_keys, bool ensure_ascii);
+
+// Appends Python's repr of a finite double: the shortest digits that read
+// back the same, fixed notation for exponents -4 to 16, else d.ddde+XX.
+void append_python_float(std::string& out, double v);
 
 }  // namespace evt

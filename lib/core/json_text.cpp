@@ -258,6 +258,26 @@ std::optional<std::string> scan_json_string(std::string_view text, size_t& pos, 
   return reason;
 }
 
+std::optional<std::string> string_member(std::string_view t, std::string_view key) {
+  std::optional<std::string> found;
+  size_t p = 1;
+  if (t.empty() || t[0] != '{' || (t.size() > 1 && t[1] == '}')) return found;
+  while (p < t.size()) {
+    std::string name;
+    if (scan_json_string(t, p, name) || p >= t.size() || t[p] != ':') return found;
+    ++p;
+    if (name == key) {
+      std::string value;
+      size_t q = p;
+      if (!scan_json_string(t, q, value)) found = std::move(value);
+      else found.reset();
+    }
+    if (!check_compact_json(t, p) || p >= t.size() || t[p] != ',') break;
+    ++p;
+  }
+  return found;
+}
+
 JsonText JsonText::parse(std::string_view text) {
   std::string out;
   out.reserve(text.size());

@@ -25,6 +25,11 @@ bool check_compact_json(std::string_view text, size_t& pos);
 // decoded. Returns why it is not a valid literal, or nullopt.
 std::optional<std::string> scan_json_string(std::string_view text, size_t& pos, std::string& decoded);
 
+// The string value of key in a compact JSON object (the last one, when the
+// key is given twice, as parsers read it), or nullopt: no such member, its
+// value is no string, or the text is no object.
+std::optional<std::string> string_member(std::string_view compact_object, std::string_view key);
+
 // One JSON value as compact text.
 class JsonText {
  public:

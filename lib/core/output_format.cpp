@@ -65,7 +65,7 @@ void OutputFormat::append(std::string& out, const Event& e, std::string_view env
     case Kind::salt:
       out += e.tag;
       out += '\t';
-      append_python_json(out, e.data.text(), false);
+      append_python_json(out, e.data.text(), false, false);  // salt.utils.json.dumps: ensure_ascii=False
       break;
     case Kind::data: out += e.data.text(); break;
     case Kind::text:

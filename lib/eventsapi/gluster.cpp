@@ -268,7 +268,7 @@ std::string webhook_body(const Event& e, const std::string& nodeid) {
   else append_ts(compact, e.ts);
   compact += '}';
   std::string body;
-  append_python_json(body, compact, true);
+  append_python_json(body, compact, true, true);
   return body;
 }
 

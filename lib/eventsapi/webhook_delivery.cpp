@@ -15,7 +15,7 @@
 #include "core/io.h"
 #include "core/version.h"
 #include "eventsapi/gluster.h"
-#include "eventsapi/sha256.h"
+#include "core/sha256.h"
 #include "eventsapi/spool.h"
 #include "eventsapi/webhook_signature.h"
 

@@ -3,7 +3,7 @@
 #include "core/base64.h"
 #include "core/io.h"
 #include "core/json.h"
-#include "eventsapi/sha256.h"
+#include "core/sha256.h"
 
 namespace evt {
 

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "core/io.h"
 #include "core/log.h"
 #include "core/text.h"
 
@@ -32,14 +33,12 @@ Logger::~Logger() {
 
 void Logger::open_socket() {
   fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (fd_ < 0 || socket_path_.size() >= sizeof addr.sun_path) {
+  sockaddr_un addr;
+  if (fd_ < 0 || !unix_address(socket_path_, addr)) {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
     return;
   }
-  std::memcpy(addr.sun_path, socket_path_.c_str(), socket_path_.size() + 1);
   if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     ::close(fd_);
     fd_ = -1;

@@ -29,13 +29,11 @@ constexpr const char* socket_suffix = ".sock";
 
 using Clock = std::chrono::steady_clock;
 
-sockaddr_un unix_address(const std::string& path) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path)
+sockaddr_un socket_address(const std::string& path) {
+  sockaddr_un addr;
+  if (!unix_address(path, addr))
     throw usage_error("socket path too long (" + std::to_string(path.size()) + " bytes, at most " +
                       std::to_string(sizeof addr.sun_path - 1) + "): " + path);
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   return addr;
 }
 
@@ -174,11 +172,7 @@ class LocalPublisher : public Publisher {
   // A connected socket for the listener at path, or -1 (a stale socket is removed).
   int connect_peer(const std::string& path) {
     sockaddr_un addr;
-    try {
-      addr = unix_address(path);
-    } catch (const Error&) {
-      return -1;
-    }
+    if (!unix_address(path, addr)) return -1;
     int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) throw failed("socket: " + errno_text(errno));
     grow_send_buffer(fd);
@@ -303,7 +297,7 @@ class LocalSubscriber : public Subscriber {
       rnd = static_cast<unsigned>(std::hash<std::string>{}(new_id()));
       std::snprintf(name, sizeof name, "/l%d-%08x%s", static_cast<int>(::getpid()), rnd, socket_suffix);
       path_ = dir + name;
-      sockaddr_un addr = unix_address(path_);
+      sockaddr_un addr = socket_address(path_);
       mode_t old = ::umask(0177);  // the socket file is 0600
       int rc = ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
       int err = errno;

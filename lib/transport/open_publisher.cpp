@@ -1,6 +1,7 @@
 // Kept apart from open_subscriber.cpp so that event-fire links no listener.
 #include "transport/local_bus.h"
 #include "transport/redis/redis.h"
+#include "transport/salt/salt_bus.h"
 #include "transport/stdio_transport.h"
 #include "transport/transport.h"
 #include "transport/zmq/zmq_plugin.h"
@@ -15,6 +16,7 @@ std::unique_ptr<Publisher> open_publisher(const Endpoint& ep, const TransportOpt
     case Scheme::redis:
     case Scheme::redis_unix:
     case Scheme::redis_stream: return open_redis_publisher(ep, o);
+    case Scheme::salt: return open_salt_publisher(ep, o);
     case Scheme::zmq_tcp:
     case Scheme::zmq_ipc: return open_zmq_publisher(ep, o);
   }

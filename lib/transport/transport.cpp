@@ -11,6 +11,7 @@ Frames parse_frames(std::string_view name) {
 
 void check_transport_options(const Endpoint& ep, const TransportOptions& o) {
   const ZmqOptions& z = o.zmq;
+  if (o.allow_reserved && ep.scheme != Scheme::salt) throw usage_error("--allow-reserved applies to salt: endpoints only");
   if (ep.is_zmq()) {
     if (ep.scheme == Scheme::zmq_tcp && ep.host == "*" && !z.bind)
       throw usage_error(ep.display() + ": '*' is for --bind; connect to a host");

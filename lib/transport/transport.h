@@ -26,7 +26,6 @@ constexpr long long default_max_message = (1 << 20) + (64 << 10);
 struct ZmqOptions {
   bool bind = false;  // bind instead of connect
   Frames frames = Frames::tag_envelope;
-  long long max_message = default_max_message;  // the largest frame a peer may send us (ZMQ_MAXMSGSIZE)
   // CURVE, as file paths. The side that binds is the CURVE server.
   std::string curve_secret_key;  // this side's secret key (Z85)
   std::string curve_server_key;  // client: the server's public key
@@ -40,6 +39,8 @@ struct TransportOptions {
   double timeout = 5;    // seconds a bounded wait may take (connecting, a delivery)
   std::string password;  // Redis, from --password-file or REDISCLI_AUTH
   bool reconnect = true; // a subscriber reconnects after a lost peer
+  long long max_message = default_max_message;  // ZeroMQ and Salt: the largest message a peer may send us
+  bool allow_reserved = false;  // Salt: fire tags in Salt's own namespace (salt/)
   ZmqOptions zmq;
 };
 
@@ -111,7 +112,8 @@ class Subscriber {
 };
 
 // Throws a usage error for options the endpoint does not take (--bind, --frames
-// or CURVE keys on an endpoint that is not ZeroMQ).
+// or CURVE keys on an endpoint that is not ZeroMQ, --allow-reserved on one
+// that is not a Salt bus).
 void check_transport_options(const Endpoint& endpoint, const TransportOptions& options);
 
 std::unique_ptr<Publisher> open_publisher(const Endpoint& endpoint, const TransportOptions& options);

@@ -8,8 +8,8 @@ void add_transport_options(CLI::App& app, TransportFlags& f, const std::string& 
   app.add_option("--password-file", f.password_file, "Read the Redis password from FILE (- for stdin)");
   app.add_flag("--bind", f.zmq.bind, "ZeroMQ: bind (" + bind_help + ") instead of connecting");
   app.add_option("--frames", f.frames, "ZeroMQ frames: json ([tag, envelope], default) or one (OpenNebula's [key, base64])");
-  app.add_option("--max-message", f.zmq.max_message,
-                 "ZeroMQ: the largest frame a peer may send, in bytes; a larger one disconnects it (default 1114112)")
+  app.add_option("--max-message", f.max_message,
+                 "ZeroMQ and salt: the largest message a peer may send, in bytes (default 1114112)")
       ->check(CLI::Range(256LL, 1LL << 31));
   app.add_option("--curve-secret-key", f.zmq.curve_secret_key, "ZeroMQ CURVE: this side's secret key (file)");
   app.add_option("--curve-server-key", f.zmq.curve_server_key, "ZeroMQ CURVE: the server's public key (file), when connecting");
@@ -22,6 +22,7 @@ TransportOptions transport_options(const TransportFlags& f, const Config& config
   TransportOptions o;
   o.node = choose_node(f.id, config);
   o.password = choose_password(f.password_file);
+  o.max_message = f.max_message;
   o.zmq = f.zmq;
   o.zmq.frames = parse_frames(f.frames);
   return o;

@@ -1,6 +1,6 @@
 // The endpoint options event-fire, event-listen and event-handle -u share,
-// declared once: -u, --id, --password-file, and ZeroMQ's --bind, --frames,
-// --max-message and --curve-*. Not --timeout: it means a delivery wait in
+// declared once: -u, --id, --password-file, --max-message, and ZeroMQ's
+// --bind, --frames and --curve-*. Not --timeout: it means a delivery wait in
 // event-fire, an absolute limit in event-listen and a per-step limit in
 // event-handle, and each tool keeps its own.
 #pragma once
@@ -18,6 +18,7 @@ struct TransportFlags {
   std::string id;
   std::string password_file;
   std::string frames = "json";
+  long long max_message = default_max_message;
   ZmqOptions zmq;
 };
 

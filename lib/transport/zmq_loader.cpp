@@ -17,6 +17,7 @@ static ZmqRequest request_for(const Endpoint& ep, const TransportOptions& o) {
   r.node = o.node;
   r.timeout = o.timeout;
   r.reconnect = o.reconnect;
+  r.max_message = o.max_message;
   r.options = o.zmq;
   r.host = {stop_requested, report, read_secret_file};
   return r;

@@ -9,7 +9,7 @@
 #include "core/error.h"
 #include "eventsapi/eventsapi_config.h"
 #include "eventsapi/gluster.h"
-#include "eventsapi/sha256.h"
+#include "core/sha256.h"
 #include "eventsapi/spool.h"
 #include "eventsapi/table.h"
 #include "eventsapi/webhook_signature.h"

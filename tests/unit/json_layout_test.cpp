@@ -8,7 +8,13 @@ namespace {
 
 std::string python(std::string_view text, bool sort = false) {
   std::string out;
-  append_python_json(out, text, sort);
+  append_python_json(out, text, sort, true);
+  return out;
+}
+
+std::string python_unicode(std::string_view text) {
+  std::string out;
+  append_python_json(out, text, false, false);
   return out;
 }
 
@@ -26,6 +32,11 @@ TEST(JsonLayout, PythonSeparatorsAndAscii) {
   EXPECT_EQ(python(R"("tab\there\"q\\")"), R"("tab\there\"q\\")");
   EXPECT_EQ(python("[]"), "[]");
   EXPECT_EQ(python("{}"), "{}");
+}
+
+TEST(JsonLayout, PythonWithoutEnsureAscii) {
+  // salt.utils.json.dumps (ensure_ascii=False): only '"', '\\' and control characters are escaped.
+  EXPECT_EQ(python_unicode(R"({"c":"é😀\u007f","t":"a\tb\u0001\"\\"})"), "{\"c\": \"é😀\x7f\", \"t\": \"a\\tb\\u0001\\\"\\\\\"}");
 }
 
 TEST(JsonLayout, PythonNumbers) {

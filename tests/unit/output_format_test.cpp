@@ -28,8 +28,8 @@ TEST(OutputFormat, Json) {
 }
 
 TEST(OutputFormat, SaltIsTagTabPythonJson) {
-  EXPECT_EQ(render("salt"),
-            "module/traefik1/event/test\t{\"field\": \"value\", \"n\": [1, 2], \"\\u00e9\": \"\\u00fc\"}\n");
+  // As state.event prints it: salt.utils.json.dumps, ensure_ascii=False.
+  EXPECT_EQ(render("salt"), "module/traefik1/event/test\t{\"field\": \"value\", \"n\": [1, 2], \"é\": \"ü\"}\n");
 }
 
 TEST(OutputFormat, DataAndPretty) {

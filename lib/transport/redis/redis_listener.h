@@ -9,32 +9,13 @@
 #include <poll.h>
 
 #include "core/log.h"
+#include "transport/reconnector.h"
 #include "transport/redis/redis_connection.h"
 #include "transport/transport.h"
 
 namespace evt {
 
 using Clock = std::chrono::steady_clock;
-
-// Reconnection with backoff, shared by both listeners: 100 ms doubling to 5 s.
-class Reconnector {
- public:
-  bool due() const { return Clock::now() >= next_; }
-  int wait_ms(int cap) const {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next_ - Clock::now()).count();
-    if (left < 0) left = 0;
-    return cap < 0 ? static_cast<int>(left) : std::min(cap, static_cast<int>(left));
-  }
-  void failed() {
-    next_ = Clock::now() + delay_;
-    delay_ = std::min(delay_ * 2, std::chrono::milliseconds(5000));
-  }
-  void succeeded() { delay_ = std::chrono::milliseconds(100); }
-
- private:
-  Clock::time_point next_{};
-  std::chrono::milliseconds delay_{100};
-};
 
 // Reads INFO server's run_id: it tells a restarted server from one that
 // closed our connection on purpose (too slow a reader, CLIENT KILL).

@@ -268,7 +268,7 @@ struct Base {
     sock.set(zmq::sockopt::reconnect_ivl_max, 5000);
     // A peer that announces a frame larger than this is disconnected before
     // the frame is read: it cannot make us allocate what it likes.
-    sock.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(r.options.max_message));
+    sock.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(r.max_message));
   }
 
   // Binds or connects, after CURVE is set. A bad address is a usage error,

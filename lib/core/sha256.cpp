@@ -1,4 +1,4 @@
-#include "eventsapi/sha256.h"
+#include "core/sha256.h"
 
 #include <cstring>
 

@@ -1,5 +1,5 @@
-// SHA-256 and HMAC-SHA256 (FIPS 180-4, RFC 2104): what webhook signatures
-// need, without pulling a crypto library into the tools.
+// SHA-256 and HMAC-SHA256 (FIPS 180-4, RFC 2104): what webhook signatures and
+// the names of a Salt minion's sockets need, without a crypto library.
 #pragma once
 
 #include <array>

@@ -1,0 +1,33 @@
+// When a listener that lost its peer tries again: after 100 ms, doubling to
+// 5 s while the peer stays away, back to 100 ms once it answers. Shared by
+// the Redis listeners and the Salt bus.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+
+namespace evt {
+
+class Reconnector {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  bool due() const { return Clock::now() >= next_; }
+  // Milliseconds until due, at most cap (-1: no cap).
+  int wait_ms(int cap) const {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next_ - Clock::now()).count();
+    if (left < 0) left = 0;
+    return cap < 0 ? static_cast<int>(left) : std::min(cap, static_cast<int>(left));
+  }
+  void failed() {
+    next_ = Clock::now() + delay_;
+    delay_ = std::min(delay_ * 2, std::chrono::milliseconds(5000));
+  }
+  void succeeded() { delay_ = std::chrono::milliseconds(100); }
+
+ private:
+  Clock::time_point next_{};
+  std::chrono::milliseconds delay_{100};
+};
+
+}  // namespace evt
