@@ -1,6 +1,6 @@
 # fish completion for event-fire
 complete -c event-fire -f
-complete -c event-fire -s u -l url -x -a 'local: - redis:// redis+unix:// redis+stream:// tcp:// ipc://' -d 'Endpoint URL'
+complete -c event-fire -s u -l url -x -a 'local: - redis:// redis+unix:// redis+stream:// tcp:// ipc:// salt:' -d 'Endpoint URL'
 complete -c event-fire -l master -d 'Fire to the master endpoint'
 complete -c event-fire -l id -x -d 'This node id'
 complete -c event-fire -s s -l stdin -d 'All of stdin is the data'
@@ -15,4 +15,5 @@ complete -c event-fire -l curve-clients -r -F -d 'Admitted CURVE client keys'
 complete -c event-fire -s h -l help -d 'Show help'
 complete -c event-fire -l version -d 'Show version'
 complete -c event-fire -n '__fish_is_first_arg' -a 'fire fire_master' -d 'Salt form: DATA TAG'
-complete -c event-fire -l max-message -x -d 'Largest ZeroMQ frame a peer may send (bytes)'
+complete -c event-fire -l max-message -x -d 'Largest ZeroMQ or Salt message a peer may send (bytes)'
+complete -c event-fire -l allow-reserved -d 'salt: fire tags under salt/ too'

@@ -1,6 +1,6 @@
 # fish completion for event-listen
 complete -c event-listen -f
-complete -c event-listen -s u -l url -x -a 'local: - redis:// redis+unix:// redis+stream:// tcp:// ipc://' -d 'Endpoint URL'
+complete -c event-listen -s u -l url -x -a 'local: - redis:// redis+unix:// redis+stream:// tcp:// ipc:// salt:' -d 'Endpoint URL'
 complete -c event-listen -l match -x -a 'glob prefix regex exact' -d 'How patterns match tags'
 complete -c event-listen -s x -l exclude -x -d 'Skip tags matching pattern'
 complete -c event-listen -s n -l count -x -d 'Exit after N events'
@@ -18,4 +18,4 @@ complete -c event-listen -l curve-server-key -r -F -d 'The server CURVE public k
 complete -c event-listen -l curve-clients -r -F -d 'Admitted CURVE client keys'
 complete -c event-listen -s h -l help -d 'Show help'
 complete -c event-listen -l version -d 'Show version'
-complete -c event-listen -l max-message -x -d 'Largest ZeroMQ frame a peer may send (bytes)'
+complete -c event-listen -l max-message -x -d 'Largest ZeroMQ or Salt message a peer may send (bytes)'
