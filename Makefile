@@ -10,7 +10,7 @@ JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 DEBS = g++ cmake make pkg-config libcli11-dev libhiredis-dev cppzmq-dev libzmq3-dev \
        nlohmann-json3-dev libcurl4-openssl-dev libre2-dev libgtest-dev bats bats-assert bats-support \
        redis-server python3 python3-zmq openssl mandoc bash-completion zsh fish procps util-linux time \
-       glusterfs-server python3-requests python3-jwt iproute2 nginx libmsgpack-cxx-dev python3-msgpack
+       glusterfs-server python3-requests python3-jwt iproute2 nginx libmsgpack-cxx-dev python3-msgpack systemd
 # Only for `make bench`.
 BENCH_DEBS = hyperfine mosquitto mosquitto-clients redis-tools python3-requests
 

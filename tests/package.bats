@@ -33,6 +33,10 @@ teardown() {
   assert_output '--timeout'
   [ -e /usr/lib/systemd/system/eventsapi.service ] || [ -e /lib/systemd/system/eventsapi.service ]
   grep -q '^ExecStart=/usr/bin/eventsapi serve' /usr/lib/systemd/system/eventsapi.service
+  grep -q '^ExecStart=/usr/bin/event-handle -u ' '/usr/lib/systemd/system/event-handle@.service'
+  grep -q '/usr/bin/event-listen --bind' /usr/lib/systemd/system/event-tools-master.service
+  # serve rotates events.log itself: no logrotate file to fight it.
+  [ ! -e /etc/logrotate.d/eventsapi ]
   [ -e /usr/share/event-tools/gluster-event-types.txt ]
   # The plugin is found from the installed binary: a ZeroMQ fire with no peer is exit 3, not "not installed".
   run /usr/bin/event-fire -u "tcp://127.0.0.1:$(free_port)" --timeout 0.2 t

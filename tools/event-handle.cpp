@@ -14,7 +14,8 @@ int main(int argc, char** argv) {
   evt::TransportFlags transport;
   transport.url = "-";
   std::vector<std::string> dirs, patterns, excludes;
-  std::string env_file, name_from, timeout, grace = "5", log = "syslog", syslog_socket = "/dev/log", match = "glob", idle, ready_file;
+  std::string env_file, name_from, timeout, grace = "5", log = "syslog", syslog_socket = "/dev/log",
+              journal_socket = "/run/systemd/journal/socket", match = "glob", idle, ready_file;
   int jobs = 1;
   long count = 0;
   bool dry_run = false, no_reconnect = false;
@@ -32,8 +33,9 @@ int main(int argc, char** argv) {
   app.add_option("--timeout", timeout, "Seconds a step may run before SIGTERM to its process group");
   app.add_option("--grace", grace, "Seconds from SIGTERM to SIGKILL, and for running steps at shutdown (default 5)");
   app.add_option("-j,--jobs", jobs, "Events handled at once (default 1, in order)")->check(CLI::PositiveNumber);
-  app.add_option("--log", log, "Where step output and messages go: syslog (default), stderr, none");
+  app.add_option("--log", log, "Where step output and messages go: syslog (default), journal, stderr, none");
   app.add_option("--syslog-socket", syslog_socket, "The syslog socket (default /dev/log)");
+  app.add_option("--journal-socket", journal_socket, "The journal's socket (default /run/systemd/journal/socket)");
   app.add_flag("--dry-run", dry_run, "Print the steps that would run, run nothing");
   app.add_option("dirs", dirs, "Handler directories (a later one's step wins a name)")->required();
 
@@ -54,7 +56,8 @@ int main(int argc, char** argv) {
     evt::TransportOptions options = evt::transport_options(transport, config);
     options.reconnect = !no_reconnect;
     r.node = options.node;
-    evt::Logger logger(evt::Logger::parse_target(log), syslog_socket, "event-handle");
+    auto target = evt::Logger::parse_target(log);
+    evt::Logger logger(target, target == evt::Logger::Target::journal ? journal_socket : syslog_socket, "event-handle");
     evt::HandleSource source = evt::open_handle_source(transport.url, options, r.filter);
     return static_cast<int>(evt::handle_events(r, *source.subscriber, logger));
   });

@@ -27,6 +27,7 @@
 #include "eventsapi/udp_ingest.h"
 #include "core/io.h"
 #include "core/log.h"
+#include "core/service_manager.h"
 #include "core/signals.h"
 #include "transport/transport.h"
 #include "eventsapi/webhook_delivery.h"
@@ -87,17 +88,23 @@ class Server {
     subscriber_ = open_subscriber(parse_endpoint(o_.from), t, TagFilter());
     udp_.open(port());
 
-    std::thread delivering = start_thread_without_signals([this] { delivery_->run(stop_); });
-    std::thread ingesting = start_thread_without_signals([this] { ingest_from_endpoint(); });
-    udp_.start();
+    LoopHeartbeat& delivery_beat = service_.loop("delivery");
+    LoopHeartbeat& ingest_beat = service_.loop("ingest");
+    LoopHeartbeat& udp_beat = service_.loop("UDP");
+    std::thread delivering = start_thread_without_signals([this, &delivery_beat] { delivery_->run(stop_, delivery_beat); });
+    std::thread ingesting = start_thread_without_signals([this, &ingest_beat] { ingest_from_endpoint(ingest_beat); });
+    udp_.start(udp_beat);
     say(Severity::info, "serving " + std::to_string(hooks_.size()) + " webhook(s) from " + masked_url(o_.from) +
                             (udp_.port() ? " and UDP port " + std::to_string(udp_.port()) : "") + " as node " + name_ +
                             " (" + nodeid_ + ")");
+    // Spools recovered, sockets bound, loops running: serving.
+    service_.ready(status_text());
 
     auto last_beat = Clock::time_point{};
     bool ready = false;
     while (!stop_requested() && !ingest_failed_) {
       ::poll(nullptr, 0, 100);
+      service_.keep_alive();
       bool reload = take_reload_request();
       if (Clock::now() - last_beat >= std::chrono::seconds(1)) {
         try {
@@ -107,6 +114,7 @@ class Server {
         }
       }
       if (reload) {
+        service_.reloading();
         try {
           load();
           delivery_->configure(hooks_, config_);
@@ -115,10 +123,12 @@ class Server {
         } catch (const Error& e) {
           say(Severity::err, std::string("reload failed: ") + e.what());
         }
+        service_.ready(status_text());
       }
       disable_gone();
       if (reload || Clock::now() - last_beat >= std::chrono::seconds(1)) {
         heartbeat(now_ts());
+        service_.status(status_text());
         last_beat = Clock::now();
       }
       if (!ready && !o_.ready_file.empty()) {
@@ -126,6 +136,7 @@ class Server {
         ready = true;
       }
     }
+    service_.stopping();
     stop_ = true;
     delivery_->wake();
     delivering.join();
@@ -141,6 +152,21 @@ class Server {
   }
 
  private:
+  // What systemctl status shows: the counters a person wants.
+  std::string status_text() {
+    long long delivered = 0, pending = 0, failed = 0;
+    size_t enabled = 0;
+    nlohmann::json stats = delivery_->stats();
+    for (const auto& hook : stats) {
+      delivered += hook.value("delivered", 0LL);
+      pending += hook.value("pending", 0LL);
+      failed += hook.value("failed", 0LL);
+      enabled += !hook.value("disabled", false);
+    }
+    return std::to_string(enabled) + " webhook(s); delivered " + std::to_string(delivered) + ", pending " +
+           std::to_string(pending) + ", failed " + std::to_string(failed);
+  }
+
   void say(Severity severity, const std::string& message) {
     if (static_cast<int>(severity) <= static_cast<int>(level_.load())) report(message);
   }
@@ -220,9 +246,10 @@ class Server {
     }
   }
 
-  void ingest_from_endpoint() {
+  void ingest_from_endpoint(LoopHeartbeat& heartbeat) {
     std::vector<Message> batch;
     while (!stop_) {
+      heartbeat.beat();
       batch.clear();
       try {
         if (!subscriber_->receive(batch, 200)) {
@@ -254,6 +281,7 @@ class Server {
   }
 
   ServeOptions o_;
+  ServiceManager service_;
   std::string nodeid_, name_;
   std::unique_ptr<EventsapiStore> store_;
   EventsapiConfig config_;

@@ -80,16 +80,19 @@ void UdpIngest::bind_sockets(int port) {
 
 void UdpIngest::open(int port) { bind_sockets(port); }
 
-void UdpIngest::start() { thread_ = start_thread_without_signals([this] { run(); }); }
+void UdpIngest::start(LoopHeartbeat& heartbeat) {
+  thread_ = start_thread_without_signals([this, &heartbeat] { run(heartbeat); });
+}
 
 void UdpIngest::stop() {
   stop_ = true;
   if (thread_.joinable()) thread_.join();
 }
 
-void UdpIngest::run() {
+void UdpIngest::run(LoopHeartbeat& heartbeat) {
   std::string buf(65536, '\0');
   while (!stop_) {
+    heartbeat.beat();
     int want = wanted_.exchange(-1);
     if (want >= 0 && want != bound_) {
       try {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/log.h"
+#include "core/service_manager.h"
 
 namespace evt {
 
@@ -35,13 +36,14 @@ class UdpIngest {
   // The port bound now (0: none).
   int port() const { return bound_; }
 
-  void start();
+  // heartbeat: beaten every turn of the ingest thread (at least once a second).
+  void start(LoopHeartbeat& heartbeat);
   void stop();
 
  private:
   void bind_sockets(int port);
   void close_sockets();
-  void run();
+  void run(LoopHeartbeat& heartbeat);
 
   Take take_;
   Say say_;

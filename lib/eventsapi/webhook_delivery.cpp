@@ -349,10 +349,11 @@ long WebhookDelivery::start_due() {
   return wait_ms;
 }
 
-void WebhookDelivery::run(const std::atomic<bool>& stop) {
+void WebhookDelivery::run(const std::atomic<bool>& stop, LoopHeartbeat& heartbeat) {
   running_ = true;
   auto last_sync = Clock::now();
   while (!stop) {
+    heartbeat.beat();
     apply_pending();
     long wait_ms;
     {

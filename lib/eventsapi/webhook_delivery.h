@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "core/service_manager.h"
 #include "eventsapi/eventsapi_config.h"
 #include "eventsapi/eventsapi_store.h"
 
@@ -52,7 +53,8 @@ class WebhookDelivery {
   void enqueue(const std::string& id, const std::string& body);
 
   // The delivery loop; returns once stop is set (and wake() called).
-  void run(const std::atomic<bool>& stop);
+  // heartbeat: beaten every turn (at least once a second), for the watchdog.
+  void run(const std::atomic<bool>& stop, LoopHeartbeat& heartbeat);
   void wake();
 
   // {url: {delivered, pending, failed, refused, disabled, in_flight,

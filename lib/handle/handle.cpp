@@ -12,6 +12,7 @@
 #include "core/event.h"
 #include "core/io.h"
 #include "core/log.h"
+#include "core/service_manager.h"
 #include "core/signals.h"
 #include "core/text.h"
 #include "handle/handler.h"
@@ -68,6 +69,7 @@ class Runner : public StepSupervisor::Observer {
     for (;;) {
       if (stop_requested() && !stopping_) begin_stop();
       say_ready();
+      keep_service_informed();
       start_pending();
       bool can_take = !stopping_ && !source_ended_ && !counted_out() && free_slots() > 0;
       if (jobs_.empty() && pending_.empty() && idle_out()) break;
@@ -77,6 +79,7 @@ class Runner : public StepSupervisor::Observer {
         stop_sent_ = true;
       }
       int keep = keep_claims();
+      if (int ping = service_.keep_alive_ms(); ping >= 0) keep = keep < 0 ? ping : std::min(keep, ping);
       if (can_take) {
         // Nothing running: wait on the source (the supervisor's timers, of
         // what finished steps left, are looked at in between).
@@ -101,12 +104,12 @@ class Runner : public StepSupervisor::Observer {
     Job* j = job_of(pid);
     std::string msg = (j ? j->handler + "/" + j->step : std::string("?")) + ": ";
     msg += line;  // the logger escapes what it must
-    log_.log(is_stderr ? Severity::warning : Severity::info, msg);
+    log_.log(is_stderr ? Severity::warning : Severity::info, msg, context_of(j));
   }
 
   void step_note(pid_t pid, Severity severity, const std::string& message) override {
     Job* j = job_of(pid);
-    log_.log(severity, (j ? j->handler + "/" + j->step : std::string("?")) + ": " + message);
+    log_.log(severity, (j ? j->handler + "/" + j->step : std::string("?")) + ": " + message, context_of(j));
   }
 
   void step_ended(pid_t pid, const StepEnd& end) override {
@@ -115,7 +118,7 @@ class Runner : public StepSupervisor::Observer {
     j->running = -1;
     j->left_running += end.left_running;
     int code = end.exit_code();
-    if (code != 0) log_.log(Severity::err, j->handler + "/" + j->step + ": " + end.how());
+    if (code != 0) log_.log(Severity::err, j->handler + "/" + j->step + ": " + end.how(), context_of(j));
     last_end_signalled_ = WIFSIGNALED(end.wait_status);
     if (end.timed_out) return finish(*j, Outcome::timeout, code, "step ran longer than " + seconds_text(r_.step_timeout) + "s");
     if (end.stopped) return finish(*j, Outcome::aborted, code, "event-handle was stopped");
@@ -162,9 +165,32 @@ class Runner : public StepSupervisor::Observer {
   }
 
   void say_ready() {
-    if (ready_written_ || r_.ready_file.empty() || !source_.live()) return;
+    if (!source_.live()) return;
+    if (!ready_said_) service_.ready(status_text());
+    ready_said_ = true;
+    if (ready_written_ || r_.ready_file.empty()) return;
     write_ready_file(r_.ready_file);
     ready_written_ = true;
+  }
+
+  // Under systemd (event-handle@.service): what systemctl status shows, at most once a second.
+  std::string status_text() const {
+    return "handled " + std::to_string(handled_) + " event(s), " + std::to_string(failed_) + " failed; " +
+           std::to_string(jobs_.size()) + " running";
+  }
+
+  void keep_service_informed() {
+    service_.keep_alive();
+    if (!service_.notifying() || Clock::now() - last_status_ < std::chrono::seconds(1)) return;
+    service_.status(status_text());
+    last_status_ = Clock::now();
+  }
+
+  // The journal's fields for a line about j (none without one).
+  static LogContext context_of(Job* j) {
+    if (j == nullptr) return {};
+    const Event& e = j->message.event();
+    return {j->handler, j->step, e.id, e.tag};
   }
 
   Job* job_of(pid_t pid) {
@@ -265,10 +291,10 @@ class Runner : public StepSupervisor::Observer {
       } catch (const Error& err) {
         // Gone or no longer executable since the list was taken (an update
         // step removed it): skipped, and the handler goes on, as the agent does.
-        log_.log(Severity::warning, "Handler of " + e.tag + " skipped step " + s.name + ": " + err.what());
+        log_.log(Severity::warning, "Handler of " + e.tag + " skipped step " + s.name + ": " + err.what(), context_of(&j));
         continue;
       }
-      log_.log(Severity::debug, "Handler of " + e.tag + " is starting step " + s.name);
+      log_.log(Severity::debug, "Handler of " + e.tag + " is starting step " + s.name, context_of(&j));
       return;
     }
     finish(j, Outcome::completed, 0, "");
@@ -278,18 +304,21 @@ class Runner : public StepSupervisor::Observer {
     j.outcome = outcome;
     j.exit_code = code;
     j.reason = reason;
+    ++handled_;
     if (outcome != Outcome::completed) ++failed_;
     // The agent says -1 for a step a signal ended (Go's ExitCode()).
     int shown = code.value_or(0);
     if (last_end_signalled_) shown = -1;
     log_.log(outcome == Outcome::completed ? Severity::info : Severity::err,
              "Handler of " + j.message.event().tag + " exited with status \"" + outcome_name(outcome) + "\" (" +
-                 std::to_string(shown) + ") at step " + j.step + (reason.empty() ? "" : ": " + reason));
+                 std::to_string(shown) + ") at step " + j.step + (reason.empty() ? "" : ": " + reason),
+             context_of(&j));
     last_end_signalled_ = false;
   }
 
   void begin_stop() {
     stopping_ = true;
+    service_.stopping();
     stop_deadline_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(r_.grace));
     log_.log(Severity::info, "stopping: no more events are read; running steps get " + seconds_text(r_.grace) + "s");
   }
@@ -344,6 +373,10 @@ class Runner : public StepSupervisor::Observer {
   std::deque<Message> pending_;  // received, waiting for a slot
   std::vector<Message> batch_;
   bool source_ended_ = false;
+  ServiceManager service_;  // takes NOTIFY_SOCKET out of the environment before the steps' is copied
+  bool ready_said_ = false;
+  Clock::time_point last_status_{};
+  size_t handled_ = 0;  // events whose outcome is final
   size_t taken_ = 0;  // events taken from the source, for -n
   Clock::time_point last_activity_;  // the last arrival or result, for -w
   bool ready_written_ = false;

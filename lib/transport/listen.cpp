@@ -7,6 +7,7 @@
 
 #include "core/io.h"
 #include "core/log.h"
+#include "core/service_manager.h"
 #include "core/signals.h"
 #include "core/text.h"
 
@@ -21,10 +22,14 @@ static Clock::time_point after(Clock::time_point t, double seconds) {
 Exit listen(const ListenRequest& r) {
   Endpoint endpoint = parse_endpoint(r.url);
   if (!r.ready_file.empty()) ::unlink(r.ready_file.c_str());  // a stale file must not say "ready"
+  ServiceManager service;  // under systemd (a master's listener): readiness, status, watchdog
   auto subscriber = open_subscriber(endpoint, r.transport, r.filter);
-  bool ready_written = false;
+  bool ready_written = false, ready_said = false;
   auto say_ready = [&] {
-    if (!ready_written && !r.ready_file.empty() && subscriber->live()) {
+    if (!subscriber->live()) return;
+    if (!ready_said) service.ready("listening on " + endpoint.display());
+    ready_said = true;
+    if (!ready_written && !r.ready_file.empty()) {
       write_ready_file(r.ready_file);
       ready_written = true;
     }
@@ -35,6 +40,7 @@ Exit listen(const ListenRequest& r) {
   const bool raw_json = r.format.kind() == OutputFormat::Kind::envelope;
   auto start = Clock::now();
   auto last_event = start;
+  auto last_status = start;
   long printed = 0;
   size_t bad = 0;
   std::vector<Message> batch;
@@ -58,7 +64,13 @@ Exit listen(const ListenRequest& r) {
       return Exit::failed;
 
     batch.clear();
-    if (!ready_written && !r.ready_file.empty()) wait_ms = wait_ms < 0 ? 100 : std::min(wait_ms, 100);
+    if (!ready_said || (!ready_written && !r.ready_file.empty())) wait_ms = wait_ms < 0 ? 100 : std::min(wait_ms, 100);
+    if (int keep = service.keep_alive_ms(); keep >= 0) wait_ms = wait_ms < 0 ? keep : std::min(wait_ms, keep);
+    service.keep_alive();
+    if (service.notifying() && Clock::now() - last_status >= std::chrono::seconds(1)) {
+      service.status("listening on " + endpoint.display() + "; " + std::to_string(printed) + " event(s)");
+      last_status = Clock::now();
+    }
     bool more = subscriber->receive(batch, wait_ms);
     say_ready();
     out.clear();
@@ -79,7 +91,8 @@ Exit listen(const ListenRequest& r) {
           continue;
         }
       }
-      if (r.count > 0 && ++printed >= r.count) {
+      ++printed;
+      if (r.count > 0 && printed >= r.count) {
         done = true;
         break;
       }
@@ -91,6 +104,7 @@ Exit listen(const ListenRequest& r) {
     for (size_t i = 0; i < handled; ++i) subscriber->delivered(batch[i]);
     if (done || !more) break;
   }
+  service.stopping();
   return subscriber->invalid() + bad > 0 ? Exit::invalid_input : Exit::ok;
 }
 
