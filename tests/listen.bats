@@ -237,3 +237,30 @@ IN
   run event-listen --version
   assert_output --regexp '^event-listen [0-9]+\.[0-9]+\.[0-9]+$'
 }
+
+@test "--color: -o pretty paints the tag, the time and the data on a terminal, never into a pipe or with NO_COLOR" {
+  start_listener a -n 1 -o pretty --color always
+  start_listener n -n 1 -o pretty --color never
+  start_listener p -n 1 -o pretty  # auto, into a file
+  event-fire paint/me '{"s":"x","z":null}'
+  finish a
+  finish n
+  finish p
+  run cat "$T/a.out"
+  assert_line --index 1 $'    \e[34;1m"tag"\e[0m: \e[1;33m"paint/me"\e[0m,'
+  assert_line --index 3 $'        \e[34;1m"s"\e[0m: \e[32m"x"\e[0m,'
+  assert_line --index 4 $'        \e[34;1m"z"\e[0m: \e[1;30mnull\e[0m'
+  assert_line --regexp $'^    \e\\[34;1m"ts"\e\\[0m: \e\\[36m[0-9.]+\e\\[0m,$'
+  run grep -c $'\e' "$T/n.out" "$T/p.out"
+  assert_output "$T/n.out:0"$'\n'"$T/p.out:0"
+  # auto on a terminal (script(1) gives it one): colours, unless NO_COLOR says no.
+  command -v script >/dev/null || skip "script missing"
+  printf '{"tag":"on/tty"}\n' > "$T/in"
+  run script -qec "event-listen -u - -n 1 -o pretty < '$T/in'" /dev/null
+  assert_output --partial $'\e[1;33m"on/tty"'
+  run env NO_COLOR=1 script -qec "event-listen -u - -n 1 -o pretty < '$T/in'" /dev/null
+  refute_output --partial $'\e['
+  run event-listen --color sometimes
+  assert_failure 2
+  assert_output --partial "--color: expected always, never or auto, not 'sometimes'"
+}

@@ -1,4 +1,6 @@
 // event-listen: subscribe to an event bus and print the events that match.
+#include <unistd.h>
+
 #include "core/config.h"
 #include "core/tool_main.h"
 #include "transport/listen.h"
@@ -9,7 +11,7 @@ int main(int argc, char** argv) {
                "  event-listen [OPTIONS] [PATTERN ...]",
                "event-listen");
   evt::TransportFlags transport;
-  std::string match = "glob", output = "json", idle, timeout, ready_file;
+  std::string match = "glob", output = "json", idle, timeout, ready_file, color = "auto";
   bool no_reconnect = false;
   std::vector<std::string> patterns, excludes;
   long count = 0;
@@ -21,6 +23,7 @@ int main(int argc, char** argv) {
   app.add_option("-w,--wait", idle, "Exit 1 when no event arrives for SECS");
   app.add_option("--timeout", timeout, "Exit 1 after SECS in all");
   app.add_option("-o,--output", output, "json (default), pretty, salt, data, or a template (%t %d %j %i %n %s %T)");
+  app.add_option("--color", color, "Colours in -o pretty: auto (a terminal, no NO_COLOR), always, never");
   app.add_option("--ready-file", ready_file, "Create PATH once the subscription is live");
   app.add_flag("--no-reconnect", no_reconnect, "Exit 3 when the endpoint is lost instead of reconnecting");
   app.add_option("patterns", patterns, "Tag patterns");
@@ -33,6 +36,7 @@ int main(int argc, char** argv) {
     r.transport.reconnect = !no_reconnect;
     r.filter = evt::TagFilter(evt::parse_match_kind(match), patterns, excludes);
     r.format = evt::OutputFormat::parse(output);
+    r.format.use_colour(evt::OutputFormat::colour_wanted(color, STDOUT_FILENO));
     r.count = count;
     if (!idle.empty()) r.idle_timeout = evt::parse_seconds("-w", idle);
     if (!timeout.empty()) r.timeout = evt::parse_seconds("--timeout", timeout);

@@ -108,8 +108,10 @@ enum class Style { pretty, python };
 // first as it comes, then rewritten in place in the order it needs.
 class Layout {
  public:
-  Layout(std::string& out, std::string_view text, Style style, int indent, bool sort_keys, bool ensure_ascii)
-      : out_(out), t_(text), style_(style), indent_(indent), sort_keys_(sort_keys), ensure_ascii_(ensure_ascii) {}
+  Layout(std::string& out, std::string_view text, Style style, int indent, bool sort_keys, bool ensure_ascii,
+         const JsonColours* colours = nullptr)
+      : out_(out), t_(text), style_(style), indent_(indent), sort_keys_(sort_keys), ensure_ascii_(ensure_ascii),
+        colours_(colours) {}
 
   void value(int depth) {
     switch (at()) {
@@ -188,10 +190,19 @@ class Layout {
       size_t key_start = p_;
       scan_json_string(t_, p_, m.key);
       if (style_ == Style::python) append_python_string(out_, m.key, ensure_ascii_);
-      else out_.append(t_.data() + key_start, p_ - key_start);
+      else paint(colours_ ? &colours_->key : nullptr, t_.substr(key_start, p_ - key_start));
       ++p_;  // ':'
       out_ += ": ";
+      const std::string* own = depth == 0 ? top_level_colour(m.key) : nullptr;
+      if (own) {
+        out_ += *own;
+        plain_ = true;  // one colour for the whole value
+      }
       value(depth + 1);
+      if (own) {
+        out_ += reset;
+        plain_ = false;
+      }
       m.end = out_.size();
       auto [it, fresh] = first_of.emplace(m.key, members.size());
       if (fresh) {
@@ -233,11 +244,31 @@ class Layout {
     }
   }
 
+  static constexpr std::string_view reset = "\x1b[0m";
+
+  // text in colour (none: as it is).
+  void paint(const std::string* colour, std::string_view text) {
+    if (colour == nullptr || plain_) {
+      out_ += text;
+      return;
+    }
+    out_ += *colour;
+    out_ += text;
+    out_ += reset;
+  }
+
+  const std::string* top_level_colour(const std::string& key) const {
+    if (colours_ == nullptr) return nullptr;
+    for (const auto& [name, colour] : colours_->top_level)
+      if (name == key) return &colour;
+    return nullptr;
+  }
+
   void string() {
     size_t start = p_;
     if (style_ == Style::pretty) {
       skip_string();
-      out_.append(t_.data() + start, p_ - start);
+      paint(colours_ ? &colours_->string : nullptr, t_.substr(start, p_ - start));
       return;
     }
     std::string decoded;
@@ -252,7 +283,8 @@ class Layout {
   }
 
   void word(size_t n) {
-    out_.append(t_.data() + p_, std::min(n, t_.size() - p_));
+    std::string_view w = t_.substr(p_, std::min(n, t_.size() - p_));
+    paint(colours_ && w == "null" ? &colours_->null : nullptr, w);
     p_ += n;
   }
 
@@ -282,12 +314,14 @@ class Layout {
   int indent_;
   bool sort_keys_;
   bool ensure_ascii_;
+  const JsonColours* colours_;
+  bool plain_ = false;  // inside a value drawn in a colour of its own
 };
 
 }  // namespace
 
-void append_pretty_json(std::string& out, std::string_view compact_text, int indent) {
-  Layout(out, compact_text, Style::pretty, indent, false, false).value(0);
+void append_pretty_json(std::string& out, std::string_view compact_text, int indent, const JsonColours* colours) {
+  Layout(out, compact_text, Style::pretty, indent, false, false, colours).value(0);
 }
 
 void append_python_json(std::string& out, std::string_view compact_text, bool sort_keys, bool ensure_ascii) {

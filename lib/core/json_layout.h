@@ -8,6 +8,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace evt {
 
@@ -15,7 +17,19 @@ namespace evt {
 // spaces a level, "key": value, as jq and nlohmann's dump(4) lay it out.
 // Strings and numbers are kept as they are; a key given twice keeps its
 // first place and its last value, as every JSON parser reading it would.
-void append_pretty_json(std::string& out, std::string_view compact_text, int indent = 4);
+// Terminal colours for append_pretty_json, as jq draws JSON: keys blue,
+// strings green, null grey; the members of the top-level object named in
+// top_level have their values in a colour of their own (the envelope's tag
+// and time).
+struct JsonColours {
+  std::string key = "\x1b[34;1m";
+  std::string string = "\x1b[32m";
+  std::string null = "\x1b[1;30m";
+  std::vector<std::pair<std::string, std::string>> top_level;
+};
+
+void append_pretty_json(std::string& out, std::string_view compact_text, int indent = 4,
+                        const JsonColours* colours = nullptr);
 
 // Appends compact JSON text as Python's json.dumps(value, sort_keys=...,
 // ensure_ascii=...) writes it: ", " and ": " separators, floats in Python's

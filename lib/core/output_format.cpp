@@ -1,9 +1,24 @@
 #include "core/output_format.h"
 
+#include <unistd.h>
+
+#include <cstdlib>
+
 #include "core/error.h"
 #include "core/json_layout.h"
 
 namespace evt {
+
+bool OutputFormat::colour_wanted(std::string_view when, int fd) {
+  if (when == "always") return true;
+  if (when == "never") return false;
+  if (when != "auto") throw usage_error("--color: expected always, never or auto, not '" + std::string(when) + "'");
+  const char* no_colour = std::getenv("NO_COLOR");
+  const char* term = std::getenv("TERM");
+  if (no_colour != nullptr && *no_colour != '\0') return false;
+  if (term != nullptr && std::string_view(term) == "dumb") return false;
+  return ::isatty(fd) == 1;
+}
 
 OutputFormat OutputFormat::parse(std::string_view spec) {
   OutputFormat f;
@@ -58,10 +73,17 @@ void OutputFormat::append(std::string& out, const Event& e, std::string_view env
       if (envelope.empty()) append_envelope(out, e);
       else out += envelope;
       break;
-    case Kind::pretty:
-      if (envelope.empty()) append_pretty_json(out, to_envelope(e));
-      else append_pretty_json(out, envelope);
+    case Kind::pretty: {
+      static const JsonColours colours = [] {
+        JsonColours c;
+        c.top_level = {{"tag", "\x1b[1;33m"}, {"ts", "\x1b[36m"}};
+        return c;
+      }();
+      const JsonColours* paint = colour_ ? &colours : nullptr;
+      if (envelope.empty()) append_pretty_json(out, to_envelope(e), 4, paint);
+      else append_pretty_json(out, envelope, 4, paint);
       break;
+    }
     case Kind::salt:
       out += e.tag;
       out += '\t';

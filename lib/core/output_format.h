@@ -20,6 +20,15 @@ class OutputFormat {
 
   Kind kind() const { return kind_; }
 
+  // -o pretty in colours, for a terminal: the tag, the time and the data
+  // each in their own.
+  void use_colour(bool on) { colour_ = on; }
+
+  // --color WHEN: always, never, or auto (fd is a terminal, $NO_COLOR is
+  // unset or empty, $TERM is not "dumb"), as ripgrep and jq decide. Throws a
+  // usage error for anything else.
+  static bool colour_wanted(std::string_view when, int fd);
+
   // Appends one event's output, newline included. envelope is the event's
   // compact envelope text when the caller has it (else it is rebuilt).
   void append(std::string& out, const Event& event, std::string_view envelope = {}) const;
@@ -31,6 +40,7 @@ class OutputFormat {
   };
 
   Kind kind_ = Kind::envelope;
+  bool colour_ = false;
   std::vector<Piece> pieces_;
 };
 
