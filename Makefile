@@ -28,7 +28,7 @@ DEB_DEBS = dpkg-dev file man-db
 # Only for `make fuzz`.
 FUZZ_DEBS = clang libclang-rt-14-dev
 
-.PHONY: all deps bench-deps fuzz-deps deb-deps build check demo install bench fuzz deb clean
+.PHONY: all deps bench-deps fuzz-deps deb-deps build binaries check demo install bench fuzz deb clean
 
 all: deps build
 
@@ -51,8 +51,13 @@ build:
 check: all
 	BUILD=$(BUILD) SANITIZE=$(SANITIZE) tests/check.sh
 
-demo: all
-	BUILD=$(BUILD) tests/demo.sh
+# Only what the demo runs: the unit tests are built by `make check`.
+binaries: deps
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target event-fire event-listen event-handle eventsapi event-tools-zmq -- --no-print-directory
+
+demo: binaries
+	@BUILD=$(BUILD) tests/demo.sh
 
 install: build
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)

@@ -1,0 +1,74 @@
+#!/usr/bin/env bats
+# The README's recipes, run from the README's own text (the block after each
+# "<!-- recipe: NAME -->"), so that they cannot drift from what works. Each
+# gets this test's servers through the variables the recipe reads, and HOME
+# in the test's directory.
+
+load helpers
+
+README=$BATS_TEST_DIRNAME/../README.md
+
+setup() {
+  common_setup
+  export HOME=$T
+}
+teardown() { common_teardown; }
+
+# recipe NAME: the shell block after <!-- recipe: NAME --> in the README.
+recipe() {
+  awk -v name="$1" '
+    $0 == "<!-- recipe: " name " -->" { found = 1; next }
+    found && /^```sh$/ { inside = 1; next }
+    inside && /^```$/ { exit }
+    inside { print }' "$README"
+}
+
+# run_recipe NAME: runs it with bash, bounded, output in $output.
+run_recipe() {
+  local text
+  text=$(recipe "$1")
+  [ -n "$text" ] || fail "no recipe '$1' in README.md"
+  run timeout 60 bash -c "$text" 3>&-
+}
+
+@test "README recipe: NethServer handler directories over Redis" {
+  start_redis
+  export REDIS_URL
+  run_recipe nethserver
+  assert_success
+  assert_line 'module/traefik1 sent {"field":"value"}'
+}
+
+@test "README recipe: a Salt reactor in shell on the master's bus" {
+  start_salt_bus m
+  export SALT_SOCK_DIR=$T/m
+  run_recipe salt
+  assert_success
+  assert_line --regexp '^myco/deploy/done: \{"version":"1\.4","_stamp":"[0-9T:.-]+"\}$'
+}
+
+@test "README recipe: Gluster webhooks with eventsapi" {
+  port=$(free_port)
+  $PYTHON "$FIX/webhook_receiver.py" "$port" "$T/hook.log" 3>&- &
+  echo $! > "$T/receiver.pid"
+  wait_for_file "$T/hook.log.ready"
+  export WEBHOOK="http://127.0.0.1:$port/hook" EVENTSAPI_STORE=$T/store EVENTSAPI_STATE=$T/state
+  eventsapi config-set port 0 > /dev/null  # no UDP port in a test: 55555 may be someone's
+  run_recipe gluster
+  assert_success
+  assert_output --regexp "\| $WEBHOOK +\| +1 \|"
+  wait_for_lines "$T/hook.log" 2
+  # webhook-test's request (no body, as Gluster's), then the event through serve.
+  run $PYTHON -c 'import json,sys; [print(json.loads(json.loads(l)["body"] or "{\"event\": \"(empty)\"}")["event"]) for l in open(sys.argv[1])]' "$T/hook.log"
+  assert_output $'(empty)\ngluster/test'
+}
+
+@test "README recipe: OpenNebula hook directories over ZeroMQ" {
+  port=$(free_port)
+  $PYTHON "$FIX/one_publisher.py" "tcp://127.0.0.1:$port" 3>&- &
+  echo $! > "$T/one.pid"
+  export ONE_HM="tcp://127.0.0.1:$port"
+  run_recipe opennebula
+  assert_success
+  assert_line 'EVENT STATE VM/ACTIVE/RUNNING/5 '
+}
