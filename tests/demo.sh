@@ -7,7 +7,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 root=$PWD
-export PATH="$root/${BUILD:-build}:$PATH"
+export PATH="${EVT_BUILD_DIR:-$root/${BUILD:-build}}:$PATH"
 PY=/usr/bin/python3
 demo=$(mktemp -d /tmp/event-tools-demo-XXXXXX)
 export EVENT_SOCK_DIR=$demo/bus EVENTSAPI_STORE=$demo/store EVENTSAPI_STATE=$demo/state
