@@ -30,11 +30,15 @@ timeout -k 10 "${BATS_SUITE_TIMEOUT:-2700}" bash -c '
   done' _ "${files[@]}" > "$log/bats" 2>&1 &
 bats_pid=$!
 # The TAP as it comes, and before each suite a line with the count so far.
-tail -n +1 -f --pid="$bats_pid" "$log/bats" | awk '
-  /^# suite / { printf "[check] %s (so far: %d passed, %d failed)\n", substr($0, 3), ok, bad; fflush(); next }
-  /^ok / { ok++ }
-  /^not ok / { bad++ }
-  { print; fflush() }'
+ok=0 bad=0
+tail -n +1 -f --pid="$bats_pid" "$log/bats" | while IFS= read -r line; do
+  case $line in
+    "# suite "*) echo "[check] ${line#\# } (so far: $ok passed, $bad failed)"; continue ;;
+    "ok "*) ok=$((ok + 1)) ;;
+    "not ok "*) bad=$((bad + 1)) ;;
+  esac
+  printf '%s\n' "$line"
+done
 wait "$bats_pid"
 bats_ok=$(grep -c '^ok ' "$log/bats")
 bats_skipped=$(grep -c '^ok .* # skip' "$log/bats")
