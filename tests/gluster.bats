@@ -121,6 +121,25 @@ bodies() { field "$1" 'b' | sort; }
   assert_output --regexp 'port +\| 55555'
 }
 
+@test "a glusterd.info written after serve started (a first boot) gives the node Gluster's UUID from then on" {
+  export GLUSTERD_WORKDIR=$T/glusterd
+  mkdir -p "$GLUSTERD_WORKDIR"
+  start_receiver r "$RPORT"
+  quiet eventsapi webhook-add "$HOOK"
+  local port
+  port=$(free_port)
+  start_serve s --port "$port"
+  udp_send "$port" '1796222327 2 name=before;bricks=b'
+  wait_for_lines "$T/r.log" 1
+  echo "UUID=11111111-2222-4333-8444-555555555555" > "$GLUSTERD_WORKDIR/glusterd.info"
+  udp_send "$port" '1796222328 2 name=after;bricks=b'
+  wait_for_lines "$T/r.log" 2
+  stop_serve s
+  run field "$T/r.log" 'b'
+  assert_line "{\"event\": \"VOLUME_CREATE\", \"message\": {\"bricks\": \"b\", \"name\": \"before\"}, \"nodeid\": \"$(cat "$T/state/node-id")\", \"ts\": 1796222327}"
+  assert_line '{"event": "VOLUME_CREATE", "message": {"bricks": "b", "name": "after"}, "nodeid": "11111111-2222-4333-8444-555555555555", "ts": 1796222328}'
+}
+
 @test "a real glusterd: volume create, start, set, stop and delete reach the webhook with the node's UUID" {
   [ "$(id -u)" -eq 0 ] || skip "glusterd runs as root"
   command -v glusterd > /dev/null || skip "Debian's glusterfs-server is not installed"

@@ -334,7 +334,7 @@ teardown() { common_teardown; }
   assert_failure 2
   run event-handle --log loud "$H"
   assert_failure 2
-  assert_output --partial "--log: expected syslog, stderr or none"
+  assert_output --partial "--log: expected syslog, journal, stderr or none"
   run event-handle --name-from '(' "$H"
   assert_failure 2
   run event-handle -j 0 "$H"

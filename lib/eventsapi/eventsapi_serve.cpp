@@ -39,8 +39,10 @@ std::string glusterd_workdir() {
   return dir && *dir ? dir : "/var/lib/glusterd";
 }
 
-std::string node_uuid(const std::string& state_dir) {
-  if (auto gluster = glusterd_uuid(glusterd_workdir())) return *gluster;
+namespace {
+
+// Serve's own UUID for a node without Gluster, made once.
+std::string own_node_uuid(const std::string& state_dir) {
   std::string path = state_dir + "/node-id";
   std::ifstream in(path);
   std::string id;
@@ -56,6 +58,22 @@ std::string node_uuid(const std::string& state_dir) {
   return text;
 }
 
+}  // namespace
+
+NodeId::NodeId(std::string state_dir) : state_dir_(std::move(state_dir)) {}
+
+std::string NodeId::get() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (gluster_) return id_;
+  if (auto gluster = glusterd_uuid(glusterd_workdir())) {
+    gluster_ = true;
+    id_ = *gluster;
+  } else if (id_.empty()) {
+    id_ = own_node_uuid(state_dir_);
+  }
+  return id_;
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -69,7 +87,7 @@ class Server {
     check_private_directory(o_.state_dir, "state directory", true);
     check_private_directory(o_.state_dir + "/spool", "spool directory", true);
     lock_state();
-    nodeid_ = node_uuid(o_.state_dir);
+    reported_nodeid_ = nodeid_.get();
     name_ = o_.name.empty() ? host_name() : o_.name;
     store_ = open_eventsapi_store(o_.store, o_.state_dir);
     catch_reload_signal();
@@ -96,7 +114,7 @@ class Server {
     udp_.start(udp_beat);
     say(Severity::info, "serving " + std::to_string(hooks_.size()) + " webhook(s) from " + masked_url(o_.from) +
                             (udp_.port() ? " and UDP port " + std::to_string(udp_.port()) : "") + " as node " + name_ +
-                            " (" + nodeid_ + ")");
+                            " (" + reported_nodeid_ + ")");
     // Spools recovered, sockets bound, loops running: serving.
     service_.ready(status_text());
 
@@ -144,7 +162,7 @@ class Server {
     udp_.stop();
     // A node that stopped cleanly leaves the cluster's list; a crashed one shows DOWN.
     try {
-      if (store_->cluster()) store_->remove_node(nodeid_);
+      if (store_->cluster()) store_->remove_node(reported_nodeid_);
       else heartbeat(0);
     } catch (const Error&) {
     }
@@ -193,7 +211,15 @@ class Server {
 
   void heartbeat(double when) {
     NodeInfo n;
-    n.id = nodeid_;
+    n.id = nodeid_.get();
+    // The node took Gluster's UUID: its old entry leaves the cluster's list.
+    if (n.id != reported_nodeid_) {
+      try {
+        if (store_->cluster()) store_->remove_node(reported_nodeid_);
+      } catch (const Error&) {
+      }
+      reported_nodeid_ = n.id;
+    }
     n.name = name_;
     n.heartbeat = when;
     n.pid = when > 0 ? static_cast<long>(::getpid()) : 0;
@@ -234,7 +260,7 @@ class Server {
   }
 
   void take(Event e) {
-    std::string body = webhook_body(e, nodeid_);
+    std::string body = webhook_body(e, nodeid_.get());
     delivery_->enqueue(e.id, body);
     if (log_events_) {
       try {
@@ -282,7 +308,9 @@ class Server {
 
   ServeOptions o_;
   ServiceManager service_;
-  std::string nodeid_, name_;
+  NodeId nodeid_{o_.state_dir};
+  std::string reported_nodeid_;  // the id in the store's node list
+  std::string name_;
   std::unique_ptr<EventsapiStore> store_;
   EventsapiConfig config_;
   Webhooks hooks_;
