@@ -167,7 +167,8 @@ Endpoint parse_endpoint(std::string_view url) {
       rest = rest.substr(0, q);
     }
     ep.path = rest.empty() ? std::string(default_salt_sock_dir) : url_decode(rest);
-    if (const std::string* id = Query(url, query, {"id"}).find("id")) {
+    Query q(url, query, {"id"});
+    if (const std::string* id = q.find("id")) {
       if (id->empty() || id->find('/') != std::string::npos) throw bad_url(url, "id='" + *id + "' is not a minion id");
       ep.minion = *id;
     }
