@@ -113,6 +113,7 @@ void random_bytes(void* out, size_t n) {
   for (size_t got = 0; got < n;) {
     ssize_t r = ::getrandom(p + got, n - got, 0);
     if (r > 0) got += static_cast<size_t>(r);
+    else if (r < 0 && errno != EINTR) throw failed("cannot read random bytes: " + errno_text(errno));
   }
 }
 

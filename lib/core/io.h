@@ -31,7 +31,8 @@ bool check_private_directory(const std::string& dir, std::string_view what, bool
 // Fills addr for a unix socket at path. False when path is too long for one.
 bool unix_address(const std::string& path, sockaddr_un& addr);
 
-// Fills out with n bytes from getrandom(2), for ids, secrets and jitter.
+// Fills out with n bytes from getrandom(2), for ids, secrets and jitter;
+// retried on EINTR only, any other failure throws failed (never a loop).
 void random_bytes(void* out, size_t n);
 
 // Writes path atomically: a new temporary file beside it (created with

@@ -9,17 +9,22 @@
 #include <string>
 #include <string_view>
 
+#include "core/unique_fd.h"
+
 namespace evt {
+
+// One line of it: {"id": the id as a JSON string, "event": body}, newline included.
+std::string events_log_line(std::string_view id, std::string_view body);
 
 class EventsLog {
  public:
   explicit EventsLog(std::string path) : path_(std::move(path)) {}
-  ~EventsLog();
   EventsLog(const EventsLog&) = delete;
   EventsLog& operator=(const EventsLog&) = delete;
 
   // Appends one event (any thread), rotating first when the line would take
-  // the file past max_bytes. Throws failed when it cannot write.
+  // the file past max_bytes. Throws failed when it cannot write; then no
+  // part of the line stays in the file.
   void write(std::string_view id, std::string_view body, uint64_t max_bytes);
 
  private:
@@ -27,7 +32,7 @@ class EventsLog {
 
   std::mutex mutex_;
   std::string path_;
-  int fd_ = -1;
+  UniqueFd fd_;
   uint64_t size_ = 0;
 };
 

@@ -61,8 +61,18 @@ int print_node_results(const ApiContext& c, const std::vector<NodeResult>& resul
   return static_cast<int>(ok == 0 ? ApiExit::all_nodes_not_ok : ApiExit::partial);
 }
 
-// Waits until every running serve has applied version (or the wait ends).
-std::vector<NodeResult> wait_for_nodes(const ApiContext& c, EventsapiStore& store, long long version) {
+// A running serve that applied the change but could not open the
+// webhook's spool did not take it: its reason, else nothing.
+std::string not_taken(const NodeInfo& n, const std::string& url) {
+  if (url.empty() || !n.stats.is_object() || !n.stats.contains(url)) return "";
+  const auto& hook = n.stats[url];
+  return hook.is_object() && hook.contains("error") && hook["error"].is_string() ? hook["error"].get<std::string>() : "";
+}
+
+// Waits until every running serve has applied version (or the wait ends);
+// with url, a serve that applied it but could not take that webhook is NOT OK.
+std::vector<NodeResult> wait_for_nodes(const ApiContext& c, EventsapiStore& store, long long version,
+                                       const std::string& url) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(c.sync_wait);
   for (;;) {
     std::vector<NodeResult> out;
@@ -82,6 +92,12 @@ std::vector<NodeResult> wait_for_nodes(const ApiContext& c, EventsapiStore& stor
       if (r.up && !r.ok) {
         waiting = true;
         r.error = "not applied within " + std::to_string(static_cast<int>(c.sync_wait)) + "s";
+      } else if (n.up && r.ok) {
+        std::string why = not_taken(n, url);
+        if (!why.empty()) {
+          r.ok = false;
+          r.error = "webhook not taken: " + why;
+        }
       }
       out.push_back(r);
     }
@@ -97,9 +113,10 @@ void nudge_local_serve(EventsapiStore& store) {
     if (n.up && n.pid > 0) ::kill(static_cast<pid_t>(n.pid), SIGHUP);
 }
 
-int changed(const ApiContext& c, EventsapiStore& store, long long version, const std::string& what) {
+int changed(const ApiContext& c, EventsapiStore& store, long long version, const std::string& what,
+            const std::string& url = "") {
   nudge_local_serve(store);
-  return print_node_results(c, wait_for_nodes(c, store, version), what);
+  return print_node_results(c, wait_for_nodes(c, store, version, url), what);
 }
 
 std::optional<std::string> url_problem(const std::string& url) {
@@ -123,14 +140,20 @@ int api_status(const ApiContext& c) {
   // Per webhook, summed over the nodes that report.
   njson totals = njson::object();
   for (const auto& [url, hook] : hooks)
-    totals[url] = {{"delivered", 0}, {"pending", 0}, {"failed", 0}, {"refused", 0}, {"in_flight", 0}, {"p50_ms", -1}, {"p99_ms", -1}};
+    totals[url] = {{"delivered", 0}, {"pending", 0}, {"failed", 0}, {"refused", 0}, {"refused_by", njson::object()},
+                   {"in_flight", 0}, {"p50_ms", -1}, {"p99_ms", -1}, {"write_errors", 0}, {"paused", false}};
   for (const NodeInfo& n : nodes) {
     for (auto& [url, s] : n.stats.items()) {
       if (!totals.contains(url)) continue;
-      for (const char* k : {"delivered", "pending", "failed", "refused", "in_flight"})
-        totals[url][k] = totals[url][k].get<long long>() + s.value(k, 0LL);
+      njson& t = totals[url];
+      for (const char* k : {"delivered", "pending", "failed", "refused", "in_flight", "write_errors"})
+        t[k] = t[k].get<long long>() + s.value(k, 0LL);
       // Latency over the nodes: the slowest node's.
-      for (const char* k : {"p50_ms", "p99_ms"}) totals[url][k] = std::max(totals[url][k].get<long long>(), s.value(k, -1LL));
+      for (const char* k : {"p50_ms", "p99_ms"}) t[k] = std::max(t[k].get<long long>(), s.value(k, -1LL));
+      t["paused"] = t["paused"].get<bool>() || s.value("paused", false);
+      if (s.contains("refused_by") && s["refused_by"].is_object())
+        for (auto& [cause, count] : s["refused_by"].items()) t["refused_by"][cause] = t["refused_by"].value(cause, 0LL) + count.get<long long>();
+      if (s.contains("error") && s["error"].is_string()) t["error"] = n.name + ": " + s["error"].get<std::string>();
     }
   }
   if (c.json) {
@@ -171,10 +194,17 @@ int api_status(const ApiContext& c) {
              {"P50 MS", Table::Align::right}, {"P99 MS", Table::Align::right}, {"STATE", Table::Align::left}});
     auto count = [](const njson& v) { return std::to_string(v.get<long long>()); };
     auto ms = [](const njson& v) { return v.get<long long>() < 0 ? std::string("-") : std::to_string(v.get<long long>()); };
+    auto state = [](const Webhook& hook, const njson& s) -> std::string {
+      if (hook.disabled) return "disabled";
+      if (s.contains("error")) return "no spool (" + s["error"].get<std::string>() + ")";
+      if (s["paused"].get<bool>()) return "spool full, reading paused";
+      if (s["write_errors"].get<long long>() > 0) return "enabled, " + std::to_string(s["write_errors"].get<long long>()) + " spool write error(s)";
+      return "enabled";
+    };
     for (const auto& [url, hook] : hooks) {
       const njson& s = totals[url];
       d.add({masked_url(url), count(s["delivered"]), count(s["pending"]), count(s["in_flight"]), count(s["failed"]),
-             count(s["refused"]), ms(s["p50_ms"]), ms(s["p99_ms"]), hook.disabled ? "disabled" : "enabled"});
+             count(s["refused"]), ms(s["p50_ms"]), ms(s["p99_ms"]), state(hook, s)});
     }
     out += "\n" + d.render();
   }
@@ -217,7 +247,7 @@ int api_webhook_add(const ApiContext& c, const std::string& url, const WebhookOp
     return true;
   });
   if (exists) return api_fail(c, ApiExit::webhook_exists, "Webhook already exists");
-  return changed(c, *store, version, "SYNC");
+  return changed(c, *store, version, "SYNC", url);
 }
 
 int api_webhook_mod(const ApiContext& c, const std::string& url, const WebhookOptions& o) {
@@ -240,7 +270,7 @@ int api_webhook_mod(const ApiContext& c, const std::string& url, const WebhookOp
     return true;
   });
   if (missing) return api_fail(c, ApiExit::webhook_not_found, "Webhook does not exist");
-  return changed(c, *store, version, "SYNC");
+  return changed(c, *store, version, "SYNC", url);
 }
 
 int api_webhook_del(const ApiContext& c, const std::string& url) {

@@ -16,9 +16,10 @@
 #include <fstream>
 #include <mutex>
 #include <sstream>
-#include <thread>
 
 #include "core/config.h"
+#include "core/daemon_thread.h"
+#include "core/unique_fd.h"
 #include "core/endpoint.h"
 #include "core/error.h"
 #include "eventsapi/events_log.h"
@@ -98,7 +99,7 @@ class Server {
           std::lock_guard<std::mutex> lock(gone_mutex_);
           gone_.emplace_back(url, why);
         });
-    delivery_->configure(hooks_, config_);
+    delivery_->configure(hooks_, config_, applied_);
 
     TransportOptions t;
     t.node = name_;
@@ -109,54 +110,30 @@ class Server {
     LoopHeartbeat& delivery_beat = service_.loop("delivery");
     LoopHeartbeat& ingest_beat = service_.loop("ingest");
     LoopHeartbeat& udp_beat = service_.loop("UDP");
-    std::thread delivering = start_thread_without_signals([this, &delivery_beat] { delivery_->run(stop_, delivery_beat); });
-    std::thread ingesting = start_thread_without_signals([this, &ingest_beat] { ingest_from_endpoint(ingest_beat); });
-    udp_.start(udp_beat);
+    auto thread_failed = [this](const std::string& why) {
+      say(Severity::err, why);
+      thread_failed_ = true;
+    };
+    DaemonThread delivering, ingesting;
+    // Whatever ends this scope, the threads are told to stop before they are joined.
+    struct StopFirst {
+      Server& s;
+      ~StopFirst() { s.stop_threads(); }
+    } stop_first{*this};
+    delivering.start("the delivery loop", [this, &delivery_beat] { delivery_->run(stop_, delivery_beat); }, thread_failed);
+    ingesting.start("reading " + masked_url(o_.from), [this, &ingest_beat] { ingest_from_endpoint(ingest_beat); }, thread_failed);
+    udp_.start(udp_beat, thread_failed);
     say(Severity::info, "serving " + std::to_string(hooks_.size()) + " webhook(s) from " + masked_url(o_.from) +
                             (udp_.port() ? " and UDP port " + std::to_string(udp_.port()) : "") + " as node " + name_ +
                             " (" + reported_nodeid_ + ")");
-    // Spools recovered, sockets bound, loops running: serving.
+    // Spools recovered, sockets bound, loops running: serving. An error here
+    // (the ready file's directory missing) still ends serve with its exit code.
+    heartbeat(now_ts());  // in the store's node list before anyone is told it serves
+    if (!o_.ready_file.empty()) write_ready_file(o_.ready_file);
     service_.ready(status_text());
-
-    auto last_beat = Clock::time_point{};
-    bool ready = false;
-    while (!stop_requested() && !ingest_failed_) {
-      ::poll(nullptr, 0, 100);
-      service_.keep_alive();
-      bool reload = take_reload_request();
-      if (Clock::now() - last_beat >= std::chrono::seconds(1)) {
-        try {
-          if (store_->version() != applied_) reload = true;
-        } catch (const Error& e) {
-          say(Severity::warning, std::string("cannot read the store: ") + e.what());
-        }
-      }
-      if (reload) {
-        service_.reloading();
-        try {
-          load();
-          delivery_->configure(hooks_, config_);
-          udp_.want(port());
-          say(Severity::info, "reloaded: " + std::to_string(hooks_.size()) + " webhook(s), version " + std::to_string(applied_));
-        } catch (const Error& e) {
-          say(Severity::err, std::string("reload failed: ") + e.what());
-        }
-        service_.ready(status_text());
-      }
-      disable_gone();
-      if (reload || Clock::now() - last_beat >= std::chrono::seconds(1)) {
-        heartbeat(now_ts());
-        service_.status(status_text());
-        last_beat = Clock::now();
-      }
-      if (!ready && !o_.ready_file.empty()) {
-        write_ready_file(o_.ready_file);
-        ready = true;
-      }
-    }
+    main_loop();
     service_.stopping();
-    stop_ = true;
-    delivery_->wake();
+    stop_threads();
     delivering.join();
     ingesting.join();
     udp_.stop();
@@ -166,23 +143,94 @@ class Server {
       else heartbeat(0);
     } catch (const Error&) {
     }
+    save_refused();
+    if (thread_failed_) return static_cast<int>(Exit::failed);
     return ingest_failed_ ? static_cast<int>(Exit::unreachable) : 0;
   }
 
  private:
+  void stop_threads() {
+    stop_ = true;
+    if (delivery_) delivery_->wake();
+    udp_.stop();
+  }
+
+  // Until a signal, a lost source or a failed thread: reloads, the store's
+  // version polled, heartbeats and the service manager told once a second.
+  void main_loop() {
+    auto last_beat = Clock::time_point{};
+    while (!stop_requested() && !ingest_failed_ && !thread_failed_) {
+      ::poll(nullptr, 0, 100);
+      service_.keep_alive();
+      bool reload = take_reload_request();
+      bool second = Clock::now() - last_beat >= std::chrono::seconds(1);
+      if (second) {
+        try {
+          if (store_->version() != applied_) reload = true;
+        } catch (const Error& e) {
+          say(Severity::warning, std::string("cannot read the store: ") + e.what());
+        }
+      }
+      if (reload) apply_reload();
+      disable_gone();
+      // A change the delivery loop has just taken is reported at once: webhook-add waits for it.
+      if (reload || second || delivery_->applied() != reported_applied_) {
+        heartbeat(now_ts());
+        save_refused();
+        service_.status(status_text());
+        last_beat = Clock::now();
+      }
+    }
+  }
+
+  void apply_reload() {
+    service_.reloading();
+    try {
+      load();
+      delivery_->configure(hooks_, config_, applied_);
+      udp_.want(port());
+      say(Severity::info, "reloaded: " + std::to_string(hooks_.size()) + " webhook(s), version " + std::to_string(applied_));
+    } catch (const Error& e) {
+      say(Severity::err, std::string("reload failed: ") + e.what());
+    }
+    service_.ready(status_text());
+  }
+
+  // Said once when saving starts failing, and once when it works again.
+  void save_refused() {
+    try {
+      delivery_->save_refused();
+      if (refused_failing_) say(Severity::info, "refused.json written again");
+      refused_failing_ = false;
+    } catch (const Error& e) {
+      if (!refused_failing_) say(Severity::warning, std::string("cannot keep the refused counts: ") + e.what());
+      refused_failing_ = true;
+    }
+  }
+
   // What systemctl status shows: the counters a person wants.
   std::string status_text() {
-    long long delivered = 0, pending = 0, failed = 0;
-    size_t enabled = 0;
+    long long delivered = 0, pending = 0, failed = 0, refused = 0, write_errors = 0;
+    size_t enabled = 0, paused = 0, broken = 0;
     nlohmann::json stats = delivery_->stats();
     for (const auto& hook : stats) {
       delivered += hook.value("delivered", 0LL);
       pending += hook.value("pending", 0LL);
       failed += hook.value("failed", 0LL);
+      refused += hook.value("refused", 0LL);
+      write_errors += hook.value("write_errors", 0LL);
       enabled += !hook.value("disabled", false);
+      paused += hook.value("paused", false);
+      broken += hook.contains("error");
     }
-    return std::to_string(enabled) + " webhook(s); delivered " + std::to_string(delivered) + ", pending " +
-           std::to_string(pending) + ", failed " + std::to_string(failed);
+    std::string text = std::to_string(enabled) + " webhook(s); delivered " + std::to_string(delivered) + ", pending " +
+                       std::to_string(pending) + ", failed " + std::to_string(failed);
+    if (refused) text += ", refused " + std::to_string(refused);
+    if (paused) text += "; reading paused: spool full";
+    if (write_errors) text += "; " + std::to_string(write_errors) + " spool write error(s)";
+    if (broken) text += "; " + std::to_string(broken) + " webhook(s) without a spool";
+    if (report_failing_) text += "; status not recorded";
+    return text;
   }
 
   void say(Severity severity, const std::string& message) {
@@ -191,9 +239,9 @@ class Server {
 
   void lock_state() {
     std::string path = o_.state_dir + "/serve.lock";
-    lock_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (lock_fd_ < 0) throw usage_error("state directory " + o_.state_dir + ": " + errno_text(errno));
-    if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0)
+    lock_fd_.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    if (!lock_fd_) throw usage_error("state directory " + o_.state_dir + ": " + errno_text(errno));
+    if (::flock(lock_fd_.get(), LOCK_EX | LOCK_NB) != 0)
       throw usage_error("another eventsapi serve uses the state directory " + o_.state_dir);
   }
 
@@ -223,7 +271,7 @@ class Server {
     n.name = name_;
     n.heartbeat = when;
     n.pid = when > 0 ? static_cast<long>(::getpid()) : 0;
-    n.applied = applied_;
+    n.applied = reported_applied_ = delivery_->applied();
     n.stats = delivery_->stats();
     // Said once when reporting starts failing, and once when it works again.
     try {
@@ -259,16 +307,25 @@ class Server {
     }
   }
 
-  void take(Event e) {
+  // An event from the UDP port, which cannot wait: a spool without room
+  // refuses it, counted.
+  void take(const Event& e) {
     std::string body = webhook_body(e, nodeid_.get());
     delivery_->enqueue(e.id, body);
-    if (log_events_) {
-      try {
-        events_log_.write(e.id, body, static_cast<uint64_t>(events_log_limit_.load()));
-        events_log_failing_ = false;
-      } catch (const Error& err) {
-        if (!events_log_failing_.exchange(true)) say(Severity::warning, std::string("cannot write events.log: ") + err.what());
-      }
+    log_event(e.id, body);
+  }
+
+  void log_event(const std::string& id, const std::string& body) {
+    if (!log_events_) return;
+    try {
+      events_log_.write(id, body, static_cast<uint64_t>(events_log_limit_.load()));
+      if (events_log_errors_ > 0) say(Severity::info, "writing events.log again");
+      events_log_errors_ = 0;
+    } catch (const Error& err) {
+      // Said the first time, and every 1000th while it goes on.
+      if (events_log_errors_++ % 1000 == 0)
+        say(Severity::warning, std::string("cannot write events.log: ") + err.what() + " (" +
+                                   std::to_string(events_log_errors_.load()) + " event(s) not logged)");
     }
   }
 
@@ -286,15 +343,59 @@ class Server {
         ingest_failed_ = true;
         return;
       }
-      for (Message& m : batch) {
-        try {
-          take(std::move(m.event()));
-        } catch (const Error& err) {
-          say(Severity::warning, std::string("skipped an event: ") + err.what());
-        }
-        subscriber_->delivered(m);
+      for (size_t i = 0; i < batch.size(); ++i) {
+        if (!take_from_endpoint(batch, i, heartbeat)) return;  // stopping: the rest stays unacknowledged
+        subscriber_->delivered(batch[i]);
       }
     }
+  }
+
+  // batch[i], into every spool. A source that holds what is not yet
+  // acknowledged (a Redis stream, stdin) is not read on while a spool has
+  // no room: the entry is offered again until it is taken, and only then
+  // acknowledged. Other sources cannot wait: a spool without room refuses.
+  // False when serve stops meanwhile.
+  bool take_from_endpoint(std::vector<Message>& batch, size_t i, LoopHeartbeat& heartbeat) {
+    std::string id, body;
+    try {
+      const Event& e = batch[i].event();
+      id = e.id;
+      body = webhook_body(e, nodeid_.get());
+    } catch (const Error& err) {
+      say(Severity::warning, std::string("skipped an event: ") + err.what());
+      return true;
+    }
+    bool can_wait = subscriber_->holds_unacknowledged();
+    std::vector<std::string> waiting = delivery_->enqueue(id, body, can_wait);
+    if (!waiting.empty()) {
+      say(Severity::warning, "no room in the spool of " + std::to_string(waiting.size()) + " webhook(s): reading from " +
+                                 masked_url(o_.from) + " paused until there is");
+      auto claim_at = Clock::now();
+      while (!waiting.empty()) {
+        if (stop_) return false;
+        heartbeat.beat();
+        if (Clock::now() >= claim_at) claim_at = keep_claims(batch, i);
+        ::poll(nullptr, 0, 100);
+        waiting = delivery_->enqueue(id, body, true, &waiting);
+      }
+      say(Severity::info, "room in the spools again: reading from " + masked_url(o_.from) + " goes on");
+    }
+    log_event(id, body);
+    return true;
+  }
+
+  // While reading waits, the entries held are still ours: their claims are
+  // kept fresh, so that no other serve of the group takes them over.
+  Clock::time_point keep_claims(const std::vector<Message>& batch, size_t from) {
+    std::vector<const Message*> held;
+    for (size_t j = from; j < batch.size(); ++j) held.push_back(&batch[j]);
+    int next_ms = -1;
+    try {
+      next_ms = subscriber_->still_working(held);
+    } catch (const Error& e) {
+      say(Severity::warning, e.what());
+    }
+    return Clock::now() + std::chrono::milliseconds(next_ms < 0 ? 1000 : next_ms);
   }
 
   // A datagram, on the UDP ingest's thread.
@@ -315,6 +416,7 @@ class Server {
   EventsapiConfig config_;
   Webhooks hooks_;
   long long applied_ = -1;
+  long long reported_applied_ = -1;  // the version the store was last told
   std::atomic<Severity> level_{Severity::info};  // read by the ingest threads too
   std::atomic<bool> log_events_{true};
   std::unique_ptr<WebhookDelivery> delivery_;
@@ -322,13 +424,15 @@ class Server {
   UdpIngest udp_{[this](std::string_view d) { take_datagram(d); }, [this](Severity s, const std::string& m) { say(s, m); }};
   std::atomic<bool> stop_{false};
   std::atomic<bool> ingest_failed_{false};
+  std::atomic<bool> thread_failed_{false};
   std::mutex gone_mutex_;
   std::vector<std::pair<std::string, std::string>> gone_;
   EventsLog events_log_{o_.state_dir + "/events.log"};
   std::atomic<long long> events_log_limit_{100 << 20};
-  std::atomic<bool> events_log_failing_{false};
-  int lock_fd_ = -1;
+  std::atomic<uint64_t> events_log_errors_{0};
+  UniqueFd lock_fd_;
   bool report_failing_ = false;
+  bool refused_failing_ = false;
 };
 
 }  // namespace

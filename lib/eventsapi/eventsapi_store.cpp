@@ -67,8 +67,15 @@ std::optional<NodeInfo> node_from_json(const std::string& text, const std::strin
     if (!stats.is_object()) throw std::runtime_error("\"stats\" is not an object");
     for (auto& [url, counts] : stats.items()) {
       if (!counts.is_object()) throw std::runtime_error("the stats of a webhook are not an object");
-      for (auto& [name, value] : counts.items())
-        if (!value.is_number_integer() && !value.is_boolean()) throw std::runtime_error("\"" + name + "\" is not a count");
+      for (auto& [name, value] : counts.items()) {
+        bool counts_by_cause = name == "refused_by" && value.is_object();
+        if (counts_by_cause)
+          for (auto& [cause, count] : value.items())
+            if (!count.is_number_integer()) throw std::runtime_error("\"refused_by\" holds what is not a count");
+        bool reason = name == "error" && value.is_string();
+        if (!value.is_number_integer() && !value.is_boolean() && !counts_by_cause && !reason)
+          throw std::runtime_error("\"" + name + "\" is not a count");
+      }
     }
     n.stats = std::move(stats);
     return n;

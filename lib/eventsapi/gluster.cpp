@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -240,7 +241,11 @@ std::optional<WebhookBodyHead> webhook_body_head(std::string_view body) {
     } else if (key == "ts") {
       double ts = std::strtod(skipped.c_str(), nullptr);
       if (!std::isfinite(ts)) return std::nullopt;
-      head.ts = static_cast<long long>(ts);  // Python's int() of a float: toward zero
+      // Python's int() of a float: toward zero. Clamped to JSON's safe
+      // integers, so that a hostile ts (1e300) makes no undefined conversion
+      // and the JWT's iat stays a number every reader takes.
+      constexpr double safe = 9007199254740991.0;
+      head.ts = static_cast<long long>(std::clamp(ts, -safe, safe));
       have_ts = true;
     }
     ws();

@@ -80,13 +80,13 @@ void UdpIngest::bind_sockets(int port) {
 
 void UdpIngest::open(int port) { bind_sockets(port); }
 
-void UdpIngest::start(LoopHeartbeat& heartbeat) {
-  thread_ = start_thread_without_signals([this, &heartbeat] { run(heartbeat); });
+void UdpIngest::start(LoopHeartbeat& heartbeat, DaemonThread::Failure on_failure) {
+  thread_.start("the UDP port", [this, &heartbeat] { run(heartbeat); }, std::move(on_failure));
 }
 
 void UdpIngest::stop() {
   stop_ = true;
-  if (thread_.joinable()) thread_.join();
+  thread_.join();
 }
 
 void UdpIngest::run(LoopHeartbeat& heartbeat) {

@@ -8,9 +8,9 @@
 #include <functional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
+#include "core/daemon_thread.h"
 #include "core/log.h"
 #include "core/service_manager.h"
 
@@ -36,8 +36,9 @@ class UdpIngest {
   // The port bound now (0: none).
   int port() const { return bound_; }
 
-  // heartbeat: beaten every turn of the ingest thread (at least once a second).
-  void start(LoopHeartbeat& heartbeat);
+  // heartbeat: beaten every turn of the ingest thread (at least once a
+  // second); on_failure: told why, if the thread ends by an exception.
+  void start(LoopHeartbeat& heartbeat, DaemonThread::Failure on_failure);
   void stop();
 
  private:
@@ -51,7 +52,7 @@ class UdpIngest {
   std::atomic<int> bound_{0};
   std::atomic<int> wanted_{-1};
   std::atomic<bool> stop_{false};
-  std::thread thread_;
+  DaemonThread thread_;
 };
 
 }  // namespace evt

@@ -16,6 +16,7 @@
 #include "core/version.h"
 #include "eventsapi/gluster.h"
 #include "core/sha256.h"
+#include "core/text.h"
 #include "eventsapi/spool.h"
 #include "eventsapi/webhook_signature.h"
 
@@ -91,13 +92,23 @@ void set_request(CURL* easy, const std::string& url, const Webhook& hook, const 
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, +[](char*, size_t size, size_t n, void*) { return size * n; });
 }
 
-PostResult result_of(CURL* easy, CURLcode code) {
+// curl's own words for what went wrong: its error buffer says what the code's
+// generic text does not ("Too large response headers", not "Out of memory").
+struct CurlErrorBuffer {
+  char text[CURL_ERROR_SIZE] = {};
+  void attach(CURL* easy) {
+    text[0] = '\0';
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, text);
+  }
+};
+
+PostResult result_of(CURL* easy, CURLcode code, const CurlErrorBuffer& buffer) {
   PostResult r;
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &r.status);
   curl_off_t after = -1;
   if (curl_easy_getinfo(easy, CURLINFO_RETRY_AFTER, &after) == CURLE_OK && after > 0) r.retry_after = after;
   if (code != CURLE_OK) {
-    r.error = curl_easy_strerror(code);
+    r.error = buffer.text[0] ? printable(buffer.text) : curl_easy_strerror(code);
     r.status = 0;
   }
   r.ok = code == CURLE_OK && r.status >= 200 && r.status < 300;
@@ -118,8 +129,10 @@ PostResult post_once(const std::string& url, const Webhook& hook, const std::str
   CURL* easy = curl_easy_init();
   curl_slist* headers = request_headers(hook, id, body);
   set_request(easy, url, hook, body, headers, config);
+  CurlErrorBuffer error;
+  error.attach(easy);
   CURLcode code = curl_easy_perform(easy);
-  PostResult r = result_of(easy, code);
+  PostResult r = result_of(easy, code, error);
   curl_slist_free_all(headers);
   curl_easy_cleanup(easy);
   return r;
@@ -133,6 +146,7 @@ struct WebhookDelivery::Slot {
   bool holding = false;    // an entry is ours until done
   bool in_flight = false;  // its request is out now
   Spool::Entry entry;      // its buffer lives as long as the request
+  CurlErrorBuffer error;
   int attempt = 0;
   Clock::time_point retry_at{};
 
@@ -149,7 +163,8 @@ struct WebhookDelivery::Hook {
   size_t width = 1;  // slots wanted: max-in-flight
   std::unique_ptr<Spool> spool;
   std::vector<std::unique_ptr<Slot>> slots;
-  std::atomic<uint64_t> delivered{0}, failed{0}, refused{0};
+  std::atomic<uint64_t> delivered{0}, failed{0};
+  bool paused = false;  // its spool had no room for a source that waits
   std::deque<std::pair<Clock::time_point, long long>> latencies;  // (when, ms) of deliveries, the last minutes
 };
 
@@ -160,6 +175,7 @@ WebhookDelivery::WebhookDelivery(std::string state_dir, std::function<void(const
   multi_ = curl_multi_init();
   curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
   curl_multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+  load_refused();
 }
 
 WebhookDelivery::~WebhookDelivery() {
@@ -170,11 +186,12 @@ WebhookDelivery::~WebhookDelivery() {
   curl_multi_cleanup(multi_);
 }
 
-void WebhookDelivery::configure(const Webhooks& hooks, const EventsapiConfig& config) {
+void WebhookDelivery::configure(const Webhooks& hooks, const EventsapiConfig& config, long long store_version) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     pending_hooks_ = hooks;
     pending_config_ = config;
+    pending_version_ = store_version;
     have_pending_ = true;
   }
   // Before the loop runs, apply at once, so events queued early already find
@@ -199,49 +216,133 @@ void WebhookDelivery::apply_pending() {
     h.spool->remove_files();  // the webhook was deleted: its queue goes with it
     it = hooks_.erase(it);
   }
+  for (auto it = broken_.begin(); it != broken_.end();)
+    it = pending_hooks_.count(it->first) ? std::next(it) : broken_.erase(it);
   for (const auto& [url, conf] : pending_hooks_) {
-    auto& slot = hooks_[url];
-    if (!slot) {
-      slot = std::make_unique<Hook>();
-      slot->url = url;
-      std::string name = hex(sha256(url)).substr(0, 16);
-      slot->spool = std::make_unique<Spool>(state_dir_ + "/spool/" + name);
+    auto found = hooks_.find(url);
+    if (found == hooks_.end()) {
+      open_hook(url, conf);
+      continue;
     }
-    bool was_disabled = slot->config.disabled;
-    slot->config = conf;
-    slot->width = static_cast<size_t>(conf.max_in_flight > 0 ? conf.max_in_flight : config_.max_in_flight());
+    Hook& h = *found->second;
+    bool was_disabled = h.config.disabled;
+    h.config = conf;
+    h.width = static_cast<size_t>(conf.max_in_flight > 0 ? conf.max_in_flight : config_.max_in_flight());
     if (was_disabled && !conf.disabled)
-      for (auto& s : slot->slots) s->attempt = 0;
+      for (auto& s : h.slots) s->attempt = 0;
   }
+  applied_ = pending_version_;
 }
 
-void WebhookDelivery::enqueue(const std::string& id, const std::string& body) {
+// A new webhook, built whole (its spool open) before the loop sees it; one
+// whose spool cannot be opened waits in broken_ and is tried again.
+void WebhookDelivery::open_hook(const std::string& url, const Webhook& conf) {
+  auto h = std::make_unique<Hook>();
+  h->url = url;
+  h->config = conf;
+  h->width = static_cast<size_t>(conf.max_in_flight > 0 ? conf.max_in_flight : config_.max_in_flight());
+  try {
+    std::string name = hex(sha256(url)).substr(0, 16);
+    h->spool = std::make_unique<Spool>(state_dir_ + "/spool/" + name, log_);
+  } catch (const Error& e) {
+    auto [it, fresh] = broken_.try_emplace(url);
+    if (fresh || it->second.error != e.what())
+      log_(masked_url(url) + ": " + e.what() + "; its events are refused until it can be opened (tried every 10s)");
+    it->second = Broken{conf, e.what(), Clock::now() + std::chrono::seconds(10)};
+    return;
+  }
+  if (broken_.erase(url)) log_(masked_url(url) + ": its spool is open; delivering");
+  hooks_[url] = std::move(h);
+}
+
+void WebhookDelivery::retry_broken() {
+  auto now = Clock::now();
+  std::vector<std::pair<std::string, Webhook>> due;
+  for (const auto& [url, b] : broken_)
+    if (now >= b.retry_at) due.emplace_back(url, b.config);
+  for (const auto& [url, conf] : due) open_hook(url, conf);
+}
+
+std::vector<std::string> WebhookDelivery::enqueue(const std::string& id, const std::string& body, bool can_wait,
+                                                  const std::vector<std::string>* only) {
+  std::vector<std::string> waiting;
   std::lock_guard<std::mutex> lock(mutex_);
-  long long limit = config_.spool_limit_bytes();
+  auto wanted = [&](const std::string& url) { return !only || std::find(only->begin(), only->end(), url) != only->end(); };
   long long total = 0;
   for (auto& [url, h] : hooks_) total += static_cast<long long>(h->spool->pending_bytes());
   for (auto& [url, h] : hooks_) {
-    if (h->config.disabled) continue;
-    if (total + static_cast<long long>(body.size()) > limit) {
-      refuse(*h, id, "spool full (spool-max-mb " + config_.get("spool-max-mb") + ")");
-      continue;
-    }
-    try {
-      h->spool->append(id, body);
-      total += static_cast<long long>(body.size());
-    } catch (const Error& e) {
-      refuse(*h, id, e.what());
-    }
+    if (h->config.disabled || !wanted(url)) continue;
+    if (!admit(*h, id, body, total, can_wait)) waiting.push_back(url);
   }
+  for (const auto& [url, b] : broken_)
+    if (!b.config.disabled && wanted(url)) refuse(url, id, "spool unavailable", b.error);
   curl_multi_wakeup(multi_);
+  return waiting;
 }
 
-// Counted every time; logged the first time and every 1000th, so that a full
-// disk does not also flood the log.
-void WebhookDelivery::refuse(Hook& h, const std::string& id, const std::string& why) {
-  uint64_t n = ++h.refused;
+// Appends to one webhook's spool; false when it had no room and the caller
+// waits. total: the bytes pending in all spools (spool-max-mb bounds them).
+bool WebhookDelivery::admit(Hook& h, const std::string& id, const std::string& body, long long& total, bool can_wait) {
+  std::string cause, why;
+  if (total + static_cast<long long>(body.size()) > config_.spool_limit_bytes()) {
+    cause = "spool full";
+    why = "spool full (spool-max-mb " + config_.get("spool-max-mb") + ")";
+  } else {
+    try {
+      h.spool->append(id, body);
+      total += static_cast<long long>(body.size());
+      h.paused = false;
+      return true;
+    } catch (const Error& e) {
+      cause = "write failed";
+      why = e.what();
+    }
+  }
+  if (can_wait) {
+    h.paused = true;
+    return false;
+  }
+  refuse(h.url, id, cause, why);
+  return true;
+}
+
+// Counted every time, by cause, and kept across restarts; logged the first
+// time and every 1000th, so that a full disk does not also flood the log.
+void WebhookDelivery::refuse(const std::string& url, const std::string& id, const std::string& cause,
+                             const std::string& why) {
+  uint64_t n = ++refused_[url][cause];
+  refused_changed_ = true;
   if (n == 1 || n % 1000 == 0)
-    log_(why + ": event " + id + " refused for " + masked_url(h.url) + " (" + std::to_string(n) + " so far)");
+    log_(why + ": event " + printable(id) + " refused for " + masked_url(url) + " (" + std::to_string(n) + " so far)");
+}
+
+void WebhookDelivery::load_refused() {
+  std::string text;
+  if (!read_file(state_dir_ + "/refused.json", text)) return;
+  try {
+    for (const auto& [url, causes] : nlohmann::json::parse(text).items())
+      for (const auto& [cause, n] : causes.items())
+        if (n.is_number_unsigned()) refused_[url][cause] = n.get<uint64_t>();
+  } catch (const nlohmann::json::exception&) {
+    log_(state_dir_ + "/refused.json is not JSON: the refused counts start again from 0");
+  }
+}
+
+void WebhookDelivery::save_refused() {
+  nlohmann::json out = nlohmann::json::object();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!refused_changed_) return;
+    refused_changed_ = false;
+    out = refused_;
+  }
+  try {
+    write_file_atomically(state_dir_ + "/refused.json", out.dump() + "\n", 0600, false);
+  } catch (const Error&) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    refused_changed_ = true;  // tried again next time
+    throw;
+  }
 }
 
 void WebhookDelivery::wake() { curl_multi_wakeup(multi_); }
@@ -250,6 +351,7 @@ void WebhookDelivery::start(Hook& h, Slot& s) {
   if (s.headers) curl_slist_free_all(s.headers);
   s.headers = request_headers(h.config, s.entry.id, s.entry.body);
   set_request(s.easy, h.url, h.config, s.entry.body, s.headers, config_);
+  s.error.attach(s.easy);
   curl_easy_setopt(s.easy, CURLOPT_PRIVATE, &s);
   curl_multi_add_handle(multi_, s.easy);
   s.in_flight = true;
@@ -266,7 +368,7 @@ void WebhookDelivery::release(Hook& h, Slot& s) {
 void WebhookDelivery::finish(Hook& h, Slot& s, int code) {
   curl_multi_remove_handle(multi_, s.easy);
   s.in_flight = false;
-  PostResult r = result_of(s.easy, static_cast<CURLcode>(code));
+  PostResult r = result_of(s.easy, static_cast<CURLcode>(code), s.error);
   if (r.ok) {
     if (s.entry.enqueued_ms > 0) {
       auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -283,14 +385,14 @@ void WebhookDelivery::finish(Hook& h, Slot& s, int code) {
     h.config.disabled = true;
     h.config.disabled_reason = "410 Gone";
     log_(masked_url(h.url) + " answered 410 Gone: the webhook is disabled (webhook-mod enables it again); event " +
-         s.entry.id + " is kept in failed.log");
+         printable(s.entry.id) + " is kept in failed.log");
     give_up(h, s, why);
     gone_(h.url, "410 Gone");
     return;
   }
   std::vector<double> schedule = config_.retry_schedule();
   if (s.attempt >= static_cast<int>(schedule.size())) {
-    log_("giving up on event " + s.entry.id + " for " + masked_url(h.url) + " after " + std::to_string(s.attempt + 1) +
+    log_("giving up on event " + printable(s.entry.id) + " for " + masked_url(h.url) + " after " + std::to_string(s.attempt + 1) +
          " attempts (" + why + "); it is kept in failed.log");
     give_up(h, s, why);
     return;
@@ -306,12 +408,12 @@ void WebhookDelivery::finish(Hook& h, Slot& s, int code) {
 // The dead letter: the event leaves the queue for failed.log (0600).
 void WebhookDelivery::give_up(Hook& h, Slot& s, const std::string& why) {
   std::string line =
-      nlohmann::json({{"url", h.url}, {"id", s.entry.id}, {"body", s.entry.body}, {"error", why}}).dump() + "\n";
+      nlohmann::json({{"url", h.url}, {"id", s.entry.id}, {"body", s.entry.body}, {"error", why}}).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   int fd = ::open((state_dir_ + "/failed.log").c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   try {
     if (fd < 0 || !write_all(fd, line)) throw Error(Exit::failed, errno_text(errno));
   } catch (const Error& e) {
-    log_(std::string("cannot write failed.log: ") + e.what() + "; event " + s.entry.id + " for " + masked_url(h.url) +
+    log_(std::string("cannot write failed.log: ") + e.what() + "; event " + printable(s.entry.id) + " for " + masked_url(h.url) +
          " is lost");
   }
   if (fd >= 0) ::close(fd);
@@ -323,6 +425,7 @@ void WebhookDelivery::give_up(Hook& h, Slot& s, const std::string& why) {
 long WebhookDelivery::start_due() {
   auto now = Clock::now();
   long wait_ms = 1000;
+  retry_broken();
   for (auto& [url, h] : hooks_) {
     // Slots beyond a smaller max-in-flight go once they hold nothing.
     while (h->slots.size() > h->width && !h->slots.back()->holding) h->slots.pop_back();
@@ -412,8 +515,22 @@ nlohmann::json WebhookDelivery::stats() {
     size_t in_flight = 0;
     for (auto& s : h->slots) in_flight += s->in_flight;
     out[url] = {{"delivered", h->delivered.load()}, {"pending", h->spool->pending()}, {"failed", h->failed.load()},
-                {"refused", h->refused.load()}, {"disabled", h->config.disabled},
-                {"in_flight", in_flight}, {"p50_ms", pct(0.5)}, {"p99_ms", pct(0.99)}};
+                {"disabled", h->config.disabled}, {"paused", h->paused}, {"in_flight", in_flight},
+                {"p50_ms", pct(0.5)}, {"p99_ms", pct(0.99)}, {"spool_bytes", h->spool->file_bytes()},
+                {"write_errors", h->spool->write_errors()}};
+  }
+  for (const auto& [url, b] : broken_)
+    out[url] = {{"delivered", 0}, {"pending", 0}, {"failed", 0}, {"disabled", b.config.disabled}, {"error", b.error}};
+  for (auto& [url, hook] : out.items()) {
+    uint64_t refused = 0;
+    nlohmann::json by = nlohmann::json::object();
+    if (auto it = refused_.find(url); it != refused_.end())
+      for (const auto& [cause, n] : it->second) {
+        refused += n;
+        by[cause] = n;
+      }
+    hook["refused"] = refused;
+    hook["refused_by"] = by;
   }
   return out;
 }

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -44,46 +45,74 @@ class WebhookDelivery {
                   std::function<void(const std::string& url, const std::string& reason)> gone);
   ~WebhookDelivery();
 
-  // The webhooks and settings to use from now on (reload): queues of
-  // webhooks that stay are kept; removed webhooks' queues are deleted.
-  void configure(const Webhooks& hooks, const EventsapiConfig& config);
+  // The webhooks and settings to use from now on (reload), as of the
+  // store's version: queues of webhooks that stay are kept; removed
+  // webhooks' queues are deleted. A webhook whose spool cannot be opened
+  // fails alone: reported, shown in stats() with its error, tried again.
+  void configure(const Webhooks& hooks, const EventsapiConfig& config, long long store_version = -1);
+  // The version whose webhooks the delivery loop runs with now (-1: none yet).
+  long long applied() const { return applied_; }
 
-  // Queues an event for every enabled webhook (any thread). A webhook whose
-  // spool is full or whose disk refuses gets it counted as refused.
-  void enqueue(const std::string& id, const std::string& body);
+  // Queues an event for every enabled webhook (any thread), or for those in
+  // only. A webhook whose spool has no room (full, or the disk refused)
+  // does not take it: with can_wait it is named in the result, for a
+  // caller whose source holds the event (a Redis stream, stdin) to offer it
+  // again later, and nothing is counted; otherwise the event is refused
+  // for that webhook and counted by cause.
+  std::vector<std::string> enqueue(const std::string& id, const std::string& body, bool can_wait = false,
+                                   const std::vector<std::string>* only = nullptr);
 
   // The delivery loop; returns once stop is set (and wake() called).
   // heartbeat: beaten every turn (at least once a second), for the watchdog.
   void run(const std::atomic<bool>& stop, LoopHeartbeat& heartbeat);
   void wake();
 
-  // {url: {delivered, pending, failed, refused, disabled, in_flight,
-  // p50_ms, p99_ms}}, the latencies (enqueued to delivered) of the last
-  // five minutes, -1 when there were none.
+  // {url: {delivered, pending, failed, refused, refused_by: {cause: n},
+  // disabled, paused, in_flight, p50_ms, p99_ms, spool_bytes,
+  // write_errors, error}}, the latencies (enqueued to delivered) of the
+  // last five minutes, -1 when there were none.
   nlohmann::json stats();
+
+  // The refused counts, kept across restarts in STATE/refused.json: written
+  // when they changed (serve calls it once a second). Throws failed.
+  void save_refused();
 
  private:
   struct Slot;
   struct Hook;
+  struct Broken {  // a webhook whose spool could not be opened
+    Webhook config;
+    std::string error;
+    std::chrono::steady_clock::time_point retry_at;
+  };
   void apply_pending();
+  void open_hook(const std::string& url, const Webhook& config);
+  void retry_broken();
   long start_due();
   void start(Hook& h, Slot& s);
   void finish(Hook& h, Slot& s, int curl_code);
   void release(Hook& h, Slot& s);
   void give_up(Hook& h, Slot& s, const std::string& why);
-  void refuse(Hook& h, const std::string& id, const std::string& why);
+  bool admit(Hook& h, const std::string& id, const std::string& body, long long& total, bool can_wait);
+  void refuse(const std::string& url, const std::string& id, const std::string& cause, const std::string& why);
+  void load_refused();
 
   std::string state_dir_;
   std::function<void(const std::string&)> log_;
   std::function<void(const std::string&, const std::string&)> gone_;
   void* multi_;
-  std::mutex mutex_;  // hooks_, config_ and the pending change
+  std::mutex mutex_;  // hooks_, broken_, refused_, config_ and the pending change
   std::map<std::string, std::unique_ptr<Hook>> hooks_;
+  std::map<std::string, Broken> broken_;
+  std::map<std::string, std::map<std::string, uint64_t>> refused_;  // url -> cause -> count
+  bool refused_changed_ = false;
   EventsapiConfig config_;
   bool have_pending_ = false;
   std::atomic<bool> running_{false};
+  std::atomic<long long> applied_{-1};
   Webhooks pending_hooks_;
   EventsapiConfig pending_config_;
+  long long pending_version_ = -1;
 };
 
 }  // namespace evt

@@ -51,6 +51,9 @@ class StdinSubscriber : public Subscriber {
     ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
   }
 
+  // A pipe holds what is not read: a reader without room stops reading.
+  bool holds_unacknowledged() const override { return true; }
+
   bool receive(std::vector<Message>& out, int timeout_ms) override {
     if (!reader_.has_buffered_line()) {
       pollfd p{fd_, POLLIN, 0};

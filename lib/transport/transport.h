@@ -99,6 +99,9 @@ class Subscriber {
   virtual int still_working(const std::vector<const Message*>&) { return -1; }
   // True once the subscription is in place (a ZeroMQ SUB: once connected).
   virtual bool live() const { return true; }
+  // True where the source keeps what has not been delivered() (a Redis
+  // stream, stdin): a reader without room may stop reading and lose nothing.
+  virtual bool holds_unacknowledged() const { return false; }
   // Malformed messages reported and skipped so far.
   size_t invalid() const { return invalid_; }
   // At most n messages a receive: a reader that can take only n more (event-

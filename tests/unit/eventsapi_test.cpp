@@ -11,6 +11,7 @@
 #include "eventsapi/gluster.h"
 #include "core/sha256.h"
 #include "eventsapi/spool.h"
+#include "eventsapi/spool_record.h"
 #include "eventsapi/table.h"
 #include "eventsapi/webhook_signature.h"
 
@@ -332,4 +333,114 @@ TEST(Spool, StartsOverOnceAllIsDelivered) {
   s.append("next", "{}");
   ASSERT_TRUE(s.take(e));
   EXPECT_EQ(e.id, "next");
+}
+
+TEST(SpoolRecord, HostileIdsComeBackAsTheyWent) {
+  for (std::string id : {std::string("a b"), std::string("x\",\"forged\":\"yes"), std::string("#base 7"), std::string("100%"),
+                         std::string("tab\there"), std::string("new\nline"), std::string(""), std::string("ünï cødé"),
+                         std::string(" 123 "), std::string("%41")}) {
+    std::string line = spool_record(id, 1234, R"({"event":"X"})");
+    ASSERT_EQ(line.back(), '\n');
+    line.pop_back();
+    EXPECT_EQ(line.find('\n'), std::string::npos);
+    EXPECT_NE(line[0], '#');
+    auto r = parse_spool_record(line);
+    ASSERT_TRUE(r) << id;
+    EXPECT_EQ(r->id, id);
+    EXPECT_EQ(r->enqueued_ms, 1234);
+    EXPECT_EQ(r->body, R"({"event":"X"})");
+  }
+  EXPECT_THROW(spool_record("a", 1, "{\n}"), Error);
+  EXPECT_FALSE(parse_spool_record("#base 12"));
+  EXPECT_EQ(parse_spool_header("#base 12"), 12u);
+  EXPECT_FALSE(parse_spool_header("#base 12x"));
+}
+
+TEST(Spool, AnIdWithASpaceReachesTheWebhookWhole) {
+  TempDir d;
+  {
+    Spool s(d.path + "/q");
+    s.append("a b", R"({"n":1})");
+  }
+  Spool s(d.path + "/q");
+  Spool::Entry e;
+  ASSERT_TRUE(s.take(e));
+  EXPECT_EQ(e.id, "a b");
+  EXPECT_EQ(e.body, R"({"n":1})");
+}
+
+// The file stays within about twice what is pending while the queue never
+// empties (a receiver a little slower than the events), across restarts.
+TEST(Spool, TheDoneFrontLeavesTheFileWhileTheQueueIsNotEmpty) {
+  TempDir d;
+  std::string body = "\"" + std::string(1000, 'x') + "\"";
+  int appended = 0, taken = 0;
+  for (int round = 0; round < 3; ++round) {
+    Spool s(d.path + "/q");
+    Spool::Entry e;
+    while (appended - taken < 300) s.append(std::to_string(appended++), body);  // a backlog that never drains
+    for (int i = 0; i < 5000; ++i) {
+      s.append(std::to_string(appended++), body);
+      ASSERT_TRUE(s.take(e));
+      EXPECT_EQ(e.id, std::to_string(taken++));
+      s.done(e.offset);
+      if (i % 500 == 0) s.sync();
+      ASSERT_LE(s.file_bytes(), 2 * s.pending_bytes() + (1u << 20) + 2048) << i;
+    }
+    ASSERT_TRUE(s.take(e));  // taken, not done when serve stops: taken again after the restart
+    EXPECT_EQ(e.id, std::to_string(taken));
+    EXPECT_EQ(s.write_errors(), 0u);
+  }
+  Spool s(d.path + "/q");
+  EXPECT_EQ(s.pending(), static_cast<uint64_t>(appended - taken));
+  Spool::Entry e;
+  for (; taken < appended; ++taken) {
+    ASSERT_TRUE(s.take(e));
+    EXPECT_EQ(e.id, std::to_string(taken));
+    s.done(e.offset);
+  }
+  EXPECT_FALSE(s.take(e));
+  EXPECT_EQ(s.file_bytes(), 0u);
+}
+
+TEST(Spool, OutOfOrderDoneSurvivesACompaction) {
+  TempDir d;
+  std::string body = "\"" + std::string(4000, 'y') + "\"";
+  std::vector<Spool::Entry> held(3);
+  {
+    Spool s(d.path + "/q");
+    for (int i = 0; i < 600; ++i) s.append(std::to_string(i), body);
+    Spool::Entry e;
+    for (int i = 0; i < 400; ++i) {
+      ASSERT_TRUE(s.take(e));
+      s.done(e.offset);
+    }
+    for (auto& h : held) ASSERT_TRUE(s.take(h));  // 400, 401, 402
+    s.done(held[2].offset);                       // 402 done out of order
+    s.done(held[0].offset);                       // 400: the front moves to 401
+    s.append("600", body);
+    EXPECT_LE(s.file_bytes(), 2 * s.pending_bytes() + (1u << 20) + 8192);
+  }
+  Spool s(d.path + "/q");
+  Spool::Entry e;
+  ASSERT_TRUE(s.take(e));
+  EXPECT_EQ(e.id, "401");
+  ASSERT_TRUE(s.take(e));
+  EXPECT_EQ(e.id, "403");  // 402 was done
+}
+
+// The files were started over and the offset 0 not written (a crash, or a
+// full disk): an offset beyond the file is not believed.
+TEST(Spool, AnOffsetBeyondTheFileIsNotBelieved) {
+  TempDir d;
+  {
+    std::ofstream ack(d.path + "/q.ack");
+    ack << "00000000000000009999\n";
+    std::ofstream spool(d.path + "/q.spool");
+    spool << "a 1 {}\n";
+  }
+  Spool s(d.path + "/q");
+  Spool::Entry e;
+  ASSERT_TRUE(s.take(e));
+  EXPECT_EQ(e.id, "a");
 }

@@ -46,6 +46,8 @@ class StreamListener : public RedisListenerBase {
     }
   }
 
+  bool holds_unacknowledged() const override { return true; }
+
   void delivered(const Message& m) override {
     in_flight_.erase(m.cursor);
     acks_.push_back(m.cursor);
