@@ -123,13 +123,13 @@ class Server {
     delivering.start("the delivery loop", [this, &delivery_beat] { delivery_->run(stop_, delivery_beat); }, thread_failed);
     ingesting.start("reading " + masked_url(o_.from), [this, &ingest_beat] { ingest_from_endpoint(ingest_beat); }, thread_failed);
     udp_.start(udp_beat, thread_failed);
-    say(Severity::info, "serving " + std::to_string(hooks_.size()) + " webhook(s) from " + masked_url(o_.from) +
-                            (udp_.port() ? " and UDP port " + std::to_string(udp_.port()) : "") + " as node " + name_ +
-                            " (" + reported_nodeid_ + ")");
     // Spools recovered, sockets bound, loops running: serving. An error here
     // (the ready file's directory missing) still ends serve with its exit code.
     heartbeat(now_ts());  // in the store's node list before anyone is told it serves
     if (!o_.ready_file.empty()) write_ready_file(o_.ready_file);
+    say(Severity::info, "serving " + std::to_string(hooks_.size()) + " webhook(s) from " + masked_url(o_.from) +
+                            (udp_.port() ? " and UDP port " + std::to_string(udp_.port()) : "") + " as node " + name_ +
+                            " (" + reported_nodeid_ + ")");
     service_.ready(status_text());
     main_loop();
     service_.stopping();

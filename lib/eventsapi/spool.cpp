@@ -43,7 +43,9 @@ Spool::Spool(const std::string& path, Report report) : path_(path), report_(std:
   // believed (the files were started over by an older serve that died
   // before writing 0): sent again rather than skipped.
   ack_ = stored < base_ || stored > size_ ? base_ : stored;
-  if (ack_ != stored) write_ack();
+  // Written now also when it is new: the room for it is taken while the
+  // disk has some, and rewriting it in place never needs more.
+  if (ack_ != stored || n < 21) write_ack();
   drop_cut_tail();
   // Count what is pending.
   std::string chunk(1u << 20, '\0');
@@ -225,28 +227,27 @@ void Spool::advance() {
 // All done: the files start over rather than grow, and the space is given
 // back at once (a full disk recovers as soon as the queue drains). In this
 // order, so that a crash anywhere sends again at worst, never skips: the
-// done records go, then the offset 0 is written, then the spool is cut.
+// done records go, then the offset (an empty .ack reads as 0; cutting a
+// file needs no free space), then the spool.
 void Spool::start_over() {
-  if (::ftruncate(done_fd_.get(), 0) != 0) {
-    write_failed("cannot empty the done records", errno);
+  if (::ftruncate(done_fd_.get(), 0) != 0 || ::ftruncate(ack_fd_.get(), 0) != 0) {
+    write_failed("cannot start the spool over", errno);
     write_ack();
     return;
   }
   done_unsaved_ = false;
   done_records_ = false;
-  uint64_t at = ack_;
-  ack_ = 0;
-  write_ack();
-  if (ack_unsaved_ || ::ftruncate(fd_.get(), 0) != 0) {
-    if (!ack_unsaved_) write_failed("cannot empty the spool", errno);
-    ack_ = at;
+  if (::ftruncate(fd_.get(), 0) != 0) {
+    write_failed("cannot empty the spool", errno);
     ack_unsaved_ = true;  // the real offset, at the next sync
     return;
   }
-  size_ = read_ = base_ = header_ = 0;
+  ack_unsaved_ = false;
+  ack_ = size_ = read_ = base_ = header_ = 0;
   taken_.clear();
   done_.clear();
   compact_retry_at_ = 0;
+  write_ack();  // its room taken now, so that a full disk cannot refuse it later
 }
 
 // The done front leaves the file: what follows it is copied to a new file

@@ -92,23 +92,44 @@ void set_request(CURL* easy, const std::string& url, const Webhook& hook, const 
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, +[](char*, size_t size, size_t n, void*) { return size * n; });
 }
 
-// curl's own words for what went wrong: its error buffer says what the code's
-// generic text does not ("Too large response headers", not "Out of memory").
-struct CurlErrorBuffer {
+// What went wrong with a request, in curl's own words where it has them
+// (its error buffer says more than the code's generic text), and the
+// response headers measured: curl 7.88 calls headers too large "Out of
+// memory", so serve stops them itself and says what they were.
+struct ResponseWatch {
+  static constexpr size_t max_header_bytes = 100 << 10;
   char text[CURL_ERROR_SIZE] = {};
+  size_t header_bytes = 0;
+
   void attach(CURL* easy) {
     text[0] = '\0';
+    header_bytes = 0;
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, text);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, this);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, +[](char*, size_t size, size_t n, void* self) -> size_t {
+      auto* watch = static_cast<ResponseWatch*>(self);
+      watch->header_bytes += size * n;
+      return watch->header_bytes > max_header_bytes ? 0 : size * n;  // 0: curl stops the transfer
+    });
+  }
+  std::string reason(CURLcode code) const {
+    if (header_bytes > max_header_bytes)
+      return "the response headers are larger than " + std::to_string(max_header_bytes >> 10) + " KiB";
+    if (text[0]) return printable(text);
+    // libcurl 7.88 returns this, and says nothing more, for a header line
+    // longer than its buffer (100 KiB): by far the likelier reason.
+    if (code == CURLE_OUT_OF_MEMORY) return "a response header line too long for curl (over 100 KiB), or out of memory";
+    return curl_easy_strerror(code);
   }
 };
 
-PostResult result_of(CURL* easy, CURLcode code, const CurlErrorBuffer& buffer) {
+PostResult result_of(CURL* easy, CURLcode code, const ResponseWatch& watch) {
   PostResult r;
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &r.status);
   curl_off_t after = -1;
   if (curl_easy_getinfo(easy, CURLINFO_RETRY_AFTER, &after) == CURLE_OK && after > 0) r.retry_after = after;
   if (code != CURLE_OK) {
-    r.error = buffer.text[0] ? printable(buffer.text) : curl_easy_strerror(code);
+    r.error = watch.reason(code);
     r.status = 0;
   }
   r.ok = code == CURLE_OK && r.status >= 200 && r.status < 300;
@@ -129,10 +150,10 @@ PostResult post_once(const std::string& url, const Webhook& hook, const std::str
   CURL* easy = curl_easy_init();
   curl_slist* headers = request_headers(hook, id, body);
   set_request(easy, url, hook, body, headers, config);
-  CurlErrorBuffer error;
-  error.attach(easy);
+  ResponseWatch watch;
+  watch.attach(easy);
   CURLcode code = curl_easy_perform(easy);
-  PostResult r = result_of(easy, code, error);
+  PostResult r = result_of(easy, code, watch);
   curl_slist_free_all(headers);
   curl_easy_cleanup(easy);
   return r;
@@ -146,7 +167,7 @@ struct WebhookDelivery::Slot {
   bool holding = false;    // an entry is ours until done
   bool in_flight = false;  // its request is out now
   Spool::Entry entry;      // its buffer lives as long as the request
-  CurlErrorBuffer error;
+  ResponseWatch watch;
   int attempt = 0;
   Clock::time_point retry_at{};
 
@@ -247,8 +268,8 @@ void WebhookDelivery::open_hook(const std::string& url, const Webhook& conf) {
   } catch (const Error& e) {
     auto [it, fresh] = broken_.try_emplace(url);
     if (fresh || it->second.error != e.what())
-      log_(masked_url(url) + ": " + e.what() + "; its events are refused until it can be opened (tried every 10s)");
-    it->second = Broken{conf, e.what(), Clock::now() + std::chrono::seconds(10)};
+      log_(masked_url(url) + ": " + e.what() + "; its events are refused until it can be opened (tried every 2s)");
+    it->second = Broken{conf, e.what(), Clock::now() + std::chrono::seconds(2)};
     return;
   }
   if (broken_.erase(url)) log_(masked_url(url) + ": its spool is open; delivering");
@@ -320,7 +341,8 @@ void WebhookDelivery::load_refused() {
   std::string text;
   if (!read_file(state_dir_ + "/refused.json", text)) return;
   try {
-    for (const auto& [url, causes] : nlohmann::json::parse(text).items())
+    const nlohmann::json saved = nlohmann::json::parse(text);  // named: it must outlive the loop
+    for (const auto& [url, causes] : saved.items())
       for (const auto& [cause, n] : causes.items())
         if (n.is_number_unsigned()) refused_[url][cause] = n.get<uint64_t>();
   } catch (const nlohmann::json::exception&) {
@@ -351,7 +373,7 @@ void WebhookDelivery::start(Hook& h, Slot& s) {
   if (s.headers) curl_slist_free_all(s.headers);
   s.headers = request_headers(h.config, s.entry.id, s.entry.body);
   set_request(s.easy, h.url, h.config, s.entry.body, s.headers, config_);
-  s.error.attach(s.easy);
+  s.watch.attach(s.easy);
   curl_easy_setopt(s.easy, CURLOPT_PRIVATE, &s);
   curl_multi_add_handle(multi_, s.easy);
   s.in_flight = true;
@@ -368,7 +390,7 @@ void WebhookDelivery::release(Hook& h, Slot& s) {
 void WebhookDelivery::finish(Hook& h, Slot& s, int code) {
   curl_multi_remove_handle(multi_, s.easy);
   s.in_flight = false;
-  PostResult r = result_of(s.easy, static_cast<CURLcode>(code), s.error);
+  PostResult r = result_of(s.easy, static_cast<CURLcode>(code), s.watch);
   if (r.ok) {
     if (s.entry.enqueued_ms > 0) {
       auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
