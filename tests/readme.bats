@@ -52,7 +52,7 @@ run_recipe() {
   start_salt_bus master
   $PYTHON "$FIX/salt_bus.py" event "$T/master" --count 3 --ready-file "$T/se.ready" > "$T/se.out" 3>&- &
   echo $! > "$T/se.pid"
-  $PYTHON "$FIX/salt_bus.py" minion "$T/minion" --id web1 --count 3 --master-dir "$T/master" \
+  $PYTHON "$FIX/salt_minion.py" "$T/minion" --id web1 --count 3 --master-dir "$T/master" \
     --ready-file "$T/mi.ready" > "$T/mi.out" 3>&- &
   echo $! > "$T/mi.pid"
   wait_for_salt_subscribers minion 1

@@ -2,7 +2,9 @@
 # A real Salt event bus (salt:DIR). No Salt is installable here, so the peer
 # is tests/fixtures/salt_bus.py: Salt's framing, socket names and state.event
 # rebuilt byte for byte from Salt's source with Debian's python3-msgpack, and
-# the frames of real events (tests/fixtures/salt/*.frame) it wrote.
+# the frames of real events (tests/fixtures/salt/*.frame) it wrote; and
+# tests/fixtures/salt_minion.py, what a running salt-minion does with the
+# fire_master events on its bus (salt/minion.py), rebuilt the same way.
 
 load helpers
 
@@ -21,12 +23,12 @@ state_event() {
 }
 
 # run_minion NAME BUS ID COUNT [ARGS...]: the running salt-minion ID's
-# fire_master side on bus BUS (salt_bus.py minion) in the background, a JSON
+# fire_master side on bus BUS (salt_minion.py) in the background, a JSON
 # line per event in $T/NAME.out; returns once it is connected.
 run_minion() {
   local name=$1 bus=$2 id=$3 count=$4
   shift 4
-  $SALT minion "$T/$bus" --id "$id" --count "$count" --ready-file "$T/$name.ready" "$@" \
+  $PYTHON "$FIX/salt_minion.py" "$T/$bus" --id "$id" --count "$count" --ready-file "$T/$name.ready" "$@" \
     > "$T/$name.out" 2> "$T/$name.err" 3>&- &
   echo $! > "$T/$name.pid"
   wait_for_file "$T/$name.ready"
