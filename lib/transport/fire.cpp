@@ -35,6 +35,12 @@ bool same_salt_bus(const Endpoint& a, const Endpoint& b) {
   return a.scheme == Scheme::salt && b.scheme == Scheme::salt && dir(a.path) == dir(b.path) && a.minion == b.minion;
 }
 
+// Why data cannot go with send, or nullopt.
+std::optional<std::string> send_data_problem(const FireRequest& r, const JsonText& data) {
+  if (!r.object_data || data.is_object()) return std::nullopt;
+  return "send takes an object (KEY=VALUE pairs or a JSON object): Salt's event.send drops other data";
+}
+
 }  // namespace
 
 Positionals read_positionals(const std::vector<std::string>& args) {
@@ -75,12 +81,6 @@ std::string fire_url(const std::string& url_option, bool to_master, const Config
   if (master.empty() || same_salt_bus(given, parse_endpoint(master))) return url_option;
   throw usage_error("-u " + given.display() + " and the master endpoint " + masked_url(master) +
                     " ($EVENT_MASTER or the config's master) disagree: give one of them");
-}
-
-// Why data cannot go with send, or nullopt.
-static std::optional<std::string> send_data_problem(const FireRequest& r, const JsonText& data) {
-  if (!r.object_data || data.is_object()) return std::nullopt;
-  return "send takes an object (KEY=VALUE pairs or a JSON object): Salt's event.send drops other data";
 }
 
 static Exit fire_lines(const FireRequest& r, Publisher& publisher) {
