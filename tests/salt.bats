@@ -377,7 +377,7 @@ EOF
   assert_output --partial "--master and -u exclude each other: -u local: is no Salt bus"
 }
 
-@test "send: an object, as Salt's event.send; salt-call's own options and reserved tags are refused" {
+@test "send: an object, as Salt's event.send; salt-call's own options, reserved tags and a bare fire_master tag are refused" {
   start_salt_bus mb --minion web1
   run event-fire -u "salt:$T/mb" send myco/t 'just text'
   assert_failure 2
@@ -388,4 +388,8 @@ EOF
   run event-fire -u "salt:$T/mb" fire_master '{}' salt/job/1/ret/x
   assert_failure 4
   assert_output --partial "tag 'salt/job/1/ret/x' is in Salt's own namespace"
+  # fire_master with its TAG forgotten: a plain event tagged fire_master, which the minion would choke on.
+  run event-fire -u "salt:$T/mb" fire_master 'backup done'
+  assert_failure 4
+  assert_output --partial "tag 'fire_master' on a minion's bus orders its salt-minion to forward data to the master"
 }

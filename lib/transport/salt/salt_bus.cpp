@@ -30,6 +30,14 @@ constexpr std::string_view minion_prefix = "minion_event_";
 constexpr std::string_view minion_pub_suffix = "_pub.ipc";
 constexpr size_t write_batch = 256u << 10;  // a stream of events goes out in pieces this large
 
+// A plain event tagged fire_master* on a minion's bus: its salt-minion takes
+// it for a forwarding order and fails on data that is not one.
+std::string forwarding_tag_problem(const std::string& tag) {
+  return "tag '" + tag + "' on a minion's bus orders its salt-minion to forward data to the master, "
+         "which a plain event does not carry: fire_master DATA TAG, send or --master sends one; "
+         "--allow-reserved fires it anyway";
+}
+
 const char* daemon_name(const SaltSockets& sockets) { return sockets.minion ? "salt-minion" : "salt-master"; }
 
 std::string owner_name(uid_t uid) {
@@ -199,6 +207,8 @@ class SaltPublisher : public Publisher {
   void publish(const Event& event) override {
     // A forwarded event's own tag is the one the master acts on: the rule is for it.
     if (auto why = salt_tag_problem(event.tag, options_.allow_reserved)) throw invalid_input(*why);
+    if (!forward_ && sockets_.minion && !options_.allow_reserved && event.tag.compare(0, 11, "fire_master") == 0)
+      throw invalid_input(forwarding_tag_problem(event.tag));
     size_t before = batch_.size();
     append_salt_frame(batch_, forward_ ? salt_forwarding_event(event) : event);
     size_t size = batch_.size() - before;
