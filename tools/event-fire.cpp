@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
   app.add_flag("-s,--stdin", whole_stdin, "All of stdin is the DATA");
   app.add_flag("-l,--lines", lines, "One event per stdin line: an envelope, or DATA when TAG is given");
   app.add_option("--timeout", timeout, "Seconds a delivery may wait (default 5)");
-  app.add_flag("--allow-reserved", allow_reserved, "salt: fire tags in Salt's own namespace (salt/) too");
+  app.add_flag("--allow-reserved", allow_reserved, "salt: fire tags in Salt's own namespace (salt/) too, and fire_master* as a plain event");
   app.add_option("args", args, "TAG and DATA, KEY=VALUE or KEY:=JSON");
 
   return evt::run_tool(app, argc, argv, [&] {
