@@ -77,6 +77,8 @@ bash_complete() {
   assert_output 'pretty'
   run bash_complete "$ROOT/completions/bash/event-fire" event-fire fire_
   assert_output 'fire_master'
+  run bash_complete "$ROOT/completions/bash/event-fire" event-fire -u salt:/var/run/salt/minion se
+  assert_output 'send'
   run bash_complete "$ROOT/completions/bash/event-fire" event-fire -u redis+
   assert_line 'redis+unix://'
   assert_line 'redis+stream://'
@@ -88,6 +90,17 @@ bash_complete() {
   assert_output 'WARNING'
   run bash_complete "$ROOT/completions/bash/eventsapi" eventsapi config-reset a
   assert_output 'all'
+}
+
+@test "event-fire's Salt forms (fire, fire_master, send) are completed in bash, zsh and fish, and in its man page" {
+  run bash_complete "$ROOT/completions/bash/event-fire" event-fire ''
+  assert_output "$(printf 'fire\nfire_master\nsend')"
+  grep -q "'1:tag or Salt form:(fire fire_master send)'" "$ROOT/completions/zsh/_event-fire"
+  grep -q "__fish_is_first_arg' -a 'fire fire_master'" "$ROOT/completions/fish/event-fire.fish"
+  grep -q "__fish_is_first_arg' -a 'send'" "$ROOT/completions/fish/event-fire.fish"
+  for form in fire fire_master send; do
+    grep -qE "^\.Cm ($form|.* $form)( |$)" "$ROOT/man/event-fire.1" || fail "$form missing from man/event-fire.1"
+  done
 }
 
 @test "zsh and fish completions name every option and parse" {

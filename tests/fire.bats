@@ -94,6 +94,24 @@ fire_one() {
   assert_output --partial '"node":"minion1"'
 }
 
+@test "Salt form: send TAG [DATA...] (tag first, salt-call event.send) reaches the master endpoint as an object" {
+  export EVENT_MASTER="local:$T/master-bus"
+  start_listener m -u "local:$T/master-bus" -n 2
+  event-fire send myco/mytag foo=Foo bar:=2
+  event-fire send myco/other '{"k":[1]}'
+  finish m
+  run cat "$T/m.out"
+  assert_line --index 0 --partial '"tag":"myco/mytag","data":{"foo":"Foo","bar":2}'
+  assert_line --index 1 --partial '"tag":"myco/other","data":{"k":[1]}'
+  run event-fire send myco/mytag 'not an object'
+  assert_failure 2
+  assert_output --partial 'send takes an object'
+  unset EVENT_MASTER
+  run event-fire send myco/mytag
+  assert_failure 2
+  assert_output --partial 'no master endpoint'
+}
+
 @test "--master uses EVENT_MASTER, else the config file's master" {
   start_listener m -u "local:$T/m1" -n 1
   EVENT_MASTER="local:$T/m1" event-fire --master a/b x=1

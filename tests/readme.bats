@@ -47,6 +47,26 @@ run_recipe() {
   assert_line --regexp '^myco/deploy/done: \{"version":"1\.4","_stamp":"[0-9T:.-]+"\}$'
 }
 
+@test "README recipe: from a Salt minion to its master, through the running minion" {
+  start_salt_bus minion --minion web1
+  start_salt_bus master
+  $PYTHON "$FIX/salt_bus.py" event "$T/master" --count 3 --ready-file "$T/se.ready" > "$T/se.out" 3>&- &
+  echo $! > "$T/se.pid"
+  $PYTHON "$FIX/salt_minion.py" "$T/minion" --id web1 --count 3 --master-dir "$T/master" \
+    --ready-file "$T/mi.ready" > "$T/mi.out" 3>&- &
+  echo $! > "$T/mi.pid"
+  wait_for_salt_subscribers minion 1
+  wait_for_salt_subscribers master 1
+  export MINION_SOCK_DIR=$T/minion
+  run_recipe salt-minion
+  assert_success
+  wait "$(cat "$T/se.pid")"
+  run sed -E 's/"_stamp": "[^"]+"/"_stamp": S/' "$T/se.out"
+  assert_line --index 0 $'myco/backup/done\t{"id": "web1", "cmd": "_minion_event", "pretag": null, "data": "backup done", "tag": "myco/backup/done", "_stamp": S}'
+  assert_line --index 1 $'myco/backup/checked\t{"id": "web1", "cmd": "_minion_event", "pretag": null, "data": {"status": "ok", "size": 1234}, "tag": "myco/backup/checked", "_stamp": S}'
+  assert_line --index 2 $'myco/backup/pruned\t{"id": "web1", "cmd": "_minion_event", "pretag": null, "data": {"kept": 7}, "tag": "myco/backup/pruned", "_stamp": S}'
+}
+
 @test "README recipe: Gluster webhooks with eventsapi" {
   port=$(free_port)
   $PYTHON "$FIX/webhook_receiver.py" "$port" "$T/hook.log" 3>&- &

@@ -2,7 +2,9 @@
 # A real Salt event bus (salt:DIR). No Salt is installable here, so the peer
 # is tests/fixtures/salt_bus.py: Salt's framing, socket names and state.event
 # rebuilt byte for byte from Salt's source with Debian's python3-msgpack, and
-# the frames of real events (tests/fixtures/salt/*.frame) it wrote.
+# the frames of real events (tests/fixtures/salt/*.frame) it wrote; and
+# tests/fixtures/salt_minion.py, what a running salt-minion does with the
+# fire_master events on its bus (salt/minion.py), rebuilt the same way.
 
 load helpers
 
@@ -18,6 +20,18 @@ state_event() {
   $SALT event "$T/$2" --count "$3" --ready-file "$T/$1.ready" > "$T/$1.out" 2> "$T/$1.err" 3>&- &
   echo $! > "$T/$1.pid"
   wait_for_file "$T/$1.ready"
+}
+
+# run_minion NAME BUS ID COUNT [ARGS...]: the running salt-minion ID's
+# fire_master side on bus BUS (salt_minion.py) in the background, a JSON
+# line per event in $T/NAME.out; returns once it is connected.
+run_minion() {
+  local name=$1 bus=$2 id=$3 count=$4
+  shift 4
+  $PYTHON "$FIX/salt_minion.py" "$T/$bus" --id "$id" --count "$count" --ready-file "$T/$name.ready" "$@" \
+    > "$T/$name.out" 2> "$T/$name.err" 3>&- &
+  echo $! > "$T/$name.pid"
+  wait_for_file "$T/$name.ready"
 }
 
 @test "real events from a master's bus: envelopes, and -o salt as salt-run state.event prints them" {
@@ -270,4 +284,112 @@ EOF
   wait "$(cat "$T/h.pid")"
   run cat "$T/handled"
   assert_output --regexp '^salt/job/20251122052320123456/ret/web1 \{"cmd":"_return","id":"web1",.*"_stamp":"2025-11-22T05:23:20.523001"\}$'
+}
+
+@test "fire_master on a minion's bus: Salt's forwarding event, read as the minion reads it, shown on the master" {
+  start_salt_bus mb --minion web1
+  start_salt_bus m
+  state_event se m 3
+  run_minion mi mb web1 3 --master-dir "$T/m"
+  wait_for_salt_subscribers mb 1
+  wait_for_salt_subscribers m 1
+  event-fire -u "salt:$T/mb?id=web1" fire_master 'backup done' myco/backup/done
+  EVENT_MASTER="salt:$T/mb?id=web1" event-fire --master myco/obj '{"size":1234,"ok":true}'
+  event-fire -u "salt:$T/mb" send myco/kv status=ok size:=1234    # the one minion's bus, found
+  wait "$(cat "$T/mi.pid")"
+  wait "$(cat "$T/se.pid")"
+  # As the minion unpacks them (stamps checked, then set aside): tag fire_master, the four keys in
+  # fire_master's order, then _stamp; and the load its _fire_master sends on.
+  run grep -cE '"_stamp": "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+"' "$T/mi.out" "$T/se.out"
+  assert_output "$T/mi.out:3"$'\n'"$T/se.out:3"
+  run sed -E 's/"_stamp": "[^"]+"/"_stamp": S/' "$T/mi.out"
+  load='"load": {"id": "web1", "cmd": "_minion_event", "pretag": null, "tok": "<minion token>"'
+  assert_line --index 0 '{"tag": "fire_master", "data": {"data": "backup done", "tag": "myco/backup/done", "events": null, "pretag": null, "_stamp": S}, '"$load"', "data": "backup done", "tag": "myco/backup/done"}}'
+  assert_line --index 1 '{"tag": "fire_master", "data": {"data": {"size": 1234, "ok": true}, "tag": "myco/obj", "events": null, "pretag": null, "_stamp": S}, '"$load"', "data": {"size": 1234, "ok": true}, "tag": "myco/obj"}}'
+  assert_line --index 2 '{"tag": "fire_master", "data": {"data": {"status": "ok", "size": 1234}, "tag": "myco/kv", "events": null, "pretag": null, "_stamp": S}, '"$load"', "data": {"status": "ok", "size": 1234}, "tag": "myco/kv"}}'
+  # On the master's bus: what salt-run state.event shows for a minion's event.fire_master.
+  run sed -E 's/"_stamp": "[^"]+"/"_stamp": S/' "$T/se.out"
+  assert_line --index 0 $'myco/backup/done\t{"id": "web1", "cmd": "_minion_event", "pretag": null, "data": "backup done", "tag": "myco/backup/done", "_stamp": S}'
+  assert_line --index 2 $'myco/kv\t{"id": "web1", "cmd": "_minion_event", "pretag": null, "data": {"status": "ok", "size": 1234}, "tag": "myco/kv", "_stamp": S}'
+}
+
+@test "fire_master -l: byte for byte the frames Salt's fire_master writes on a minion's bus" {
+  start_salt_bus mb --minion web1 --record "$T/pulled"
+  printf '%s\n' \
+    '{"tag":"myco/backup/done","data":"backup done","ts":1763789000.123456,"id":"X","node":"n"}' \
+    '{"tag":"myco/obj","data":{"size":1234,"where":"/srv/é","_stamp":"kept"},"ts":1763789000,"id":"Y","node":"n"}' \
+    '{"tag":"myco/list","data":[1,null],"ts":1763789001.5,"id":"Z","node":"n"}' |
+    EVENT_MASTER="salt:$T/mb" event-fire --master -l
+  {
+    $SALT frame fire_master '{"data": "backup done", "tag": "myco/backup/done", "events": null, "pretag": null}' 2025-11-22T05:23:20.123456
+    $SALT frame fire_master '{"data": {"size": 1234, "where": "/srv/é", "_stamp": "kept"}, "tag": "myco/obj", "events": null, "pretag": null}' 2025-11-22T05:23:20
+    $SALT frame fire_master '{"data": [1, null], "tag": "myco/list", "events": null, "pretag": null}' 2025-11-22T05:23:21.500000
+  } > "$T/expected"
+  until [ "$(wc -c < "$T/pulled")" -ge "$(wc -c < "$T/expected")" ]; do sleep 0.01; done
+  run cmp "$T/expected" "$T/pulled"
+  assert_success
+}
+
+@test "fire_master on a master's bus is a plain fire; fire DATA TAG on a minion's bus stays there" {
+  start_salt_bus m
+  state_event se m 1
+  wait_for_salt_subscribers m 1
+  event-fire -u "salt:$T/m" fire_master 'for the master' myco/plain
+  wait "$(cat "$T/se.pid")"
+  run cat "$T/se.out"
+  assert_output --regexp $'^myco/plain\t\\{"data": "for the master", "_stamp": "[^"]+"\\}$'
+  start_salt_bus mb --minion web1
+  run_minion mi mb web1 1
+  wait_for_salt_subscribers mb 1
+  event-fire -u "salt:$T/mb" fire '{"a":1}' myco/local
+  wait "$(cat "$T/mi.pid")"
+  run cat "$T/mi.out"
+  assert_output --regexp '^\{"tag": "myco/local", "data": \{"a": 1, "_stamp": "[^"]+"\}, "load": null\}$'
+}
+
+@test "fire_master with no running minion: one line naming the sockets looked for, exit 3" {
+  mkdir -m 755 "$T/sock"
+  run event-fire -u "salt:$T/sock?id=web1" fire_master 'backup done' myco/backup/done
+  assert_failure 3
+  assert_output "event-fire: no Salt bus at $T/sock/minion_event_659a7fb2af_pull.ipc (is salt-minion running?); fire_master goes to the master through the running salt-minion"
+  run event-fire -u "salt:$T/sock" send myco/kv a=1
+  assert_failure 3
+  assert_equal "${#lines[@]}" 1
+  assert_output --partial "no Salt bus in $T/sock: no master_event_pub.ipc or minion_event_*_pub.ipc"
+}
+
+@test "-u salt: with --master, fire_master or send: allowed where it agrees with the master endpoint" {
+  start_salt_bus mb --minion web1
+  run_minion mi mb web1 2
+  wait_for_salt_subscribers mb 1
+  EVENT_MASTER="salt:$T/mb/?id=web1" event-fire -u "salt://$T/mb?id=web1" --master myco/a
+  printf 'master: salt:%s\n' "$T/mb" > "$EVENT_CONFIG"
+  event-fire -u "salt:$T/mb" fire_master x myco/b
+  wait "$(cat "$T/mi.pid")"
+  run cat "$T/mi.out"
+  assert_line --index 0 --partial '"tag": "myco/a", "events": null'
+  assert_line --index 1 --partial '"tag": "myco/b", "events": null'
+  run env EVENT_MASTER="salt:$T/other" event-fire -u "salt:$T/mb" fire_master x myco/c
+  assert_failure 2
+  assert_output "event-fire: -u salt:$T/mb and the master endpoint salt:$T/other (\$EVENT_MASTER or the config's master) disagree: give one of them"
+  run event-fire -u local: send myco/c
+  assert_failure 2
+  assert_output --partial "--master and -u exclude each other: -u local: is no Salt bus"
+}
+
+@test "send: an object, as Salt's event.send; salt-call's own options, reserved tags and a bare fire_master tag are refused" {
+  start_salt_bus mb --minion web1
+  run event-fire -u "salt:$T/mb" send myco/t 'just text'
+  assert_failure 2
+  assert_output --partial "send takes an object (KEY=VALUE pairs or a JSON object): Salt's event.send drops other data"
+  run event-fire -u "salt:$T/mb" send myco/t with_env=True
+  assert_failure 2
+  assert_output --partial "with_env= is salt-call's own option"
+  run event-fire -u "salt:$T/mb" fire_master '{}' salt/job/1/ret/x
+  assert_failure 4
+  assert_output --partial "tag 'salt/job/1/ret/x' is in Salt's own namespace"
+  # fire_master with its TAG forgotten: a plain event tagged fire_master, which the minion would choke on.
+  run event-fire -u "salt:$T/mb" fire_master 'backup done'
+  assert_failure 4
+  assert_output --partial "tag 'fire_master' on a minion's bus orders its salt-minion to forward data to the master"
 }

@@ -1,7 +1,7 @@
 # fish completion for event-fire
 complete -c event-fire -f
 complete -c event-fire -s u -l url -x -a 'local: - redis:// redis+unix:// redis+stream:// tcp:// ipc:// salt:' -d 'Endpoint URL'
-complete -c event-fire -l master -d 'Fire to the master endpoint'
+complete -c event-fire -l master -d 'Fire to the master endpoint (or through the minion bus -u salt: names)'
 complete -c event-fire -l id -x -d 'This node id'
 complete -c event-fire -s s -l stdin -d 'All of stdin is the data'
 complete -c event-fire -s l -l lines -d 'One event per stdin line'
@@ -15,5 +15,6 @@ complete -c event-fire -l curve-clients -r -F -d 'Admitted CURVE client keys'
 complete -c event-fire -s h -l help -d 'Show help'
 complete -c event-fire -l version -d 'Show version'
 complete -c event-fire -n '__fish_is_first_arg' -a 'fire fire_master' -d 'Salt form: DATA TAG'
+complete -c event-fire -n '__fish_is_first_arg' -a 'send' -d 'Salt form: TAG [DATA], to the master'
 complete -c event-fire -l max-message -x -d 'Largest ZeroMQ or Salt message a peer may send (bytes)'
 complete -c event-fire -l allow-reserved -d 'salt: fire tags under salt/ too'

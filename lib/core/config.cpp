@@ -82,10 +82,15 @@ std::string choose_url(const std::string& option, const Config& config) {
   return "local:";
 }
 
-std::string choose_master(const Config& config) {
+std::string configured_master(const Config& config) {
   if (const char* env = std::getenv("EVENT_MASTER"); env != nullptr && *env) return env;
-  if (!config.master.empty()) return config.master;
-  throw usage_error("no master endpoint: set $EVENT_MASTER or 'master:' in the config file");
+  return config.master;
+}
+
+std::string choose_master(const Config& config) {
+  std::string master = configured_master(config);
+  if (master.empty()) throw usage_error("no master endpoint: set $EVENT_MASTER or 'master:' in the config file");
+  return master;
 }
 
 std::string choose_node(const std::string& option, const Config& config) {

@@ -28,6 +28,8 @@ std::string host_name();
 std::string choose_url(const std::string& option, const Config& config);
 // The master endpoint: $EVENT_MASTER, else config; a usage error if neither.
 std::string choose_master(const Config& config);
+// The same, empty when neither is set.
+std::string configured_master(const Config& config);
 // The node id: option, else config, else the host name. Throws for a bad id.
 std::string choose_node(const std::string& option, const Config& config);
 // The Redis password: from --password-file (a path, "-" for stdin), else

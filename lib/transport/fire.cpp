@@ -3,11 +3,45 @@
 #include <poll.h>
 
 #include "core/data_args.h"
+#include "core/endpoint.h"
 #include "core/io.h"
 #include "core/line_reader.h"
 #include "core/log.h"
 
 namespace evt {
+
+namespace {
+
+// salt-call event.send's own arguments, which it does not put in the data
+// as they are: sent as KEY=VALUE they would reach the master as other data.
+void refuse_salt_call_options(const std::vector<std::string>& args) {
+  for (const std::string& arg : args) {
+    if (!is_pair(arg)) continue;
+    std::string key = arg.substr(0, arg.find('='));
+    if (!key.empty() && key.back() == ':') key.pop_back();
+    for (const char* own : {"with_env", "with_grains", "with_pillar", "with_env_opts", "preload"})
+      if (key == own)
+        throw usage_error("send: " + key + "= is salt-call's own option, which event-fire does not take; "
+                          "give those values as KEY=VALUE or KEY:=JSON");
+  }
+}
+
+// Whether two URLs name the same Salt bus (the same sock_dir, the same ?id=).
+bool same_salt_bus(const Endpoint& a, const Endpoint& b) {
+  auto dir = [](std::string path) {
+    while (path.size() > 1 && path.back() == '/') path.pop_back();
+    return path;
+  };
+  return a.scheme == Scheme::salt && b.scheme == Scheme::salt && dir(a.path) == dir(b.path) && a.minion == b.minion;
+}
+
+// Why data cannot go with send, or nullopt.
+std::optional<std::string> send_data_problem(const FireRequest& r, const JsonText& data) {
+  if (!r.object_data || data.is_object()) return std::nullopt;
+  return "send takes an object (KEY=VALUE pairs or a JSON object): Salt's event.send drops other data";
+}
+
+}  // namespace
 
 Positionals read_positionals(const std::vector<std::string>& args) {
   Positionals p;
@@ -17,11 +51,36 @@ Positionals read_positionals(const std::vector<std::string>& args) {
     p.tag = args[2];
     return p;
   }
+  if (args.size() >= 2 && args[0] == "send") {
+    p.master = p.send = true;
+    p.tag = args[1];
+    p.data_args.assign(args.begin() + 2, args.end());
+    refuse_salt_call_options(p.data_args);
+    return p;
+  }
   if (!args.empty()) {
     p.tag = args[0];
     p.data_args.assign(args.begin() + 1, args.end());
   }
   return p;
+}
+
+std::string fire_url(const std::string& url_option, bool to_master, const Config& config) {
+  if (!to_master) return choose_url(url_option, config);
+  std::string master = configured_master(config);
+  if (url_option.empty()) {
+    if (master.empty())
+      throw usage_error("no master endpoint: set $EVENT_MASTER or 'master:' in the config file, "
+                        "or give a Salt minion's bus with -u salt:DIR");
+    return master;
+  }
+  Endpoint given = parse_endpoint(url_option);
+  if (given.scheme != Scheme::salt)
+    throw usage_error("--master and -u exclude each other: -u " + given.display() +
+                      " is no Salt bus (only -u salt:DIR, a minion's bus, reaches the master with --master)");
+  if (master.empty() || same_salt_bus(given, parse_endpoint(master))) return url_option;
+  throw usage_error("-u " + given.display() + " and the master endpoint " + masked_url(master) +
+                    " ($EVENT_MASTER or the config's master) disagree: give one of them");
 }
 
 static Exit fire_lines(const FireRequest& r, Publisher& publisher) {
@@ -53,7 +112,9 @@ static Exit fire_lines(const FireRequest& r, Publisher& publisher) {
         complete(e, r.transport.node);
         publisher.publish(e);
       } else {
-        publisher.publish(make_event(*r.tag, data_from_text(line), r.transport.node));
+        JsonText data = data_from_text(line);
+        if (auto why = send_data_problem(r, data)) throw invalid_input(*why);
+        publisher.publish(make_event(*r.tag, std::move(data), r.transport.node));
       }
     } catch (const Error& e) {
       if (e.code() != Exit::invalid_input) throw;
@@ -83,6 +144,9 @@ Exit fire(const FireRequest& r) {
     data = data_from_text(text);
   } else if (r.input == FireRequest::Input::args) {
     data = data_from_args(r.data_args);
+  }
+  if (r.input != FireRequest::Input::lines) {
+    if (auto why = send_data_problem(r, data)) throw usage_error(*why);
   }
 
   auto publisher = open_publisher(endpoint, r.transport);

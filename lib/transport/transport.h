@@ -41,6 +41,10 @@ struct TransportOptions {
   bool reconnect = true; // a subscriber reconnects after a lost peer
   long long max_message = default_max_message;  // ZeroMQ and Salt: the largest message a peer may send us
   bool allow_reserved = false;  // Salt: fire tags in Salt's own namespace (salt/)
+  // For the master (--master, fire_master, send). Every transport sends them as
+  // any other, to the master endpoint, except a Salt minion's bus, which
+  // forwards them as Salt's fire_master does (salt_bus.h).
+  bool to_master = false;
   ZmqOptions zmq;
 };
 

@@ -6,7 +6,12 @@
 # - events/s reading N job returns (default 200 000, EVENTS=...) that the
 #   publisher writes as fast as the socket takes them;
 # - start to first event: `event-listen -n 1` against Python importing
-#   msgpack alone (hyperfine, median; RUNS=...).
+#   msgpack alone (hyperfine, median; RUNS=...);
+# - one fire_master through a running minion (a cron job's call, issue 22):
+#   `event-fire fire_master` on a minion's bus against Python importing
+#   msgpack alone, and against Python writing the same frame to the same
+#   socket (the fixture's fire: Salt's fire_master without the rest of
+#   salt-call, which loads Salt's modules and config on top).
 source "$(dirname "$0")/lib.sh"
 N=${EVENTS:-200000}
 PY=/usr/bin/python3
@@ -61,6 +66,15 @@ first=$(median_ms event-listen -u "salt:$BUS" -n 1 -o salt)
 import=$(median_ms "$PY -c 'import msgpack'")
 py_first=$(median_ms $SALT event "$BUS" --count 1)
 
+# One fire_master on a minion's bus, its publisher taking every frame.
+MBUS=$SCRATCH/minion
+mkdir -m 700 "$MBUS"
+$SALT publisher "$MBUS" --minion web1 --ready-file "$SCRATCH/minion.ready" &
+BENCH_PIDS+=($!)
+wait_for_file "$SCRATCH/minion.ready"
+fm=$(median_ms "event-fire -u salt:$MBUS?id=web1 fire_master 'backup done' myco/backup/done")
+py_fm=$(median_ms "$SALT fire $MBUS fire_master '{\"data\": \"backup done\", \"tag\": \"myco/backup/done\", \"events\": null, \"pretag\": null}' --minion web1")
+
 echo
 echo "| measure | event-listen | Python (msgpack, as state.event) | ratio |"
 echo "|---|---|---|---|"
@@ -68,6 +82,7 @@ echo "| $N job returns read, -o salt, events/s | $evt ($(wc -l < "$SCRATCH/evt.o
 echo "| output identical line for line | $same | | |"
 echo "| peak RSS KiB | $(rss_of "$SCRATCH/evt.rss") | $(rss_of "$SCRATCH/py.rss") | |"
 echo "| start to first event, ms (median) | $first | $py_first (import msgpack alone: $import) | $(ratio "$import" "$first") x faster than the import |"
+echo "| one fire_master through a minion's bus, ms (median) | $fm | $py_fm (import msgpack alone: $import) | $(ratio "$import" "$fm") x faster than the import, $(ratio "$py_fm" "$fm") x than the frame in Python |"
 echo
 echo "target: faster than Python on both, identical output"
 [ "$same" = yes ] || { echo "OUTPUT DIFFERS" >&2; exit 1; }

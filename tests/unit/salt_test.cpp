@@ -3,7 +3,10 @@
 // them), not by the packer under test.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "core/error.h"
+#include "transport/fire.h"
 #include "transport/salt/msgpack_json.h"
 #include "transport/salt/salt_bus.h"
 #include "transport/salt/salt_wire.h"
@@ -217,4 +220,62 @@ TEST(SaltBus, MinionSocketNames) {
   EXPECT_TRUE(salt_tag_problem("salt/job/1/ret/x", false));
   EXPECT_FALSE(salt_tag_problem("salt/job/1/ret/x", true));
   EXPECT_FALSE(salt_tag_problem("myco/salt/x", false));
+}
+
+TEST(SaltWire, ForwardingEventAsFireMasterWritesIt) {
+  // salt/modules/event.py fire_master through a running minion: tag
+  // fire_master, {"data", "tag", "events": None, "pretag": None} in that order.
+  Event e;
+  e.tag = "myco/backup/\"done\"";
+  e.data = JsonText::string("backup done");
+  e.ts = 1763789000.0;
+  Event f = salt_forwarding_event(e);
+  EXPECT_EQ(f.tag, "fire_master");
+  EXPECT_EQ(f.data.text(), R"({"data":"backup done","tag":"myco/backup/\"done\"","events":null,"pretag":null})");
+  EXPECT_EQ(f.ts, e.ts);
+  // The frame: the wrapper stamped, the data inside it as it is (not stamped, not wrapped).
+  std::string frame;
+  append_salt_frame(frame, f);
+  std::string body = "fire_master\n\n" + bytes({0x85, 0xa4, 'd', 'a', 't', 'a', 0xab}) + "backup done" +
+                     bytes({0xa3, 't', 'a', 'g', 0xb2}) + "myco/backup/\"done\"" +
+                     bytes({0xa6, 'e', 'v', 'e', 'n', 't', 's', 0xc0, 0xa6, 'p', 'r', 'e', 't', 'a', 'g', 0xc0,
+                            0xa6, '_', 's', 't', 'a', 'm', 'p', 0xb3}) +
+                     "2025-11-22T05:23:20";
+  EXPECT_EQ(frame, bytes({0x82, 0xa4, 'h', 'e', 'a', 'd', 0x80, 0xa4, 'b', 'o', 'd', 'y', 0xc4,
+                          static_cast<int>(body.size())}) + body);
+  Event object;
+  object.tag = "t";
+  object.data = JsonText::parse(R"({"size":1234,"_stamp":"mine"})");
+  EXPECT_EQ(salt_forwarding_event(object).data.text(),
+            R"({"data":{"size":1234,"_stamp":"mine"},"tag":"t","events":null,"pretag":null})");
+}
+
+TEST(SaltFireMaster, SendFormIsTagFirstForTheMaster) {
+  Positionals p = read_positionals({"send", "myco/tag", "foo=Foo", "n:=1"});
+  EXPECT_TRUE(p.master && p.send);
+  EXPECT_EQ(*p.tag, "myco/tag");
+  EXPECT_EQ(p.data_args, (std::vector<std::string>{"foo=Foo", "n:=1"}));
+  EXPECT_FALSE(read_positionals({"send"}).send);  // a tag named send
+  EXPECT_TRUE(read_positionals({"fire_master", "x", "t"}).master);
+  EXPECT_FALSE(read_positionals({"fire", "x", "t"}).master);
+  for (const char* own : {"with_env=True", "with_grains:=true", "preload={}"})
+    EXPECT_THROW(read_positionals({"send", "t", own}), Error) << own;
+}
+
+TEST(SaltFireMaster, UrlForTheMaster) {
+  ::unsetenv("EVENT_MASTER");
+  Config none;
+  EXPECT_EQ(fire_url("salt:/s?id=web1", true, none), "salt:/s?id=web1");  // the minion's bus reaches the master
+  Config same;
+  same.master = "salt:///s/?id=web1";
+  EXPECT_EQ(fire_url("salt:/s?id=web1", true, same), "salt:/s?id=web1");
+  EXPECT_EQ(fire_url("", true, same), "salt:///s/?id=web1");
+  Config other;
+  other.master = "salt:/s?id=db1";
+  EXPECT_THROW(fire_url("salt:/s?id=web1", true, other), Error);
+  other.master = "tcp://salt:4506";
+  EXPECT_THROW(fire_url("salt:/s", true, other), Error);
+  EXPECT_THROW(fire_url("local:", true, none), Error);  // only a Salt bus forwards to a master
+  EXPECT_THROW(fire_url("", true, none), Error);
+  EXPECT_EQ(fire_url("local:/x", false, other), "local:/x");
 }

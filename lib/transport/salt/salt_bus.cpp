@@ -30,6 +30,16 @@ constexpr std::string_view minion_prefix = "minion_event_";
 constexpr std::string_view minion_pub_suffix = "_pub.ipc";
 constexpr size_t write_batch = 256u << 10;  // a stream of events goes out in pieces this large
 
+// A plain event tagged fire_master* on a minion's bus: its salt-minion takes
+// it for a forwarding order and fails on data that is not one.
+std::string forwarding_tag_problem(const std::string& tag) {
+  return "tag '" + tag + "' on a minion's bus orders its salt-minion to forward data to the master, "
+         "which a plain event does not carry: fire_master DATA TAG, send or --master sends one; "
+         "--allow-reserved fires it anyway";
+}
+
+const char* daemon_name(const SaltSockets& sockets) { return sockets.minion ? "salt-minion" : "salt-master"; }
+
 std::string owner_name(uid_t uid) {
   if (passwd* pw = ::getpwuid(uid)) return pw->pw_name;
   return std::to_string(uid);
@@ -53,7 +63,7 @@ std::string permission_problem(const std::string& path, bool publisher) {
 
 // A connected, non-blocking stream socket to a bus socket. Throws
 // unreachable saying what is wrong and what fixes it.
-int connect_socket(const std::string& path, bool publisher) {
+int connect_socket(const std::string& path, bool publisher, const char* daemon) {
   sockaddr_un addr;
   if (!unix_address(path, addr)) throw usage_error("socket path too long: " + path);
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -62,8 +72,8 @@ int connect_socket(const std::string& path, bool publisher) {
     int err = errno;
     ::close(fd);
     if (err == EACCES || err == EPERM) throw unreachable(permission_problem(path, publisher));
-    if (err == ENOENT) throw unreachable("no Salt bus at " + path + " (is the Salt daemon running?)");
-    if (err == ECONNREFUSED) throw unreachable(path + ": nothing listens (the Salt daemon is stopped or restarting)");
+    if (err == ENOENT) throw unreachable("no Salt bus at " + path + " (is " + daemon + " running?)");
+    if (err == ECONNREFUSED) throw unreachable(path + ": nothing listens (" + daemon + " is stopped or restarting)");
     throw unreachable(path + ": " + errno_text(err));
   }
   int flags = ::fcntl(fd, F_GETFL);
@@ -132,7 +142,7 @@ class SaltSubscriber : public Subscriber {
 
  private:
   void connect() {
-    fd_ = connect_socket(sockets_.pub, true);
+    fd_ = connect_socket(sockets_.pub, true, daemon_name(sockets_));
     reader_ = std::make_unique<SaltFrameReader>(static_cast<size_t>(options_.max_message));
   }
 
@@ -179,8 +189,15 @@ class SaltSubscriber : public Subscriber {
 
 class SaltPublisher : public Publisher {
  public:
-  SaltPublisher(const Endpoint& ep, const TransportOptions& o) : sockets_(salt_sockets(ep)), options_(o) {
-    fd_ = connect_socket(sockets_.pull, false);
+  SaltPublisher(const Endpoint& ep, const TransportOptions& o)
+      : sockets_(salt_sockets(ep)), options_(o), forward_(o.to_master && sockets_.minion) {
+    try {
+      fd_ = connect_socket(sockets_.pull, false, daemon_name(sockets_));
+    } catch (const Error& e) {
+      // Only a running salt-minion sends fire_master events on: say that it is the one missing.
+      if (!forward_ || e.code() != Exit::unreachable) throw;
+      throw unreachable(std::string(e.what()) + "; fire_master goes to the master through the running salt-minion");
+    }
   }
 
   ~SaltPublisher() override {
@@ -188,9 +205,12 @@ class SaltPublisher : public Publisher {
   }
 
   void publish(const Event& event) override {
+    // A forwarded event's own tag is the one the master acts on: the rule is for it.
     if (auto why = salt_tag_problem(event.tag, options_.allow_reserved)) throw invalid_input(*why);
+    if (!forward_ && sockets_.minion && !options_.allow_reserved && event.tag.compare(0, 11, "fire_master") == 0)
+      throw invalid_input(forwarding_tag_problem(event.tag));
     size_t before = batch_.size();
-    append_salt_frame(batch_, event);
+    append_salt_frame(batch_, forward_ ? salt_forwarding_event(event) : event);
     size_t size = batch_.size() - before;
     if (size > static_cast<size_t>(options_.max_message)) {
       batch_.resize(before);
@@ -232,6 +252,7 @@ class SaltPublisher : public Publisher {
  private:
   SaltSockets sockets_;
   TransportOptions options_;
+  bool forward_;  // for the master, on a minion's bus: wrapped as Salt's fire_master wraps them
   int fd_ = -1;
   std::string batch_;
 };
@@ -250,12 +271,12 @@ SaltSockets salt_sockets(const Endpoint& ep) {
   const std::string& dir = ep.path;
   auto minion = [&](const std::string& hash, const std::string& name) {
     std::string base = dir + "/" + std::string(minion_prefix) + hash;
-    return SaltSockets{base + "_pub.ipc", base + "_pull.ipc", "minion " + name + "'s bus"};
+    return SaltSockets{base + "_pub.ipc", base + "_pull.ipc", "minion " + name + "'s bus", true};
   };
   if (!ep.minion.empty()) return minion(salt_minion_hash(ep.minion), ep.minion);
   struct stat st;
   if (::lstat((dir + "/" + master_pub).c_str(), &st) == 0)
-    return SaltSockets{dir + "/" + master_pub, dir + "/" + master_pull, "the master's bus"};
+    return SaltSockets{dir + "/" + master_pub, dir + "/" + master_pull, "the master's bus", false};
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) {
     int err = errno;

@@ -10,6 +10,11 @@
 //
 // Salt makes the sockets 0600 for its user (0666 for the master's pub socket
 // with publisher_acl); a bus we may not open is refused with the fix.
+//
+// Events for the master (TransportOptions::to_master: fire_master, send,
+// --master) go onto a minion's bus as Salt's fire_master puts them there
+// (salt_forwarding_event), for the running salt-minion to send on to its
+// master; a master's bus is the master itself, and takes them as they are.
 #pragma once
 
 #include <memory>
@@ -23,6 +28,7 @@ struct SaltSockets {
   std::string pub;   // the publisher: listeners connect here
   std::string pull;  // the puller: writers connect here
   std::string bus;   // "the master's bus", "minion ID's bus": for messages
+  bool minion = false;  // a minion's bus (its salt-minion forwards fire_master events)
 };
 
 // The sockets salt:DIR[?id=MINION] names: with ?id= that minion's; else the

@@ -82,6 +82,17 @@ void append_salt_frame(std::string& out, const Event& event) {
   pk.pack_bin_body(body.data(), static_cast<uint32_t>(body.size()));
 }
 
+Event salt_forwarding_event(const Event& event) {
+  Event forward;
+  forward.tag = "fire_master";
+  forward.ts = event.ts;
+  forward.id = event.id;
+  forward.node = event.node;
+  forward.data = JsonText::trusted("{\"data\":" + event.data.text() + ",\"tag\":" + JsonText::string(event.tag).text() +
+                                   ",\"events\":null,\"pretag\":null}");
+  return forward;
+}
+
 Event event_from_salt_body(std::string_view body, const std::string& node) {
   auto end = body.find("\n\n");
   if (end == std::string_view::npos) throw invalid_input("no \"\\n\\n\" after the tag");

@@ -24,6 +24,14 @@ namespace evt {
 // append_salt_data_msgpack); framed as frame_msg_ipc does, head first.
 void append_salt_frame(std::string& out, const Event& event);
 
+// The event Salt's fire_master puts on a minion's bus for the running
+// salt-minion to send to its master (salt/modules/event.py, which the
+// minion's handle_event forwards for every tag starting "fire_master"): tag
+// "fire_master", data {"data": DATA, "tag": TAG, "events": null, "pretag":
+// null} in that order, the event's ts (so its _stamp). The master's bus then
+// shows TAG with the minion's load around DATA.
+Event salt_forwarding_event(const Event& event);
+
 // The event one body stands for: the tag before the first "\n\n", the data
 // after it, ts from its "_stamp" (else now), node from its "id" when that is
 // a string that names a node (else node), a new id. Throws invalid_input.
