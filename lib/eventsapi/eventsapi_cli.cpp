@@ -133,11 +133,9 @@ int api_fail(const ApiContext& c, ApiExit code, const std::string& message) {
   return static_cast<int>(code);
 }
 
-int api_status(const ApiContext& c) {
-  auto store = open_store(c);
-  Webhooks hooks = store->webhooks();
-  std::vector<NodeInfo> nodes = store->nodes();
-  // Per webhook, summed over the nodes that report.
+// Per webhook, the counts summed over the nodes that report, the slowest
+// node's latency, and what is wrong on any.
+njson webhook_totals(const Webhooks& hooks, const std::vector<NodeInfo>& nodes) {
   njson totals = njson::object();
   for (const auto& [url, hook] : hooks)
     totals[url] = {{"delivered", 0}, {"pending", 0}, {"failed", 0}, {"refused", 0}, {"refused_by", njson::object()},
@@ -148,14 +146,22 @@ int api_status(const ApiContext& c) {
       njson& t = totals[url];
       for (const char* k : {"delivered", "pending", "failed", "refused", "in_flight", "write_errors"})
         t[k] = t[k].get<long long>() + s.value(k, 0LL);
-      // Latency over the nodes: the slowest node's.
       for (const char* k : {"p50_ms", "p99_ms"}) t[k] = std::max(t[k].get<long long>(), s.value(k, -1LL));
       t["paused"] = t["paused"].get<bool>() || s.value("paused", false);
       if (s.contains("refused_by") && s["refused_by"].is_object())
-        for (auto& [cause, count] : s["refused_by"].items()) t["refused_by"][cause] = t["refused_by"].value(cause, 0LL) + count.get<long long>();
+        for (auto& [cause, count] : s["refused_by"].items())
+          t["refused_by"][cause] = t["refused_by"].value(cause, 0LL) + count.get<long long>();
       if (s.contains("error") && s["error"].is_string()) t["error"] = n.name + ": " + s["error"].get<std::string>();
     }
   }
+  return totals;
+}
+
+int api_status(const ApiContext& c) {
+  auto store = open_store(c);
+  Webhooks hooks = store->webhooks();
+  std::vector<NodeInfo> nodes = store->nodes();
+  njson totals = webhook_totals(hooks, nodes);
   if (c.json) {
     njson list = njson::array();
     for (const auto& [url, hook] : hooks) {

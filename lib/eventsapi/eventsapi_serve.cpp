@@ -83,7 +83,40 @@ class Server {
  public:
   explicit Server(const ServeOptions& o) : o_(o) {}
 
+  // Whatever ends serve, its threads are told to stop before they are joined.
+  ~Server() { stop_threads(); }
+
   int run() {
+    open_state();
+    start_loops();
+    // Spools recovered, sockets bound, loops running: serving. An error here
+    // (the ready file's directory missing) still ends serve with its exit code.
+    heartbeat(now_ts());  // in the store's node list before anyone is told it serves
+    if (!o_.ready_file.empty()) write_ready_file(o_.ready_file);
+    say(Severity::info, "serving " + std::to_string(hooks_.size()) + " webhook(s) from " + masked_url(o_.from) +
+                            (udp_.port() ? " and UDP port " + std::to_string(udp_.port()) : "") + " as node " + name_ +
+                            " (" + reported_nodeid_ + ")");
+    service_.ready(status_text());
+    main_loop();
+    service_.stopping();
+    stop_threads();
+    delivering_.join();
+    ingesting_.join();
+    // A node that stopped cleanly leaves the cluster's list; a crashed one shows DOWN.
+    try {
+      if (store_->cluster()) store_->remove_node(reported_nodeid_);
+      else heartbeat(0);
+    } catch (const Error&) {
+    }
+    save_refused();
+    if (thread_failed_) return static_cast<int>(Exit::failed);
+    return ingest_failed_ ? static_cast<int>(Exit::unreachable) : 0;
+  }
+
+ private:
+  // The state directory locked, the store read, the spools recovered, the
+  // source opened and the UDP port bound: all that can fail before serving.
+  void open_state() {
     // Spools and events.log hold event data, tokens may pass through: private.
     check_private_directory(o_.state_dir, "state directory", true);
     check_private_directory(o_.state_dir + "/spool", "spool directory", true);
@@ -100,13 +133,16 @@ class Server {
           gone_.emplace_back(url, why);
         });
     delivery_->configure(hooks_, config_, applied_);
-
     TransportOptions t;
     t.node = name_;
     t.password = o_.password;
     subscriber_ = open_subscriber(parse_endpoint(o_.from), t, TagFilter());
     udp_.open(port());
+  }
 
+  // The delivery loop, the source's and the UDP port's, each in its thread;
+  // one that fails ends serve (exit 1) with its reason.
+  void start_loops() {
     LoopHeartbeat& delivery_beat = service_.loop("delivery");
     LoopHeartbeat& ingest_beat = service_.loop("ingest");
     LoopHeartbeat& udp_beat = service_.loop("UDP");
@@ -114,41 +150,12 @@ class Server {
       say(Severity::err, why);
       thread_failed_ = true;
     };
-    DaemonThread delivering, ingesting;
-    // Whatever ends this scope, the threads are told to stop before they are joined.
-    struct StopFirst {
-      Server& s;
-      ~StopFirst() { s.stop_threads(); }
-    } stop_first{*this};
-    delivering.start("the delivery loop", [this, &delivery_beat] { delivery_->run(stop_, delivery_beat); }, thread_failed);
-    ingesting.start("reading " + masked_url(o_.from), [this, &ingest_beat] { ingest_from_endpoint(ingest_beat); }, thread_failed);
+    delivering_.start("the delivery loop", [this, &delivery_beat] { delivery_->run(stop_, delivery_beat); }, thread_failed);
+    ingesting_.start("reading " + masked_url(o_.from), [this, &ingest_beat] { ingest_from_endpoint(ingest_beat); },
+                     thread_failed);
     udp_.start(udp_beat, thread_failed);
-    // Spools recovered, sockets bound, loops running: serving. An error here
-    // (the ready file's directory missing) still ends serve with its exit code.
-    heartbeat(now_ts());  // in the store's node list before anyone is told it serves
-    if (!o_.ready_file.empty()) write_ready_file(o_.ready_file);
-    say(Severity::info, "serving " + std::to_string(hooks_.size()) + " webhook(s) from " + masked_url(o_.from) +
-                            (udp_.port() ? " and UDP port " + std::to_string(udp_.port()) : "") + " as node " + name_ +
-                            " (" + reported_nodeid_ + ")");
-    service_.ready(status_text());
-    main_loop();
-    service_.stopping();
-    stop_threads();
-    delivering.join();
-    ingesting.join();
-    udp_.stop();
-    // A node that stopped cleanly leaves the cluster's list; a crashed one shows DOWN.
-    try {
-      if (store_->cluster()) store_->remove_node(reported_nodeid_);
-      else heartbeat(0);
-    } catch (const Error&) {
-    }
-    save_refused();
-    if (thread_failed_) return static_cast<int>(Exit::failed);
-    return ingest_failed_ ? static_cast<int>(Exit::unreachable) : 0;
   }
 
- private:
   void stop_threads() {
     stop_ = true;
     if (delivery_) delivery_->wake();
@@ -431,6 +438,8 @@ class Server {
   std::atomic<long long> events_log_limit_{100 << 20};
   std::atomic<uint64_t> events_log_errors_{0};
   UniqueFd lock_fd_;
+  // Last, so that they are joined first, once ~Server told them to stop.
+  DaemonThread delivering_, ingesting_;
   bool report_failing_ = false;
   bool refused_failing_ = false;
 };

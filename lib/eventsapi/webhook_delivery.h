@@ -22,20 +22,9 @@
 #include "core/service_manager.h"
 #include "eventsapi/eventsapi_config.h"
 #include "eventsapi/eventsapi_store.h"
+#include "eventsapi/webhook_request.h"
 
 namespace evt {
-
-// One POST, as webhook-test and the delivery loop make it.
-struct PostResult {
-  bool ok = false;          // a 2xx status
-  long status = 0;          // HTTP status, 0 if none came
-  std::string error;        // curl's reason when no status came
-  long long retry_after = -1;  // seconds, from Retry-After
-};
-
-// A blocking POST (webhook-test): body may be empty, as Gluster's test is.
-PostResult post_once(const std::string& url, const Webhook& hook, const std::string& id, const std::string& body,
-                     const EventsapiConfig& config);
 
 class WebhookDelivery {
  public:

@@ -16,6 +16,7 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include "core/daemon_thread.h"
 #include "core/signals.h"
 #include "core/text.h"
 #include "transport/zmq/zmq_frames.h"
@@ -87,13 +88,11 @@ class ZapHandler {
  public:
   ZapHandler(zmq::context_t& ctx, std::set<std::string> allowed) : sock_(ctx, zmq::socket_type::rep), allowed_(std::move(allowed)) {
     sock_.bind("inproc://zeromq.zap.01");
-    thread_ = start_thread_without_signals([this] { run(); });
+    // A failure here leaves every client out (no answer is no admission): said once.
+    thread_.start("the CURVE authenticator", [this] { run(); }, [](const std::string& why) { report(why); });
   }
   // The context's shutdown ends run(); join then.
-  void join() {
-    if (thread_.joinable()) thread_.join();
-  }
-  ~ZapHandler() { join(); }
+  void join() { thread_.join(); }
 
  private:
   void run() {
@@ -130,7 +129,7 @@ class ZapHandler {
 
   zmq::socket_t sock_;
   std::set<std::string> allowed_;
-  std::thread thread_;
+  DaemonThread thread_;
 };
 
 // Applies the CURVE options to sock, as a server (binding) or client.
