@@ -99,11 +99,16 @@ static std::vector<std::string> replies_split_at(size_t offset) {
   std::vector<std::string> got;
   auto take = [&](Reply r) {
     std::string s;
-    for (size_t i = 0; i < r->elements; ++i) s += reply_text(r->element[i]) + (r->element[i]->type == REDIS_REPLY_INTEGER ? std::to_string(r->element[i]->integer) : "") + "|";
+    for (size_t i = 0; i < r->elements; ++i) {
+      const redisReply* e = r->element[i];
+      s += (e->type == REDIS_REPLY_INTEGER ? std::to_string(e->integer) : reply_text(e)) + "|";
+    }
     got.push_back(s);
   };
   // The connection reads the first part itself (as it reads a confirmation)...
-  if (offset > 0) EXPECT_TRUE(conn.receive(5000));
+  if (offset > 0) {
+    EXPECT_TRUE(conn.receive(5000));
+  }
   while (Reply r = conn.next_reply()) take(std::move(r));
   // ...then the pump takes the socket over.
   conn.start_pump();
