@@ -104,6 +104,7 @@ void RedisConnection::send(std::string_view data) {
 }
 
 bool RedisConnection::receive(int timeout_ms) {
+  if (!broken_.empty()) lost(broken_);
   if (!stream_->buffered()) {
     pollfd p{stream_->poll_fd(), POLLIN, 0};
     int n = ::poll(&p, 1, timeout_ms);
@@ -129,21 +130,23 @@ bool RedisConnection::receive(int timeout_ms) {
   return true;
 }
 
+// What came before a protocol error is still read: the error is thrown
+// once the replies before it are taken.
 void RedisConnection::feed(std::string_view bytes) {
   filtered_.clear();
   try {
     limiter_.filter(bytes, filtered_);
   } catch (const Error& e) {
-    lost(e.what());
+    broken_ = e.what();
   }
-  if (filtered_.empty()) return;
-  if (redisReaderFeed(reader_.get(), filtered_.data(), filtered_.size()) != REDIS_OK)
+  if (!filtered_.empty() && redisReaderFeed(reader_.get(), filtered_.data(), filtered_.size()) != REDIS_OK)
     lost(std::string("protocol error: ") + reader_->errstr);
 }
 
 Reply RedisConnection::next_reply() {
   void* reply = nullptr;
   if (redisReaderGetReply(reader_.get(), &reply) != REDIS_OK) lost(std::string("protocol error: ") + reader_->errstr);
+  if (reply == nullptr && !broken_.empty()) lost(broken_);
   return Reply(static_cast<redisReply*>(reply));
 }
 

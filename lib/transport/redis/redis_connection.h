@@ -89,6 +89,7 @@ class RedisConnection {
   std::string name_;
   int timeout_ms_;
   bool closed_by_server_ = false;
+  std::string broken_;  // the protocol error met after the bytes fed so far
 };
 
 }  // namespace evt

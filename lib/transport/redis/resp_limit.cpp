@@ -1,5 +1,6 @@
 #include "transport/redis/resp_limit.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -14,7 +15,8 @@ constexpr std::string_view marker = "EVT-TOO-LARGE ";
 // hiredis reads arrays nested at most 7 deep; deeper is refused here, before
 // the bookkeeping of a hostile nesting could grow.
 constexpr size_t max_depth = 7;
-// Header lines (+OK, -ERR ..., :12, $5) are short; a longer one is not RESP.
+// Header lines (+OK, -ERR ..., :12, $5) are short: one longer than this or
+// than --max-message is not RESP.
 constexpr size_t max_line = 64u << 10;
 
 [[noreturn]] void protocol_error(const std::string& what) {
@@ -56,7 +58,8 @@ void RespLimiter::filter(std::string_view in, std::string& out) {
     }
     size_t nl = in.find('\n');
     size_t take = nl == std::string_view::npos ? in.size() : nl + 1;
-    if (line_.size() + take > max_line) protocol_error("a line of more than " + std::to_string(max_line) + " bytes");
+    size_t longest = std::min(max_line, limit_ + 3);
+    if (line_.size() + take > longest) protocol_error("a line of more than " + std::to_string(longest) + " bytes");
     line_.append(in.substr(0, take));
     in.remove_prefix(take);
     if (nl == std::string_view::npos) return;
