@@ -129,6 +129,25 @@ TEST(RedisConnection, ThePumpTakesOverWithoutLosingAByte) {
   }
 }
 
+TEST(RedisConnection, RepliesBeforeAProtocolErrorAreStillRead) {
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  RedisConnection conn(std::make_unique<SocketStream>(sv[0]), "test", 5);
+  std::string wire = "+OK\r\n:2\r\nGARBAGE\r\n";
+  ASSERT_EQ(write(sv[1], wire.data(), wire.size()), static_cast<ssize_t>(wire.size()));
+  EXPECT_EQ(reply_text(conn.wait_reply().get()), "OK");
+  EXPECT_EQ(conn.wait_reply()->integer, 2);
+  try {
+    conn.wait_reply();
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Exit::unreachable);
+    EXPECT_EQ(std::string(e.what()).rfind("lost test: protocol error (not the Redis protocol)", 0), 0u) << e.what();
+    EXPECT_FALSE(conn.closed_by_server());
+  }
+  close(sv[1]);
+}
+
 TEST(SocketPump, DrainsAndReportsTheEnd) {
   int sv[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
