@@ -43,7 +43,7 @@ TEST(RespLimiter, PassesRepliesWithinTheLimitByteByByte) {
 }
 
 TEST(RespLimiter, ReplacesAnOversizedBulkAndGoesOn) {
-  RespLimiter limiter(64);  // 8 elements at most
+  RespLimiter limiter(64);
   std::vector<std::string> told;
   limiter.on_too_large = [&](const std::string& what) { told.push_back(what); };
   std::string wire = "*4\r\n$8\r\npmessage\r\n$1\r\n*\r\n$2\r\nch\r\n$100\r\n" + std::string(100, 'x') + "\r\n:7\r\n";
@@ -70,10 +70,13 @@ TEST(RespLimiter, AnnouncedSizesCostNothing) {
 }
 
 TEST(RespLimiter, DropsAnOversizedArrayWithWhatItHolds) {
-  RespLimiter limiter(16);  // two elements at most
+  RespLimiter limiter(16);  // arrays of 8192 elements at most
+  std::string wire = "*2\r\n*10000\r\n";
+  for (int i = 0; i < 9999; ++i) wire += ":1\r\n";
+  wire += "*1\r\n$1\r\nb\r\n+OK\r\n+NEXT\r\n";
   std::string out;
-  limiter.filter("*2\r\n*3\r\n$1\r\na\r\n*1\r\n:1\r\n$1\r\nb\r\n+OK\r\n+NEXT\r\n", out);
-  EXPECT_EQ(out, "*2\r\n-EVT-TOO-LARGE an array of 3 elements, more than --max-message (16)\r\n+OK\r\n+NEXT\r\n");
+  limiter.filter(wire, out);
+  EXPECT_EQ(out, "*2\r\n-EVT-TOO-LARGE an array of 10000 elements, more than --max-message (16)\r\n+OK\r\n+NEXT\r\n");
 }
 
 TEST(RespLimiter, NamesGarbageAsAProtocolError) {

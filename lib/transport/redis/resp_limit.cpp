@@ -104,9 +104,12 @@ void RespLimiter::array(long long count, std::string_view line, std::string& out
     return element_done();
   }
   if (open_.size() >= max_depth) protocol_error("replies nested more than " + std::to_string(max_depth) + " deep");
-  // An element costs the parser a pointer at least: a count past that is
-  // more memory than --max-message allows.
-  if (static_cast<unsigned long long>(count) > limit_ / sizeof(void*) && !dropping()) {
+  // Each element costs the parser a pointer, allocated when the count is
+  // read: more than --max-message allows of them (or than one read's worth,
+  // 8192, for a small limit: a stream read of 1000 entries must pass) is too
+  // large.
+  unsigned long long most = std::max<unsigned long long>(limit_ / sizeof(void*), 8192);
+  if (static_cast<unsigned long long>(count) > most && !dropping()) {
     too_large("an array of " + std::to_string(count) + " elements", out);
     drop_depth_ = open_.size();
   } else if (!dropping()) {

@@ -215,7 +215,10 @@ class StreamListener : public RedisListenerBase {
   }
 
   size_t take_entry_list(const redisReply* list, std::vector<Message>& out) {
-    if (auto why = too_large_text(list)) report(ep_.display() + ": skipped a reply: " + *why);
+    if (auto why = too_large_text(list)) {  // its entries stay pending, for XAUTOCLAIM
+      ++invalid_;
+      report(ep_.display() + ": skipped a reply: " + *why);
+    }
     if (list == nullptr || list->type != REDIS_REPLY_ARRAY) return 0;
     for (size_t i = 0; i < list->elements; ++i) {
       const redisReply* entry = list->element[i];
