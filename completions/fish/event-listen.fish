@@ -18,5 +18,5 @@ complete -c event-listen -l curve-server-key -r -F -d 'The server CURVE public k
 complete -c event-listen -l curve-clients -r -F -d 'Admitted CURVE client keys'
 complete -c event-listen -s h -l help -d 'Show help'
 complete -c event-listen -l version -d 'Show version'
-complete -c event-listen -l max-message -x -d 'Largest ZeroMQ or Salt message a peer may send (bytes)'
+complete -c event-listen -l max-message -x -d 'Largest ZeroMQ, Salt or Redis message a peer may send (bytes)'
 complete -c event-listen -l color -x -a 'auto always never' -d 'Colours in -o pretty'

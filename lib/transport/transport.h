@@ -39,7 +39,7 @@ struct TransportOptions {
   double timeout = 5;    // seconds a bounded wait may take (connecting, a delivery)
   std::string password;  // Redis, from --password-file or REDISCLI_AUTH
   bool reconnect = true; // a subscriber reconnects after a lost peer
-  long long max_message = default_max_message;  // ZeroMQ and Salt: the largest message a peer may send us
+  long long max_message = default_max_message;  // ZeroMQ, Salt and Redis: the largest message a peer may send us
   bool allow_reserved = false;  // Salt: fire tags in Salt's own namespace (salt/)
   // For the master (--master, fire_master, send). Every transport sends them as
   // any other, to the master endpoint, except a Salt minion's bus, which

@@ -9,7 +9,7 @@ void add_transport_options(CLI::App& app, TransportFlags& f, const std::string& 
   app.add_flag("--bind", f.zmq.bind, "ZeroMQ: bind (" + bind_help + ") instead of connecting");
   app.add_option("--frames", f.frames, "ZeroMQ frames: json ([tag, envelope], default) or one (OpenNebula's [key, base64])");
   app.add_option("--max-message", f.max_message,
-                 "ZeroMQ and salt: the largest message a peer may send, in bytes (default 1114112)")
+                 "ZeroMQ, salt and Redis: the largest message a peer may send, in bytes (default 1114112)")
       ->check(CLI::Range(256LL, 1LL << 31));
   app.add_option("--curve-secret-key", f.zmq.curve_secret_key, "ZeroMQ CURVE: this side's secret key (file)");
   app.add_option("--curve-server-key", f.zmq.curve_server_key, "ZeroMQ CURVE: the server's public key (file), when connecting");

@@ -4,8 +4,6 @@
 #include "transport/redis/redis.h"
 #include "transport/redis/redis_listener.h"
 #include "transport/redis/resp.h"
-#include "transport/redis/resp_reader.h"
-#include "transport/redis/socket_pump.h"
 
 namespace evt {
 
@@ -60,24 +58,30 @@ class PubSubListener : public RedisListenerBase {
     connect();  // the first connection must work: exit 3 at once if not
   }
 
-  ~PubSubListener() override { pump_.reset(); }
-
  protected:
   void drop_connection() override {
-    pump_.reset();  // it reads the connection's socket: stop it first
+    // Only a server that closed our connection itself can have dropped us
+    // for reading too slowly; a protocol error or a timeout is ours to tell.
+    closed_by_server_ = conn_ && conn_->closed_by_server();
     conn_.reset();
   }
 
+  // One connection, one parser from the first byte to the last: the
+  // confirmations and whatever came with them, then through the pump.
   void connect() override {
-    pump_.reset();
-    reader_ = RespReader();
-    conn_ = std::make_unique<RedisConnection>(ep_, options_.password, options_.timeout);
+    conn_.reset();
+    conn_ = std::make_unique<RedisConnection>(ep_, options_.password, options_.timeout, options_.max_message);
     std::string run_id = server_run_id(*conn_);
-    if (!run_id_.empty() && run_id == run_id_) {
+    if (!run_id_.empty() && run_id == run_id_ && closed_by_server_) {
       report(ep_.display() + " was running all along: it closed this listener's connection on purpose, most likely "
              "for reading too slowly (client-output-buffer-limit pubsub); events published meanwhile were lost");
     }
     run_id_ = run_id;
+    closed_by_server_ = false;
+    conn_->on_too_large([this](const std::string& what) {
+      ++invalid_;
+      report(ep_.display() + ": skipped a message: " + what);
+    });
     std::vector<std::string_view> args{"PSUBSCRIBE"};
     args.insert(args.end(), patterns_.begin(), patterns_.end());
     std::string cmd;
@@ -87,19 +91,11 @@ class PubSubListener : public RedisListenerBase {
       Reply r = conn_->wait_reply();
       if (r->type == REDIS_REPLY_ERROR) throw usage_error(ep_.display() + ": PSUBSCRIBE: " + reply_text(r.get()));
       if (r->type == REDIS_REPLY_ARRAY && r->elements >= 1 && reply_text(r->element[0]) == "psubscribe") ++confirmed;
+      else take(r.get(), early_, now_ts());
     }
-    // Messages that came in the same read as the confirmations.
-    std::vector<std::string_view> parts;
-    while (Reply r = conn_->next_reply()) {
-      if (r->type != REDIS_REPLY_ARRAY) continue;
-      parts.clear();
-      for (size_t i = 0; i < r->elements; ++i) parts.emplace_back(r->element[i]->str, r->element[i]->len);
-      stamp_ = now_ts();
-      take(parts, early_);
-    }
-    // From here on a thread drains the socket, so Redis never sees us as slow.
-    pump_ = std::make_unique<SocketPump>(conn_->fd());
-    pump_open_ = true;
+    // From here on a thread drains the socket, so Redis never sees us as
+    // slow; what the parser already holds stays in it.
+    conn_->start_pump();
   }
 
   void read(std::vector<Message>& out, int timeout_ms) override {
@@ -108,21 +104,12 @@ class PubSubListener : public RedisListenerBase {
       early_.clear();
       return;
     }
-    // Parsed a bounded number at a time, so a backlog never becomes one huge batch.
-    constexpr size_t batch = 4096;
-    std::vector<std::string_view>& parts = parts_;
     size_t before = out.size();
-    while (out.size() - before < batch && reader_.next(parts)) take(parts, out);
+    take_replies(out);
     if (out.size() > before) return;
-    if (!pump_open_) throw unreachable("lost " + ep_.display() + ": " + pump_end_);
-    pollfd p{pump_->wake_fd(), POLLIN, 0};
-    if (::poll(&p, 1, timeout_ms) <= 0) return;
-    pump_open_ = pump_->take(chunk_);
-    if (!pump_open_) pump_end_ = pump_->end_reason();
-    reader_.feed(chunk_);
+    if (!conn_->receive(timeout_ms)) return;
     stamp_ = now_ts();  // received now: one timestamp for what came together
-    while (out.size() - before < batch && reader_.next(parts)) take(parts, out);
-    if (out.size() == before && !pump_open_) throw unreachable("lost " + ep_.display() + ": " + pump_end_);
+    take_replies(out);
   }
 
   void explain_loss(const std::string& why) override {
@@ -130,37 +117,48 @@ class PubSubListener : public RedisListenerBase {
   }
 
  private:
-  // One pushed reply: ["pmessage", pattern, channel, message].
-  void take(const std::vector<std::string_view>& parts, std::vector<Message>& out) {
-    if (parts.size() != 4 || parts[0] != "pmessage") return;
-    std::string_view pattern = parts[1], channel = parts[2], text = parts[3];
-    // A channel matching several of our patterns arrives once per pattern:
-    // keep the copy from the first pattern that matches it.
-    if (patterns_.size() > 1) {
-      for (const auto& p : patterns_) {
-        if (glob_match(p, channel)) {
-          if (p != pattern) return;
-          break;
-        }
-      }
+  // The replies parsed so far, a bounded number at a time, so a backlog
+  // never becomes one huge batch.
+  void take_replies(std::vector<Message>& out) {
+    constexpr size_t batch = 4096;
+    for (size_t n = 0; n < batch; ++n) {
+      Reply r = conn_->next_reply();
+      if (!r) return;
+      take(r.get(), out, stamp_);
     }
+  }
+
+  // One pushed reply: ["pmessage", pattern, channel, message].
+  void take(const redisReply* r, std::vector<Message>& out, double stamp) {
+    if (r->type == REDIS_REPLY_ERROR && !too_large_text(r)) throw unreachable("the server said: " + reply_text(r));
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 4 || reply_text(r->element[0]) != "pmessage") return;
+    for (size_t i = 1; i < 4; ++i)
+      if (too_large_text(r->element[i])) return;  // skipped, and said so when it began
+    std::string_view pattern(r->element[1]->str, r->element[1]->len);
+    std::string_view channel(r->element[2]->str, r->element[2]->len);
+    std::string_view text(r->element[3]->str, r->element[3]->len);
+    if (!first_pattern_matching(channel, pattern)) return;
     try {
-      out.emplace_back(event_from_pubsub(channel, text, stamp_, options_.node));
+      out.emplace_back(event_from_pubsub(channel, text, stamp, options_.node));
     } catch (const Error& e) {
       ++invalid_;
       report("skipped a message on " + std::string(channel) + ": " + e.what());
     }
   }
 
+  // A channel matching several of our patterns arrives once per pattern:
+  // keep the copy from the first pattern that matches it.
+  bool first_pattern_matching(std::string_view channel, std::string_view pattern) const {
+    if (patterns_.size() == 1) return true;
+    for (const auto& p : patterns_)
+      if (glob_match(p, channel)) return p == pattern;
+    return true;
+  }
+
   std::vector<std::string> patterns_;
   std::string run_id_;
+  bool closed_by_server_ = false;
   double stamp_ = 0;
-  std::unique_ptr<SocketPump> pump_;
-  bool pump_open_ = false;
-  std::string pump_end_;
-  RespReader reader_;
-  std::string chunk_;
-  std::vector<std::string_view> parts_;
   std::vector<Message> early_;
 };
 

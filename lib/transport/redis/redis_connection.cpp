@@ -1,16 +1,15 @@
 #include "transport/redis/redis_connection.h"
 
 #include <poll.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 
 #include "core/error.h"
 #include "transport/redis/resp.h"
+#include "transport/redis/socket_pump.h"
 
 namespace evt {
 
@@ -18,32 +17,45 @@ std::string reply_text(const redisReply* r) {
   return r != nullptr && r->str != nullptr ? std::string(r->str, r->len) : std::string();
 }
 
-RedisConnection::RedisConnection(const Endpoint& ep, const std::string& password, double timeout)
-    : name_(ep.display()), timeout_ms_(std::max(1, static_cast<int>(timeout * 1000))) {
+static int timeout_ms_of(double timeout) { return std::max(1, static_cast<int>(timeout * 1000)); }
+
+// hiredis connects (addresses, timeouts, keep-alive); the socket is then ours.
+static std::unique_ptr<ByteStream> connect_socket(const Endpoint& ep, const std::string& name, double timeout) {
   timeval tv{};
   double whole = std::floor(timeout);
   tv.tv_sec = static_cast<time_t>(whole);
   tv.tv_usec = static_cast<suseconds_t>((timeout - whole) * 1e6);
   if (tv.tv_sec == 0 && tv.tv_usec == 0) tv.tv_usec = 1000;
-  ctx_ = ep.scheme == Scheme::redis_unix ? redisConnectUnixWithTimeout(ep.path.c_str(), tv)
-                                         : redisConnectWithTimeout(ep.host.c_str(), ep.port, tv);
-  if (ctx_ == nullptr) throw unreachable("cannot connect to " + name_ + ": out of memory");
-  // A constructor that throws runs no destructor: the context is freed here.
-  try {
-    set_up(ep, password, tv);
-  } catch (...) {
-    redisFree(ctx_);
-    ctx_ = nullptr;
-    throw;
+  redisContext* ctx = ep.scheme == Scheme::redis_unix ? redisConnectUnixWithTimeout(ep.path.c_str(), tv)
+                                                      : redisConnectWithTimeout(ep.host.c_str(), ep.port, tv);
+  if (ctx == nullptr) throw unreachable("cannot connect to " + name + ": out of memory");
+  if (ctx->err) {
+    std::string why = ctx->errstr;
+    redisFree(ctx);
+    throw unreachable("cannot connect to " + name + ": " + why);
   }
+  // Writes time out (SO_SNDTIMEO); reads wait in poll with their own bound.
+  redisSetTimeout(ctx, tv);
+  redisEnableKeepAlive(ctx);
+  return std::make_unique<SocketStream>(redisFreeKeepFd(ctx));
 }
 
-void RedisConnection::set_up(const Endpoint& ep, const std::string& password, timeval tv) {
-  if (ctx_->err) throw unreachable("cannot connect to " + name_ + ": " + ctx_->errstr);
-  // Reads and writes of the connection time out too (SO_RCVTIMEO, SO_SNDTIMEO).
-  redisSetTimeout(ctx_, tv);
-  redisEnableKeepAlive(ctx_);
+RedisConnection::RedisConnection(const Endpoint& ep, const std::string& password, double timeout, long long max_message)
+    : RedisConnection(connect_socket(ep, ep.display(), timeout), ep.display(), timeout, max_message) {
+  set_up(ep, password);
+}
 
+RedisConnection::RedisConnection(std::unique_ptr<ByteStream> stream, std::string name, double timeout,
+                                 long long max_message)
+    : stream_(std::move(stream)),
+      reader_(redisReaderCreate()),
+      limiter_(static_cast<size_t>(std::max(1LL, max_message))),
+      name_(std::move(name)),
+      timeout_ms_(timeout_ms_of(timeout)) {
+  if (!reader_) throw failed("cannot make a Redis reply reader: out of memory");
+}
+
+void RedisConnection::set_up(const Endpoint& ep, const std::string& password) {
   const std::string& pass = !ep.password.empty() ? ep.password : password;
   if (!pass.empty()) {
     Reply r = ep.user.empty() ? command({"AUTH", pass}) : command({"AUTH", ep.user, pass});
@@ -60,10 +72,6 @@ void RedisConnection::set_up(const Endpoint& ep, const std::string& password, ti
     std::string text = reply_text(ping.get());
     throw usage_error(name_ + ": " + text + (text.rfind("NOAUTH", 0) == 0 ? " (use --password-file or REDISCLI_AUTH)" : ""));
   }
-}
-
-RedisConnection::~RedisConnection() {
-  if (ctx_ != nullptr) redisFree(ctx_);
 }
 
 void RedisConnection::lost(const std::string& why) {
@@ -88,40 +96,60 @@ Reply RedisConnection::wait_reply() {
 }
 
 void RedisConnection::send(std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(ctx_->fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN) lost("the server does not read (write timed out)");
-      lost(std::string(std::strerror(errno)));
-    }
-    data.remove_prefix(static_cast<size_t>(n));
+  try {
+    stream_->write(data);
+  } catch (const Error& e) {
+    lost(e.what());
   }
 }
 
 bool RedisConnection::receive(int timeout_ms) {
-  pollfd p{ctx_->fd, POLLIN, 0};
-  int n = ::poll(&p, 1, timeout_ms);
-  if (n == 0) return false;
-  if (n < 0) {
-    if (errno == EINTR) return false;
-    lost(std::string(std::strerror(errno)));
+  if (!broken_.empty()) lost(broken_);
+  if (!stream_->buffered()) {
+    pollfd p{stream_->poll_fd(), POLLIN, 0};
+    int n = ::poll(&p, 1, timeout_ms);
+    if (n == 0) return false;
+    if (n < 0) {
+      if (errno == EINTR) return false;
+      lost(errno_text(errno));
+    }
   }
   char buf[65536];
-  ssize_t got = ::read(ctx_->fd, buf, sizeof buf);
-  if (got == 0) lost("the server closed the connection");
-  if (got < 0) {
-    if (errno == EINTR || errno == EAGAIN) return false;
-    lost(std::string(std::strerror(errno)));
+  ssize_t got = 0;
+  try {
+    got = stream_->read(buf, sizeof buf);
+  } catch (const Error& e) {
+    lost(e.what());
   }
-  if (redisReaderFeed(ctx_->reader, buf, static_cast<size_t>(got)) != REDIS_OK) lost("protocol error");
+  if (got < 0) return false;
+  if (got == 0) {
+    closed_by_server_ = true;
+    lost("the server closed the connection");
+  }
+  feed(std::string_view(buf, static_cast<size_t>(got)));
   return true;
+}
+
+// What came before a protocol error is still read: the error is thrown
+// once the replies before it are taken.
+void RedisConnection::feed(std::string_view bytes) {
+  filtered_.clear();
+  try {
+    limiter_.filter(bytes, filtered_);
+  } catch (const Error& e) {
+    broken_ = e.what();
+  }
+  if (!filtered_.empty() && redisReaderFeed(reader_.get(), filtered_.data(), filtered_.size()) != REDIS_OK)
+    lost(std::string("protocol error: ") + reader_->errstr);
 }
 
 Reply RedisConnection::next_reply() {
   void* reply = nullptr;
-  if (redisReaderGetReply(ctx_->reader, &reply) != REDIS_OK) lost("protocol error");
+  if (redisReaderGetReply(reader_.get(), &reply) != REDIS_OK) lost(std::string("protocol error: ") + reader_->errstr);
+  if (reply == nullptr && !broken_.empty()) lost(broken_);
   return Reply(static_cast<redisReply*>(reply));
 }
+
+void RedisConnection::start_pump() { stream_ = std::make_unique<SocketPump>(std::move(stream_)); }
 
 }  // namespace evt

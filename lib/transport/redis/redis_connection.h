@@ -1,15 +1,25 @@
 // One connection to a Redis server: connect, AUTH and SELECT, then send
 // pipelined commands and read replies with bounded waits.
+//
+// Every byte the server sends goes one way, once: ByteStream (the socket, a
+// TLS layer over it, or the pump that drains it) -> RespLimiter (drops what
+// is larger than --max-message before it is buffered) -> hiredis's reply
+// parser. Whoever reads the socket (this connection, then the pump of a
+// Pub/Sub listener), the one parser sees the whole connection.
 #pragma once
 
 #include <hiredis/hiredis.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/endpoint.h"
+#include "transport/redis/byte_stream.h"
+#include "transport/redis/resp_limit.h"
+#include "transport/transport.h"
 
 namespace evt {
 
@@ -26,8 +36,14 @@ class RedisConnection {
   // Connects within timeout seconds, then AUTH (user and password from the
   // URL, else password) and SELECT. Throws unreachable when the server
   // cannot be reached, a usage error when it refuses the credentials.
-  RedisConnection(const Endpoint& endpoint, const std::string& password, double timeout);
-  ~RedisConnection();
+  // Items of replies larger than max_message bytes become placeholders
+  // (resp_limit.h).
+  RedisConnection(const Endpoint& endpoint, const std::string& password, double timeout,
+                  long long max_message = default_max_message);
+  // Over a stream already connected (and set up), named name: for a TLS
+  // stream, and for tests.
+  RedisConnection(std::unique_ptr<ByteStream> stream, std::string name, double timeout,
+                  long long max_message = default_max_message);
   RedisConnection(const RedisConnection&) = delete;
   RedisConnection& operator=(const RedisConnection&) = delete;
 
@@ -45,16 +61,35 @@ class RedisConnection {
   // The next complete reply already read, or null.
   Reply next_reply();
 
-  int fd() const { return ctx_->fd; }
+  // From now on a thread drains the socket into memory (socket_pump.h) and
+  // the parser reads from it: for a Pub/Sub subscription, so that Redis never
+  // sees a busy listener as slow. Nothing is sent after this.
+  void start_pump();
+  // Told when an oversized item starts to be dropped (RespLimiter).
+  void on_too_large(std::function<void(const std::string&)> f) { limiter_.on_too_large = std::move(f); }
+  // True once the connection was lost because the server closed it (not for
+  // a protocol error or a timeout of ours).
+  bool closed_by_server() const { return closed_by_server_; }
+
   const std::string& name() const { return name_; }  // the URL, password masked
 
  private:
-  void set_up(const Endpoint& ep, const std::string& password, timeval tv);  // AUTH, SELECT, PING
+  struct ReaderDeleter {
+    void operator()(redisReader* r) const { redisReaderFree(r); }
+  };
+
+  void set_up(const Endpoint& ep, const std::string& password);  // AUTH, SELECT, PING
+  void feed(std::string_view bytes);
   [[noreturn]] void lost(const std::string& why);
 
-  redisContext* ctx_ = nullptr;
+  std::unique_ptr<ByteStream> stream_;
+  std::unique_ptr<redisReader, ReaderDeleter> reader_;
+  RespLimiter limiter_;
+  std::string filtered_;  // what the limiter let through, for the parser
   std::string name_;
   int timeout_ms_;
+  bool closed_by_server_ = false;
+  std::string broken_;  // the protocol error met after the bytes fed so far
 };
 
 }  // namespace evt

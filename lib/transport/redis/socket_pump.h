@@ -1,49 +1,58 @@
-// A thread that drains a socket into memory as fast as the kernel delivers,
-// so that a busy consumer never looks slow to the server (Redis disconnects
-// Pub/Sub clients whose output buffer passes client-output-buffer-limit).
-// The consumer takes the bytes at its own pace.
+// A thread that drains a byte stream into memory as fast as the kernel
+// delivers, so that a busy consumer never looks slow to the server (Redis
+// disconnects Pub/Sub clients whose output buffer passes
+// client-output-buffer-limit). It is itself a ByteStream: the connection's
+// parser goes on reading through it, from the byte where it left off.
 #pragma once
 
 #include <condition_variable>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 
+#include "transport/redis/byte_stream.h"
+
 namespace evt {
 
-class SocketPump {
+class SocketPump : public ByteStream {
  public:
-  // Starts reading fd (which stays owned by the caller). At most max_backlog
+  // Starts reading inner (which it owns from now on). At most max_backlog
   // bytes wait in memory; past that the pump stops reading until taken.
-  explicit SocketPump(int fd, size_t max_backlog = 1u << 30);
-  ~SocketPump();
+  explicit SocketPump(std::unique_ptr<ByteStream> inner, size_t max_backlog = 1u << 30);
+  ~SocketPump() override;
   SocketPump(const SocketPump&) = delete;
   SocketPump& operator=(const SocketPump&) = delete;
 
-  // Readable (for poll) when bytes or the end are waiting.
-  int wake_fd() const { return wake_fd_; }
-
-  // Appends what was read, about max_bytes at most, to out. Returns false
-  // once the socket has ended and everything before the end was taken.
-  bool take(std::string& out, size_t max_bytes = 4u << 20);
-  // How the socket ended, once take() returned false.
-  std::string end_reason();
+  /// What was read, up to size bytes; 0 once the stream ended and all before
+  /// the end was taken; -1 when nothing waits. Throws unreachable with the
+  /// reason the stream ended with, if it was an error.
+  ssize_t read(char* buf, size_t size) override;
+  /// Writes through to the inner stream (not while a TLS stream could be
+  /// read by the pump at the same time: Pub/Sub sends nothing once pumped).
+  void write(std::string_view data) override { inner_->write(data); }
+  /// Readable when bytes or the end are waiting (an eventfd).
+  int poll_fd() const override { return wake_fd_; }
 
  private:
   void run();
+  void pump();
+  void finish(std::string why);
+  void wake();
 
-  int fd_;
+  std::unique_ptr<ByteStream> inner_;
   size_t max_backlog_;
   int wake_fd_ = -1;  // eventfd: the pump tells the consumer
   int stop_fd_ = -1;  // eventfd: the consumer tells the pump to end
   std::mutex mutex_;
   std::condition_variable room_;
   std::deque<std::string> chunks_;
-  size_t backlog_ = 0;  // bytes in chunks_
+  size_t front_taken_ = 0;  // bytes of chunks_.front() already read
+  size_t backlog_ = 0;      // bytes in chunks_ not yet read
   bool ended_ = false;
   bool stopping_ = false;
-  std::string why_;
+  std::string why_;  // how it ended: empty for the server closing it
   std::thread thread_;
 };
 

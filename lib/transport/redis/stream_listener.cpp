@@ -7,6 +7,7 @@
 #include "core/signals.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 namespace evt {
@@ -76,7 +77,7 @@ class StreamListener : public RedisListenerBase {
 
  protected:
   void connect() override {
-    conn_ = std::make_unique<RedisConnection>(ep_, options_.password, options_.timeout);
+    conn_ = std::make_unique<RedisConnection>(ep_, options_.password, options_.timeout, options_.max_message);
     read_outstanding_ = false;
     unsent_.clear();
     replies_to_skip_ = 0;
@@ -216,6 +217,10 @@ class StreamListener : public RedisListenerBase {
   }
 
   size_t take_entry_list(const redisReply* list, std::vector<Message>& out) {
+    if (auto why = too_large_text(list)) {  // its entries stay pending, for XAUTOCLAIM
+      ++invalid_;
+      report(ep_.display() + ": skipped a reply: " + *why);
+    }
     if (list == nullptr || list->type != REDIS_REPLY_ARRAY) return 0;
     for (size_t i = 0; i < list->elements; ++i) {
       const redisReply* entry = list->element[i];
@@ -223,44 +228,67 @@ class StreamListener : public RedisListenerBase {
       std::string id = reply_text(entry->element[0]);
       last_id_ = id;
       if (in_flight_.count(id)) continue;  // being worked on here already: not twice
-      const redisReply* fields = entry->element[1];
-      if (fields->type != REDIS_REPLY_ARRAY) {  // trimmed away before we read it
-        acks_.push_back(id);
-        continue;
-      }
-      std::string tag, envelope, data;
-      bool have_data = false;
-      for (size_t f = 0; f + 1 < fields->elements; f += 2) {
-        std::string name = reply_text(fields->element[f]);
-        if (name == "envelope") envelope = reply_text(fields->element[f + 1]);
-        else if (name == "tag") tag = reply_text(fields->element[f + 1]);
-        else if (name == "data") {
-          data = reply_text(fields->element[f + 1]);
-          have_data = true;
-        }
-      }
-      try {
-        Event e;
-        if (!envelope.empty()) {
-          e = parse_envelope(envelope);
-        } else if (!tag.empty()) {  // an entry added by hand: XADD key * tag T [data D]
-          e = make_event(tag, have_data ? data_from_text(data) : JsonText(), options_.node);
-          e.ts = std::strtod(id.c_str(), nullptr) / 1000.0;
-        } else {
-          throw invalid_input("no \"envelope\" or \"tag\" field");
-        }
-        complete(e, options_.node);
-        Message m(std::move(e));
-        m.cursor = id;
-        in_flight_.insert(std::move(id));
-        out.push_back(std::move(m));
-      } catch (const Error& e) {
-        ++invalid_;
-        report("skipped stream entry " + id + ": " + e.what());
-        acks_.push_back(id);  // a bad entry would come back forever
-      }
+      take_entry(id, entry->element[1], out);
     }
     return list->elements;
+  }
+
+  void take_entry(std::string id, const redisReply* fields, std::vector<Message>& out) {
+    if (auto why = too_large(fields)) return skip_too_large(id, *why);
+    if (fields->type != REDIS_REPLY_ARRAY) {  // trimmed away before we read it
+      acks_.push_back(id);
+      return;
+    }
+    std::string tag, envelope, data;
+    bool have_data = false;
+    for (size_t f = 0; f + 1 < fields->elements; f += 2) {
+      std::string name = reply_text(fields->element[f]);
+      if (name == "envelope") envelope = reply_text(fields->element[f + 1]);
+      else if (name == "tag") tag = reply_text(fields->element[f + 1]);
+      else if (name == "data") {
+        data = reply_text(fields->element[f + 1]);
+        have_data = true;
+      }
+    }
+    try {
+      Event e;
+      if (!envelope.empty()) {
+        e = parse_envelope(envelope);
+      } else if (!tag.empty()) {  // an entry added by hand: XADD key * tag T [data D]
+        e = make_event(tag, have_data ? data_from_text(data) : JsonText(), options_.node);
+        e.ts = std::strtod(id.c_str(), nullptr) / 1000.0;
+      } else {
+        throw invalid_input("no \"envelope\" or \"tag\" field");
+      }
+      complete(e, options_.node);
+      Message m(std::move(e));
+      m.cursor = id;
+      in_flight_.insert(std::move(id));
+      out.push_back(std::move(m));
+    } catch (const Error& e) {
+      ++invalid_;
+      report("skipped stream entry " + id + ": " + e.what());
+      acks_.push_back(id);  // a bad entry would come back forever
+    }
+  }
+
+  // What of an entry's fields was larger than --max-message, or nullopt.
+  static std::optional<std::string> too_large(const redisReply* fields) {
+    if (auto why = too_large_text(fields)) return "an entry of " + *why;
+    if (fields == nullptr || fields->type != REDIS_REPLY_ARRAY) return std::nullopt;
+    for (size_t f = 0; f < fields->elements; ++f)
+      if (auto why = too_large_text(fields->element[f])) return "a field of " + *why;
+    return std::nullopt;
+  }
+
+  // An entry too large to read is not lost in silence: it is said, with how
+  // to get it, and acknowledged (it would come back to every consumer of the
+  // group forever); the entry itself stays in the stream until trimmed.
+  void skip_too_large(const std::string& id, const std::string& why) {
+    ++invalid_;
+    report(ep_.display() + ": skipped stream entry " + id + ", " + why + "; acknowledged in group " + group_ +
+           "; it stays in the stream until trimmed (redis-cli XRANGE " + key_ + " " + id + " " + id + ")");
+    acks_.push_back(id);
   }
 
   std::string key_, group_, consumer_;
