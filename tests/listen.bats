@@ -85,6 +85,29 @@ fire_tags() { for t in "$@"; do event-fire "$t" x=1; done; }
   assert_equal "$(wc -l < "$T/l.out")" 2
 }
 
+@test "-w counts only time waiting for input: a backlog drained through a slow reader all arrives, then exit 1" {
+  # Issue 21 row 7: time blocked writing stdout counted as idle, so
+  # `event-listen -w 2 -u redis+stream://… | slow reader` left entries waiting.
+  start_redis
+  local pad
+  pad=$(head -c 2000 /dev/zero | tr '\0' x)
+  seq 1 300 | sed "s/.*/{\"tag\":\"slow\/x\",\"data\":\"&-$pad\"}/" |
+    event-fire -l -u "redis+stream://127.0.0.1:$REDIS_PORT/evq"
+  # The reader takes ~10 ms a line; a pipe holds ~30 of these lines, so the
+  # listener spends seconds blocked on its output, more than -w 1.
+  local start=$SECONDS
+  event-listen -w 1 -u "redis+stream://127.0.0.1:$REDIS_PORT/evq?group=g1" -o '%d' 2> "$T/l.err" 3>&- |
+    while IFS= read -r line; do sleep 0.01; line=${line#\"}; printf '%s\n' "${line%%-*}"; done > "$T/l.out"
+  local rc=${PIPESTATUS[0]}
+  assert_equal "$rc" 1
+  run cat "$T/l.err"
+  assert_output 'event-listen: no event for 1s (-w)'
+  run diff <(seq 1 300) "$T/l.out"
+  assert_success
+  [ $((SECONDS - start)) -ge 3 ]  # it did spend longer than -w writing
+  assert_equal "$(redis-cli -p "$REDIS_PORT" XPENDING evq g1 | head -1)" 0
+}
+
 @test "--timeout: exit 1 after SECS in all, even while events flow" {
   start_listener l --timeout 1
   pid=$(cat "$T/l.pid")

@@ -6,6 +6,7 @@
 #include "core/io.h"
 #include "core/line_reader.h"
 #include "core/log.h"
+#include "transport/local_bus.h"
 
 namespace evt {
 
@@ -24,7 +25,21 @@ Positionals read_positionals(const std::vector<std::string>& args) {
   return p;
 }
 
-static Exit fire_lines(const FireRequest& r, Publisher& publisher) {
+// --require-listener: one line, and exit 3, when some event reached no
+// listener (where the transport can tell; see listener_check).
+static Exit require_listener(const FireRequest& r, const Endpoint& endpoint, const Publisher& publisher, Exit status,
+                             size_t fired) {
+  size_t unheard = publisher.unheard();
+  if (!r.require_listener || unheard == 0) return status;
+  std::string where = endpoint.scheme == Scheme::local
+                          ? "local:" + (endpoint.path.empty() ? default_bus_dir() : endpoint.path)
+                          : endpoint.display();
+  report((fired == 1 ? std::string("the event") : std::to_string(unheard) + " of " + std::to_string(fired) + " events") +
+         " reached no listener at " + where + " (--require-listener)");
+  return worse(status, Exit::unreachable);
+}
+
+static Exit fire_lines(const FireRequest& r, Publisher& publisher, size_t& fired) {
   LineReader reader(r.in_fd);
   size_t bad = 0;
   auto complain = [&](const std::string& why) {
@@ -55,6 +70,7 @@ static Exit fire_lines(const FireRequest& r, Publisher& publisher) {
       } else {
         publisher.publish(make_event(*r.tag, data_from_text(line), r.transport.node));
       }
+      ++fired;
     } catch (const Error& e) {
       if (e.code() != Exit::invalid_input) throw;
       complain(e.what());
@@ -72,6 +88,8 @@ Exit fire(const FireRequest& r) {
   if (r.input != FireRequest::Input::args && !r.data_args.empty())
     throw usage_error("DATA arguments cannot be combined with -s or -l");
   Endpoint endpoint = parse_endpoint(r.url);
+  if (r.require_listener && listener_check(endpoint, r.transport) == ListenerCheck::unsupported)
+    throw usage_error("--require-listener: " + endpoint.display() + " cannot tell whether a listener took an event");
 
   // Read a one-shot event's data before connecting: bad input fails fast.
   JsonText data;
@@ -86,9 +104,13 @@ Exit fire(const FireRequest& r) {
   }
 
   auto publisher = open_publisher(endpoint, r.transport);
-  if (r.input == FireRequest::Input::lines) return fire_lines(r, *publisher);
+  size_t fired = 0;
+  if (r.input == FireRequest::Input::lines) {
+    Exit status = fire_lines(r, *publisher, fired);
+    return require_listener(r, endpoint, *publisher, status, fired);
+  }
   publisher->publish(make_event(*r.tag, std::move(data), r.transport.node));
-  return publisher->finish();
+  return require_listener(r, endpoint, *publisher, publisher->finish(), 1);
 }
 
 }  // namespace evt

@@ -22,6 +22,7 @@ struct FireRequest {
   Input input = Input::args;
   std::optional<std::string> tag;  // none: -l reads envelopes
   std::vector<std::string> data_args;
+  bool require_listener = false;  // exit 3 when an event reached no listener
   int in_fd = 0;
 };
 

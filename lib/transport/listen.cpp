@@ -98,8 +98,10 @@ Exit listen(const ListenRequest& r) {
       }
     }
     if (!out.empty()) {
-      last_event = Clock::now();
       if (!write_all(r.out_fd, out)) return Exit::ok;  // the reader is gone: end quietly
+      // -w counts time spent waiting for input, never time blocked on a slow
+      // reader of stdout: the wait starts once the output is written.
+      last_event = Clock::now();
     }
     for (size_t i = 0; i < handled; ++i) subscriber->delivered(batch[i]);
     if (done || !more) break;
