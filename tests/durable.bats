@@ -226,3 +226,70 @@ start_worker() {
   assert_success
   kill "$holder"
 }
+
+# alive PID: the process exists and is not a zombie waiting for its reaper.
+alive() { [ -e "/proc/$1/stat" ] && ! grep -qE '^[0-9]+ \(.*\) [ZX] ' "/proc/$1/stat"; }
+
+# A step of 4 s that marks its start and end with its pid.
+slow_step() {
+  step "$H/x/10slow" "$1
+echo \"start \$\$\" >> '$T/marks'; sleep 4; echo \"end \$\$\" >> '$T/marks'"
+}
+
+# kill9_mid_step: one event, a worker killed with -9 while its step runs;
+# the step's pid in ORPHAN, still running.
+kill9_mid_step() {
+  start_redis
+  fire_stream evq 1
+  SU="redis+stream://127.0.0.1:$REDIS_PORT/evq?group=g1"
+  start_worker w1 "$SU"
+  wait_for_lines "$T/marks" 1 10
+  ORPHAN=$(awk '/^start/ {print $2; exit}' "$T/marks")
+  kill -9 "$(cat "$T/w1.pid")"
+  wait "$(cat "$T/w1.pid")" 2>/dev/null || true
+  alive "$ORPHAN"  # the step outlived its event-handle, in its own process group
+}
+
+@test "kill -9 during a step: the worker that takes the slot ends the orphaned step group before handling the event again" {
+  # Issue 21 row 9: the orphan ran on beside the restarted worker's run of the same event.
+  slow_step ""
+  kill9_mid_step
+  run --separate-stderr timeout 30 event-handle -u "$SU" -w 1 --grace 1 --log stderr "$H"
+  assert_success
+  local results=$output log=$stderr
+  ! alive "$ORPHAN"
+  # The orphan never reached its end; the new run started after it was gone and finished.
+  run awk '{print $1}' "$T/marks"
+  assert_output "$(printf 'start\nstart\nend')"
+  [[ "$log" == *"ended process group $ORPHAN (SIGTERM): a step the previous worker in slot 1 left running"* ]]
+  local again
+  again=$(awk 'NR == 2 {print $2}' "$T/marks")
+  [ "$again" != "$ORPHAN" ]
+  assert_equal "$(awk 'NR == 3 {print $2}' "$T/marks")" "$again"
+  assert_equal "$(grep -c '"status":"completed"' <<< "$results")" 1
+  assert_equal "$(pending evq g1)" 0
+}
+
+@test "an orphaned step group that ignores SIGTERM gets SIGKILL after --grace; a recorded group whose id was reused is left alone" {
+  slow_step "trap '' TERM"
+  kill9_mid_step
+  # A process whose group id the record names but which started at another
+  # time than the recorded one (as after the id was handed out again): never signalled.
+  setsid sleep 30 3>&- &
+  local stranger=$!
+  local lock
+  lock=$(ls "$EVENT_SOCK_DIR"/workers/*.1.lock)
+  grep -q "^group $ORPHAN " "$lock"
+  echo "group $stranger 1 $stranger" >> "$lock"
+  run --separate-stderr timeout 30 event-handle -u "$SU" -w 1 --grace 1 --log stderr "$H"
+  assert_success
+  [[ "$stderr" == *"ended process group $ORPHAN (SIGKILL)"* ]]
+  [[ "$stderr" != *"process group $stranger "* ]]
+  ! alive "$ORPHAN"
+  alive "$stranger"
+  kill "$stranger"
+  run awk '{print $1}' "$T/marks"
+  assert_output "$(printf 'start\nstart\nend')"
+  # What the worker records is emptied once its steps are done.
+  assert_equal "$(wc -c < "$lock")" 0
+}

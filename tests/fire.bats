@@ -167,6 +167,51 @@ fire_one() {
   assert_output ''
 }
 
+@test "--require-listener: exit 3 and one line when the event reached no listener on the local bus" {
+  run --separate-stderr event-fire --require-listener nobody/listens x=1
+  assert_failure 3
+  assert_equal "$stderr" "event-fire: the event reached no listener at local:$EVENT_SOCK_DIR (--require-listener)"
+  start_listener l -n 1
+  run event-fire --require-listener somebody/listens
+  assert_success
+  assert_output ''
+  finish l
+  assert_equal "$(wc -l < "$T/l.out")" 1
+  # A stream: how many of them reached nobody.
+  run --separate-stderr event-fire -l --require-listener t < <(seq 1 5)
+  assert_failure 3
+  assert_equal "$stderr" "event-fire: 5 of 5 events reached no listener at local:$EVENT_SOCK_DIR (--require-listener)"
+}
+
+@test "--require-listener on Redis: Pub/Sub counts PUBLISH's receivers; a stream keeps the event, which satisfies it" {
+  start_redis
+  run --separate-stderr event-fire -u "$REDIS_URL" --require-listener nobody/listens
+  assert_failure 3
+  assert_equal "$stderr" "event-fire: the event reached no listener at $REDIS_URL (--require-listener)"
+  run event-fire -u "$REDIS_URL" nobody/listens  # without it: Pub/Sub's manners, exit 0
+  assert_success
+  start_listener l -u "$REDIS_URL" -n 1
+  wait_for_numpat "$REDIS_PORT" 1
+  run event-fire -u "$REDIS_URL" --require-listener somebody/listens
+  assert_success
+  finish l
+  assert_equal "$(wc -l < "$T/l.out")" 1
+  run event-fire -u "redis+stream://127.0.0.1:$REDIS_PORT/evq" --require-listener kept/for/later
+  assert_success
+}
+
+@test "--require-listener where the transport cannot tell is a usage error; a ZeroMQ PUSH requires a peer anyway" {
+  run --separate-stderr event-fire -u "tcp://127.0.0.1:$(free_port)" --bind --require-listener t
+  assert_failure 2
+  [[ "$stderr" == "event-fire: --require-listener: tcp://127.0.0.1:"*" cannot tell whether a listener took an event" ]]
+  run --separate-stderr event-fire -u "salt:$T/salt" --require-listener t
+  assert_failure 2
+  [[ "$stderr" == *"cannot tell whether a listener took an event" ]]
+  run event-fire -u "tcp://127.0.0.1:$(free_port)" --timeout 0.2 --require-listener t
+  assert_failure 3
+  assert_output --partial 'no peer took the event'
+}
+
 @test "bad tags and arguments are usage errors with one line" {
   run event-fire ''
   assert_failure 2

@@ -85,6 +85,32 @@ fire_tags() { for t in "$@"; do event-fire "$t" x=1; done; }
   assert_equal "$(wc -l < "$T/l.out")" 2
 }
 
+@test "-w counts only time waiting for input: a backlog drained through a slow reader all arrives, then exit 1" {
+  # Issue 21 row 7: time blocked writing stdout counted as idle, so
+  # `event-listen -w 2 -u redis+stream://… | slow reader` left entries waiting.
+  start_redis
+  local pad
+  pad=$(head -c 150 /dev/zero | tr '\0' x)
+  seq 1 1100 | sed "s/.*/{\"tag\":\"slow\/x\",\"data\":\"&-$pad\"}/" |
+    event-fire -l -u "redis+stream://127.0.0.1:$REDIS_PORT/evq"
+  # The listener reads up to 1000 entries at once; a pipe holds ~200 of
+  # these lines and the reader takes 4 ms a line, so writing the first batch
+  # blocks for seconds, longer than -w 1.
+  event-listen -w 1 -u "redis+stream://127.0.0.1:$REDIS_PORT/evq?group=g1" 2> "$T/l.err" 3>&- |
+    $PYTHON -c '
+import json, sys, time
+for line in sys.stdin:
+    time.sleep(0.004)
+    print(json.loads(line)["data"].split("-")[0], flush=True)' > "$T/l.out"
+  local rc=${PIPESTATUS[0]}
+  assert_equal "$rc" 1
+  run cat "$T/l.err"
+  assert_output 'event-listen: no event for 1s (-w)'
+  run diff <(seq 1 1100) "$T/l.out"
+  assert_success
+  assert_equal "$(redis-cli -p "$REDIS_PORT" XPENDING evq g1 | head -1)" 0
+}
+
 @test "--timeout: exit 1 after SECS in all, even while events flow" {
   start_listener l --timeout 1
   pid=$(cat "$T/l.pid")

@@ -64,6 +64,33 @@ teardown() { common_teardown; }
   assert_equal "$(wc -l < "$T/alive.out")" 1
 }
 
+@test "a listener that goes away mid-stream is told of once, with the events it missed; exit 0 (3 with --require-listener)" {
+  # Issue 21 row 8: fire -l went on with exit 0 and said nothing.
+  start_listener stays -n 300 -o '%d'
+  start_listener leaves -n 100 -o '%d'
+  # One line at a time, so that fire sends each as it comes.
+  run --separate-stderr event-fire -l n < <(for i in $(seq 1 300); do echo "$i"; sleep 0.005; done)
+  assert_success
+  assert_equal "$(grep -c . <<< "$stderr")" 1
+  [[ "$stderr" =~ ^event-fire:\ a\ listener\ went\ away\ \($EVENT_SOCK_DIR/l[0-9]+-[0-9a-f]+\.sock\):\ ([0-9]+)\ event\(s\)\ did\ not\ reach\ it$ ]]
+  local missed=${BASH_REMATCH[1]}
+  # It took 100 and a few more may have sat in its queue when it closed.
+  [ "$missed" -le 200 ] && [ "$missed" -ge 150 ]
+  finish stays
+  finish leaves
+  run diff <(seq 1 300) "$T/stays.out"
+  assert_success
+  # The only listener goes: with --require-listener what nobody took makes exit 3.
+  start_listener only -n 50 -o '%d'
+  run --separate-stderr event-fire -l --require-listener n < <(for i in $(seq 1 200); do echo "$i"; sleep 0.005; done)
+  assert_failure 3
+  assert_equal "$(grep -c . <<< "$stderr")" 2
+  [[ "$stderr" == *"event(s) did not reach it"* ]]
+  [[ "$stderr" =~ event-fire:\ ([0-9]+)\ of\ 200\ events\ reached\ no\ listener\ at\ local:$EVENT_SOCK_DIR\ \(--require-listener\) ]]
+  [ "${BASH_REMATCH[1]}" -le 150 ] && [ "${BASH_REMATCH[1]}" -ge 100 ]
+  finish only
+}
+
 @test "a stopped listener does not hang fire: it gives up within --timeout and reports the drop" {
   start_listener stuck
   start_listener ok -n 20000 -o '%d'

@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
                "event-fire");
   evt::TransportFlags transport;
   std::string timeout = "5";
-  bool master = false, whole_stdin = false, lines = false, allow_reserved = false;
+  bool master = false, whole_stdin = false, lines = false, allow_reserved = false, require_listener = false;
   std::vector<std::string> args;
   evt::add_transport_options(app, transport, "PUB: a publisher others subscribe to");
   app.add_flag("--master", master,
@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   app.add_flag("-l,--lines", lines, "One event per stdin line: an envelope, or DATA when TAG is given");
   app.add_option("--timeout", timeout, "Seconds a delivery may wait (default 5)");
   app.add_flag("--allow-reserved", allow_reserved, "salt: fire tags in Salt's own namespace (salt/) too, and fire_master* as a plain event");
+  app.add_flag("--require-listener", require_listener, "Exit 3 when an event reached no listener");
   app.add_option("args", args, "TAG and DATA, KEY=VALUE or KEY:=JSON");
 
   return evt::run_tool(app, argc, argv, [&] {
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
     r.tag = p.tag;
     r.data_args = p.data_args;
     r.object_data = p.send;
+    r.require_listener = require_listener;
     r.in_fd = STDIN_FILENO;
     return static_cast<int>(evt::fire(r));
   });

@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
     auto target = evt::Logger::parse_target(log);
     evt::Logger logger(target, target == evt::Logger::Target::journal ? journal_socket : syslog_socket, "event-handle");
     evt::HandleSource source = evt::open_handle_source(transport.url, options, r.filter);
+    r.slot = source.slot.get();
     return static_cast<int>(evt::handle_events(r, *source.subscriber, logger));
   });
 }

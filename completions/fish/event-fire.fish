@@ -18,3 +18,4 @@ complete -c event-fire -n '__fish_is_first_arg' -a 'fire fire_master' -d 'Salt f
 complete -c event-fire -n '__fish_is_first_arg' -a 'send' -d 'Salt form: TAG [DATA], to the master'
 complete -c event-fire -l max-message -x -d 'Largest ZeroMQ, Salt or Redis message a peer may send (bytes)'
 complete -c event-fire -l allow-reserved -d 'salt: fire tags under salt/ too'
+complete -c event-fire -l require-listener -d 'Exit 3 when an event reached no listener'

@@ -60,7 +60,7 @@ struct Job {
 class Runner : public StepSupervisor::Observer {
  public:
   Runner(const HandleRequest& r, Subscriber& source, Logger& log)
-      : r_(r), source_(source), log_(log), supervisor_(r.step_timeout, r.grace, *this) {
+      : r_(r), source_(source), log_(log), supervisor_(r.step_timeout, r.grace, *this, r.slot) {
     for (char** e = environ; e != nullptr && *e != nullptr; ++e) base_env_.emplace_back(*e);
   }
 
@@ -409,6 +409,14 @@ Exit handle_events(const HandleRequest& request, Subscriber& source, Logger& log
     if (::access(dir.c_str(), R_OK | X_OK) != 0) throw usage_error("handler directory " + dir + ": " + errno_text(errno));
   }
   if (request.jobs < 1) throw usage_error("-j: at least 1");
+  // A step a killed predecessor in this slot left running would run its
+  // event a second time beside ours: it ends first.
+  if (request.slot != nullptr) {
+    for (const auto& e : request.slot->end_left_groups(request.grace))
+      log.log(Severity::warning, "ended process group " + std::to_string(e.group.pgid) + " (" + e.how +
+                                     "): a step the previous worker in slot " + std::to_string(request.slot->number()) +
+                                     " left running");
+  }
   Runner runner(request, source, log);
   return runner.run();
 }

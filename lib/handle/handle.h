@@ -41,6 +41,7 @@ struct HandleRequest {
   long count = 0;           // -n: exit after this many events handled (0: no limit)
   double idle_timeout = 0;  // -w: exit 0 once nothing arrived and nothing ran for this long
   std::string ready_file;   // created once the source is live
+  WorkerSlot* slot = nullptr;  // a stream consumer's slot: records step groups, ends a dead predecessor's
   int out_fd = 1;
 };
 

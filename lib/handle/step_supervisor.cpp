@@ -47,8 +47,8 @@ std::string StepEnd::how() const {
   return "killed by signal " + std::to_string(WTERMSIG(wait_status));
 }
 
-StepSupervisor::StepSupervisor(double step_timeout, double grace, Observer& observer)
-    : step_timeout_(step_timeout), grace_(grace), observer_(observer) {
+StepSupervisor::StepSupervisor(double step_timeout, double grace, Observer& observer, GroupLedger* ledger)
+    : step_timeout_(step_timeout), grace_(grace), observer_(observer), ledger_(ledger) {
   if (sigchld_fd >= 0) throw failed("a step supervisor is already running");
   if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0) throw failed("pipe: " + errno_text(errno));
   sigchld_fd = wake_[1];
@@ -68,9 +68,14 @@ StepSupervisor::~StepSupervisor() {
   ::prctl(PR_SET_CHILD_SUBREAPER, 0);
   for (auto& [pid, s] : steps_) {
     ::kill(-pid, SIGKILL);
+    group_gone(pid);
     close_fd(s.proc.stdin_fd);
     close_fd(s.proc.stdout_fd);
     close_fd(s.proc.stderr_fd);
+  }
+  for (auto& [pgid, when] : groups_) {
+    ::kill(-pgid, SIGKILL);
+    group_gone(pgid);
   }
   close_fd(wake_[0]);
   close_fd(wake_[1]);
@@ -82,8 +87,13 @@ pid_t StepSupervisor::start(const std::string& path, const std::vector<std::stri
   s.proc = proc;
   s.input = std::move(input);
   if (step_timeout_ > 0) s.deadline = Clock::now() + seconds(step_timeout_);
+  if (ledger_ != nullptr) ledger_->group_started(proc.pid);
   write_input(s);
   return proc.pid;
+}
+
+void StepSupervisor::group_gone(pid_t pgid) {
+  if (ledger_ != nullptr) ledger_->group_gone(pgid);
 }
 
 void StepSupervisor::write_input(Step& s) {
@@ -184,6 +194,8 @@ void StepSupervisor::finish_if_done(pid_t pid) {
   if (::kill(-pid, 0) == 0) {
     ::kill(-pid, SIGTERM);
     groups_[pid] = Clock::now() + seconds(grace_);
+  } else {
+    group_gone(pid);
   }
   StepEnd end;
   end.wait_status = s.wait_status;
@@ -219,9 +231,11 @@ void StepSupervisor::run_timers() {
     for (auto it = pending.begin(); it != pending.end();) {
       pid_t target = group ? -it->first : it->first;
       if (::kill(target, 0) != 0) {
+        if (group) group_gone(it->first);
         it = pending.erase(it);
       } else if (now >= it->second) {
         ::kill(target, SIGKILL);
+        if (group) group_gone(it->first);
         it = pending.erase(it);
       } else {
         ++it;

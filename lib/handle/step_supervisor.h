@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "handle/logger.h"
+#include "handle/step_groups.h"
 #include "handle/step_process.h"
 
 namespace evt {
@@ -54,7 +55,9 @@ class StepSupervisor {
 
   // step_timeout: seconds a step may run (0: no limit). grace: seconds from
   // SIGTERM to SIGKILL, and how long a step's output is read after it exits.
-  StepSupervisor(double step_timeout, double grace, Observer& observer);
+  // ledger, if given, is told of each step's process group from its start
+  // until nothing of it is left.
+  StepSupervisor(double step_timeout, double grace, Observer& observer, GroupLedger* ledger = nullptr);
   ~StepSupervisor();
   StepSupervisor(const StepSupervisor&) = delete;
   StepSupervisor& operator=(const StepSupervisor&) = delete;
@@ -100,11 +103,13 @@ class StepSupervisor {
   void reap();
   void run_timers();
   void finish_if_done(pid_t pid);
+  void group_gone(pid_t pgid);
   int next_deadline_ms() const;
 
   double step_timeout_;
   double grace_;
   Observer& observer_;
+  GroupLedger* ledger_;
   int wake_[2] = {-1, -1};  // SIGCHLD writes a byte to wake_[1]
   struct ::sigaction previous_sigchld_ {};
   std::map<pid_t, Step> steps_;

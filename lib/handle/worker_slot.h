@@ -5,26 +5,52 @@
 // crash gets its old name back, so it re-reads its own pending entries at
 // once instead of waiting for another worker to claim them. The slots are
 // lock files in the runtime directory; the kernel frees a dead worker's.
+//
+// The lock file also records the process groups of the steps the worker
+// runs (step_groups.h): the next worker to take the slot ends what a killed
+// one left running before it handles those entries again.
 #pragma once
 
+#include <map>
 #include <string>
+#include <vector>
+
+#include "handle/step_groups.h"
 
 namespace evt {
 
-class WorkerSlot {
+class WorkerSlot : public GroupLedger {
  public:
   // Takes the lowest free slot for stream (the server, key and group, as one
   // string) under dir, a private directory made if missing.
   WorkerSlot(const std::string& dir, const std::string& stream);
-  ~WorkerSlot();
+  ~WorkerSlot() override;
   WorkerSlot(const WorkerSlot&) = delete;
   WorkerSlot& operator=(const WorkerSlot&) = delete;
 
   int number() const { return number_; }
 
+  // A step group the previous holder of the slot left, and how it was ended.
+  struct Ended {
+    StepGroup group;
+    std::string how;  // "SIGTERM" or "SIGKILL"
+  };
+  // Ends the step groups the previous holder left running (SIGTERM, SIGKILL
+  // after grace seconds), only those still its own, and clears the record.
+  std::vector<Ended> end_left_groups(double grace);
+
+  void group_started(pid_t pgid) override;
+  void group_gone(pid_t pgid) override;
+
  private:
+  void write_record();
+
   int fd_ = -1;
   int number_ = 0;
+  std::string path_;
+  std::vector<StepGroup> left_;       // read from the file when the slot was taken
+  std::map<pid_t, StepGroup> groups_;  // this worker's running step groups
+  bool write_failed_ = false;          // said once
 };
 
 }  // namespace evt

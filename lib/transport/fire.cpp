@@ -7,6 +7,7 @@
 #include "core/io.h"
 #include "core/line_reader.h"
 #include "core/log.h"
+#include "transport/local_bus.h"
 
 namespace evt {
 
@@ -83,7 +84,21 @@ std::string fire_url(const std::string& url_option, bool to_master, const Config
                     " ($EVENT_MASTER or the config's master) disagree: give one of them");
 }
 
-static Exit fire_lines(const FireRequest& r, Publisher& publisher) {
+// --require-listener: one line, and exit 3, when some event reached no
+// listener (where the transport can tell; see listener_check).
+static Exit require_listener(const FireRequest& r, const Endpoint& endpoint, const Publisher& publisher, Exit status,
+                             size_t fired) {
+  size_t unheard = publisher.unheard();
+  if (!r.require_listener || unheard == 0) return status;
+  std::string where = endpoint.scheme == Scheme::local
+                          ? "local:" + (endpoint.path.empty() ? default_bus_dir() : endpoint.path)
+                          : endpoint.display();
+  report((fired == 1 ? std::string("the event") : std::to_string(unheard) + " of " + std::to_string(fired) + " events") +
+         " reached no listener at " + where + " (--require-listener)");
+  return worse(status, Exit::unreachable);
+}
+
+static Exit fire_lines(const FireRequest& r, Publisher& publisher, size_t& fired) {
   LineReader reader(r.in_fd);
   size_t bad = 0;
   auto complain = [&](const std::string& why) {
@@ -116,6 +131,7 @@ static Exit fire_lines(const FireRequest& r, Publisher& publisher) {
         if (auto why = send_data_problem(r, data)) throw invalid_input(*why);
         publisher.publish(make_event(*r.tag, std::move(data), r.transport.node));
       }
+      ++fired;
     } catch (const Error& e) {
       if (e.code() != Exit::invalid_input) throw;
       complain(e.what());
@@ -133,6 +149,8 @@ Exit fire(const FireRequest& r) {
   if (r.input != FireRequest::Input::args && !r.data_args.empty())
     throw usage_error("DATA arguments cannot be combined with -s or -l");
   Endpoint endpoint = parse_endpoint(r.url);
+  if (r.require_listener && listener_check(endpoint, r.transport) == ListenerCheck::unsupported)
+    throw usage_error("--require-listener: " + endpoint.display() + " cannot tell whether a listener took an event");
 
   // Read a one-shot event's data before connecting: bad input fails fast.
   JsonText data;
@@ -150,9 +168,13 @@ Exit fire(const FireRequest& r) {
   }
 
   auto publisher = open_publisher(endpoint, r.transport);
-  if (r.input == FireRequest::Input::lines) return fire_lines(r, *publisher);
+  size_t fired = 0;
+  if (r.input == FireRequest::Input::lines) {
+    Exit status = fire_lines(r, *publisher, fired);
+    return require_listener(r, endpoint, *publisher, status, fired);
+  }
   publisher->publish(make_event(*r.tag, std::move(data), r.transport.node));
-  return publisher->finish();
+  return require_listener(r, endpoint, *publisher, publisher->finish(), 1);
 }
 
 }  // namespace evt

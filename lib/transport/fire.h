@@ -24,6 +24,7 @@ struct FireRequest {
   std::optional<std::string> tag;  // none: -l reads envelopes
   std::vector<std::string> data_args;
   bool object_data = false;  // send: the data must be an object, as Salt's event.send builds it
+  bool require_listener = false;  // exit 3 when an event reached no listener
   int in_fd = 0;
 };
 

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 #include "core/io.h"
 #include "core/log.h"
@@ -17,6 +18,58 @@ using Clock = std::chrono::steady_clock;
 
 static Clock::time_point after(Clock::time_point t, double seconds) {
   return t + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+// The time limits (--timeout, -w): how long the next wait may take (-1: no
+// limit), or nullopt once one has passed, which is said on stderr.
+static std::optional<int> wait_allowed(const ListenRequest& r, Clock::time_point start, Clock::time_point last_event) {
+  auto now = Clock::now();
+  int wait_ms = -1;
+  auto within = [&](double seconds, Clock::time_point from, const char* what, const char* option) {
+    if (seconds <= 0) return true;
+    auto deadline = after(from, seconds);
+    if (deadline <= now) {
+      report(what + seconds_text(seconds) + "s (" + option + ")");
+      return false;
+    }
+    int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() + 1);
+    wait_ms = wait_ms < 0 ? left : std::min(wait_ms, left);
+    return true;
+  };
+  if (!within(r.timeout, start, "timed out after ", "--timeout") || !within(r.idle_timeout, last_event, "no event for ", "-w"))
+    return std::nullopt;
+  return wait_ms;
+}
+
+// What a batch holds for the listener: the events the filter wants, in the
+// output format, appended to out, up to -n. Returns how many messages of the
+// batch were dealt with (all, unless -n was reached: then done is set).
+static size_t format_batch(const ListenRequest& r, std::vector<Message>& batch, std::string& out, long& printed,
+                           size_t& bad, bool& done) {
+  const bool raw_json = r.format.kind() == OutputFormat::Kind::envelope;
+  size_t handled = 0;
+  for (Message& m : batch) {
+    ++handled;
+    if (!r.filter.matches(m.tag)) continue;
+    if (raw_json && !m.envelope.empty()) {
+      out += m.envelope;  // as it arrived: no parse, no re-encoding
+      out += '\n';
+    } else {
+      try {
+        r.format.append(out, m.event(), m.envelope);
+      } catch (const Error& e) {
+        ++bad;
+        report("skipped a malformed event: " + std::string(e.what()));
+        continue;
+      }
+    }
+    ++printed;
+    if (r.count > 0 && printed >= r.count) {
+      done = true;
+      break;
+    }
+  }
+  return handled;
 }
 
 Exit listen(const ListenRequest& r) {
@@ -36,8 +89,6 @@ Exit listen(const ListenRequest& r) {
   };
   say_ready();
 
-  const TagFilter& filter = r.filter;
-  const bool raw_json = r.format.kind() == OutputFormat::Kind::envelope;
   auto start = Clock::now();
   auto last_event = start;
   auto last_status = start;
@@ -47,21 +98,9 @@ Exit listen(const ListenRequest& r) {
   std::string out;
 
   while (!stop_requested()) {
-    auto now = Clock::now();
-    int wait_ms = -1;
-    auto limit = [&](Clock::time_point deadline, const std::string& what) -> bool {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
-      if (deadline <= now) {
-        report(what);
-        return true;
-      }
-      wait_ms = wait_ms < 0 ? static_cast<int>(left + 1) : std::min(wait_ms, static_cast<int>(left + 1));
-      return false;
-    };
-    if (r.timeout > 0 && limit(after(start, r.timeout), "timed out after " + seconds_text(r.timeout) + "s (--timeout)"))
-      return Exit::failed;
-    if (r.idle_timeout > 0 && limit(after(last_event, r.idle_timeout), "no event for " + seconds_text(r.idle_timeout) + "s (-w)"))
-      return Exit::failed;
+    auto allowed = wait_allowed(r, start, last_event);
+    if (!allowed) return Exit::failed;
+    int wait_ms = *allowed;
 
     batch.clear();
     if (!ready_said || (!ready_written && !r.ready_file.empty())) wait_ms = wait_ms < 0 ? 100 : std::min(wait_ms, 100);
@@ -74,34 +113,13 @@ Exit listen(const ListenRequest& r) {
     bool more = subscriber->receive(batch, wait_ms);
     say_ready();
     out.clear();
-    size_t handled = 0;
     bool done = false;
-    for (Message& m : batch) {
-      ++handled;
-      if (!filter.matches(m.tag)) continue;
-      if (raw_json && !m.envelope.empty()) {
-        out += m.envelope;  // as it arrived: no parse, no re-encoding
-        out += '\n';
-      } else {
-        try {
-          r.format.append(out, m.event(), m.envelope);
-        } catch (const Error& e) {
-          ++bad;
-          report("skipped a malformed event: " + std::string(e.what()));
-          continue;
-        }
-      }
-      ++printed;
-      if (r.count > 0 && printed >= r.count) {
-        done = true;
-        break;
-      }
-    }
-    if (!out.empty()) {
-      last_event = Clock::now();
-      if (!write_all(r.out_fd, out)) return Exit::ok;  // the reader is gone: end quietly
-    }
+    size_t handled = format_batch(r, batch, out, printed, bad, done);
+    if (!out.empty() && !write_all(r.out_fd, out)) return Exit::ok;  // the reader is gone: end quietly
     for (size_t i = 0; i < handled; ++i) subscriber->delivered(batch[i]);
+    // -w counts time spent waiting for input, never time blocked on a slow
+    // reader of stdout (or acknowledging): the wait starts once that is done.
+    if (!out.empty()) last_event = Clock::now();
     if (done || !more) break;
   }
   service.stopping();

@@ -104,6 +104,7 @@ class LocalPublisher : public Publisher {
 
   Exit finish() override {
     flush();
+    report_vanished();
     if (dropped_events_ == 0) return Exit::ok;
     size_t stuck = 0;
     for (auto& [path, peer] : peers_) stuck += peer.dropped > 0;
@@ -113,12 +114,32 @@ class LocalPublisher : public Publisher {
     return Exit::failed;
   }
 
+  size_t unheard() const override { return unheard_; }
+
  private:
   struct Peer {
     int fd = -1;
     bool stuck = false;
+    bool reached = false;  // it took at least one datagram of ours
     size_t dropped = 0;
   };
+
+  // A listener that took events of this stream and then went away.
+  struct Vanished {
+    std::string path;
+    size_t sent_before = 0;  // events sent before it was seen gone
+  };
+
+  // Once, at the end: a stream's listener that went away is told of (exit
+  // status unchanged: the bus keeps Pub/Sub's manners), with what it missed.
+  void report_vanished() {
+    for (const auto& v : vanished_) {
+      size_t missed = sent_events_ - v.sent_before;
+      if (missed > 0)
+        report("a listener went away (" + v.path + "): " + std::to_string(missed) + " event(s) did not reach it");
+    }
+    vanished_.clear();
+  }
 
   void scan() {
     last_scan_ = Clock::now();
@@ -152,7 +173,7 @@ class LocalPublisher : public Publisher {
       if (int fd = connect_peer(path); fd >= 0) found.emplace(path, Peer{fd});
     }
     ::closedir(d);
-    for (auto& [path, peer] : peers_) forget(peer);  // their files are gone
+    for (auto& [path, peer] : peers_) forget(path, peer);  // their files are gone
     peers_ = std::move(found);
   }
 
@@ -162,7 +183,7 @@ class LocalPublisher : public Publisher {
     last_scan_ = now;
     struct stat st;
     if (::stat(dir_.c_str(), &st) != 0) {
-      for (auto& [path, peer] : peers_) forget(peer);
+      for (auto& [path, peer] : peers_) forget(path, peer);
       peers_.clear();
       return;
     }
@@ -184,20 +205,23 @@ class LocalPublisher : public Publisher {
     return -1;
   }
 
-  void forget(Peer& peer) {
+  void forget(const std::string& path, Peer& peer) {
     if (peer.dropped > 0) ++gone_with_drops_;
+    if (peer.reached) vanished_.push_back({path, sent_events_});
     ::close(peer.fd);
   }
 
   // Sends the batch to every listener. A full listener gets up to timeout_
   // seconds (all full listeners wait together); after that it is marked
-  // stuck, and its events are dropped and counted until it reads again.
+  // stuck, and its events are dropped and counted until it reads again. A
+  // batch no listener took is counted as unheard.
   void send_to_all() {
     std::vector<std::string> waiting;
     std::vector<std::string> gone;
+    size_t reached = 0;
     for (auto& [path, peer] : peers_) {
       switch (try_send(peer)) {
-        case Sent::ok: peer.stuck = false; break;
+        case Sent::ok: took(peer, reached); break;
         case Sent::full:
           if (peer.stuck) drop(path, peer);
           else waiting.push_back(path);
@@ -205,17 +229,25 @@ class LocalPublisher : public Publisher {
         case Sent::gone: gone.push_back(path); break;
       }
     }
-    if (!waiting.empty()) wait_for(waiting, gone);
+    if (!waiting.empty()) wait_for(waiting, gone, reached);
     for (const auto& path : gone) {
       auto it = peers_.find(path);
       if (it == peers_.end()) continue;
-      forget(it->second);
+      forget(path, it->second);
       ::unlink(path.c_str());
       peers_.erase(it);
     }
+    if (reached == 0) unheard_ += batch_events_;
+    sent_events_ += batch_events_;
   }
 
-  void wait_for(std::vector<std::string>& waiting, std::vector<std::string>& gone) {
+  void took(Peer& peer, size_t& reached) {
+    peer.stuck = false;
+    peer.reached = true;
+    ++reached;
+  }
+
+  void wait_for(std::vector<std::string>& waiting, std::vector<std::string>& gone, size_t& reached) {
     auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_));
     while (!waiting.empty()) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
@@ -232,7 +264,7 @@ class LocalPublisher : public Publisher {
           continue;
         }
         switch (try_send(peer)) {
-          case Sent::ok: peer.stuck = false; break;
+          case Sent::ok: took(peer, reached); break;
           case Sent::gone: gone.push_back(waiting[i]); break;
           case Sent::full:
             if (left == 0) {
@@ -283,6 +315,9 @@ class LocalPublisher : public Publisher {
   size_t batch_events_ = 0;
   size_t dropped_events_ = 0;
   size_t gone_with_drops_ = 0;
+  size_t sent_events_ = 0;  // events of the batches sent so far
+  size_t unheard_ = 0;      // of those, events no listener took
+  std::vector<Vanished> vanished_;
 };
 
 class LocalSubscriber : public Subscriber {

@@ -23,4 +23,18 @@ void check_transport_options(const Endpoint& ep, const TransportOptions& o) {
     throw usage_error("CURVE keys apply to ZeroMQ endpoints (tcp://, ipc://) only");
 }
 
+ListenerCheck listener_check(const Endpoint& ep, const TransportOptions& o) {
+  switch (ep.scheme) {
+    case Scheme::local:
+    case Scheme::redis:
+    case Scheme::redis_unix: return ListenerCheck::counted;
+    case Scheme::redis_stream:
+    case Scheme::stdio: return ListenerCheck::implied;
+    case Scheme::zmq_tcp:
+    case Scheme::zmq_ipc: return o.zmq.bind ? ListenerCheck::unsupported : ListenerCheck::implied;
+    case Scheme::salt: return ListenerCheck::unsupported;
+  }
+  return ListenerCheck::unsupported;
+}
+
 }  // namespace evt

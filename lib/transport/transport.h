@@ -84,7 +84,20 @@ class Publisher {
   // The end of the stream: flushes, waits as the transport needs, reports
   // what could not be delivered, and says how it went.
   virtual Exit finish() = 0;
+  // Events that reached no listener so far, where the transport can tell
+  // (ListenerCheck::counted); 0 elsewhere. For --require-listener.
+  virtual size_t unheard() const { return 0; }
 };
+
+// How an endpoint can tell that an event reached no listener
+// (event-fire --require-listener):
+//  - counted: it counts them (the local bus; Redis Pub/Sub, whose PUBLISH
+//    answers with the number of receivers);
+//  - implied: an event is taken or the send fails (a ZeroMQ PUSH exits 3 when
+//    no peer takes it; a Redis stream keeps it for its readers; stdout);
+//  - unsupported: it cannot know (a ZeroMQ --bind PUB, a Salt bus).
+enum class ListenerCheck { counted, implied, unsupported };
+ListenerCheck listener_check(const Endpoint& endpoint, const TransportOptions& options);
 
 class Subscriber {
  public:

@@ -118,3 +118,40 @@ TEST(LocalBus, DefaultDirectory) {
   unsetenv("XDG_RUNTIME_DIR");
   EXPECT_EQ(default_bus_dir(), geteuid() == 0 ? "/run/event-tools" : "/tmp/event-tools-" + std::to_string(geteuid()));
 }
+
+TEST(LocalBus, AnEventNobodyTookIsCountedNotFailed) {
+  TempDir dir;
+  TransportOptions o;
+  auto pub = open_local_publisher(dir.path, o);
+  pub->publish(make_event("t", json::object(), "n"));
+  EXPECT_EQ(pub->finish(), Exit::ok);  // Pub/Sub's manners: no listener is no error
+  EXPECT_EQ(pub->unheard(), 1u);
+  auto sub = open_local_subscriber(dir.path, o);
+  auto heard = open_local_publisher(dir.path, o);
+  heard->publish(make_event("t", json::object(), "n"));
+  EXPECT_EQ(heard->finish(), Exit::ok);
+  EXPECT_EQ(heard->unheard(), 0u);
+}
+
+TEST(LocalBus, AListenerGoneMidStreamIsNamedWithWhatItMissed) {
+  TempDir dir;
+  TransportOptions o;
+  auto sub = open_local_subscriber(dir.path, o);
+  auto pub = open_local_publisher(dir.path, o);
+  for (int i = 0; i < 10; ++i) {
+    pub->publish(make_event("t", json(i), "n"));
+    pub->flush();
+  }
+  EXPECT_EQ(drain(*sub, 10).size(), 10u);
+  sub.reset();  // the listener exits
+  for (int i = 0; i < 5; ++i) {
+    pub->publish(make_event("t", json(i), "n"));
+    pub->flush();
+  }
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(pub->finish(), Exit::ok);
+  std::string said = testing::internal::GetCapturedStderr();
+  EXPECT_NE(said.find("a listener went away ("), std::string::npos) << said;
+  EXPECT_NE(said.find("): 5 event(s) did not reach it"), std::string::npos) << said;
+  EXPECT_EQ(pub->unheard(), 5u);
+}

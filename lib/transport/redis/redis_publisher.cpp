@@ -43,6 +43,8 @@ class PipelinePublisher : public Publisher {
     return Exit::ok;
   }
 
+  size_t unheard() const override { return unheard_; }
+
  protected:
   virtual void encode(std::string& out, const Event& event) = 0;
 
@@ -71,6 +73,9 @@ class PipelinePublisher : public Publisher {
   void count(const Reply& r) {
     ++confirmed_;
     if (r->type == REDIS_REPLY_ERROR && refused_++ == 0) first_refusal_ = reply_text(r.get());
+    // PUBLISH answers with the number of subscribers that got the message
+    // (XADD with the entry's id, a string): 0 is an event nobody heard.
+    if (r->type == REDIS_REPLY_INTEGER && r->integer == 0) ++unheard_;
   }
 
   void take_replies() {
@@ -92,7 +97,7 @@ class PipelinePublisher : public Publisher {
 
   RedisConnection conn_;
   std::string out_;
-  size_t total_ = 0, sent_ = 0, confirmed_ = 0, refused_ = 0;
+  size_t total_ = 0, sent_ = 0, confirmed_ = 0, refused_ = 0, unheard_ = 0;
   std::string first_refusal_;
 };
 
