@@ -57,7 +57,7 @@ failed_line() {
 for l in open(sys.argv[1]): print(json.loads(l)["id"])' "$T/state/failed.log")"
   assert_equal "$(field "$T/up.log" 'b')" "$(field "$T/down.log" 'b' | awk '!seen[$0]++')"
   [ -z "$(ls -A "$T/state/redeliver")" ]
-  wait_for_status '"redelivered":3'
+  wait_for_status '"delivered":3,'
   run eventsapi status
   assert_output --regexp 'REDELIVERED'
   assert_output --regexp "$HOOK +\| +3 \| +0 \| +0 \| +3 \| +0 \| +3 \|"
@@ -79,7 +79,8 @@ for l in open(sys.argv[1]): print(json.loads(l)["id"])' "$T/state/failed.log")"
   assert_equal "$stderr" 'eventsapi: 1 log line(s) that are not event records skipped'
   [ -z "$(ls -A "$T/state/redeliver")" ]
   run eventsapi --json status
-  assert_output --partial "\"redelivered\":2,\"refused\":0,\"refused_by\":{},\"url\":\"$HOOK\""
+  assert_output --partial '"redelivered":2,'
+  assert_output --partial '"redelivered":0,'
   start_receiver r "$RPORT"
   start_serve s
   wait_for_lines "$T/r.log" 2
@@ -108,17 +109,17 @@ for l in open(sys.argv[1]): print(json.loads(l)["id"])' "$T/state/failed.log")"
   quiet eventsapi webhook-add "$HOOK"
   start_receiver r "$RPORT"
   start_serve s
-  run eventsapi --json redeliver --dry-run --since 15m
+  run --separate-stderr eventsapi --json redeliver --dry-run --since 15m
   assert_success
   assert_equal "$(echo "$output" | $PYTHON -c 'import json,sys; print(" ".join(e["id"] for e in json.load(sys.stdin)["output"]["events"]))')" 'm10 s30'
-  run eventsapi --json redeliver --dry-run --since 3h
+  run --separate-stderr eventsapi --json redeliver --dry-run --since 3h
   assert_output --partial '"id":"h2"'
   refute_output --partial '"id":"old-1"'
-  run eventsapi --json redeliver --dry-run --since 2d
+  run --separate-stderr eventsapi --json redeliver --dry-run --since 2d
   assert_output --partial '"id":"old-1"'
-  run eventsapi --json redeliver --dry-run --since "$(date -u -d @$((now - 700)) +%Y-%m-%dT%H:%M:%SZ)"
+  run --separate-stderr eventsapi --json redeliver --dry-run --since "$(date -u -d @$((now - 700)) +%Y-%m-%dT%H:%M:%SZ)"
   assert_equal "$(echo "$output" | $PYTHON -c 'import json,sys; print(" ".join(e["id"] for e in json.load(sys.stdin)["output"]["events"]))')" 'm10 s30'
-  run eventsapi --json redeliver --dry-run --since $((now - 60))
+  run --separate-stderr eventsapi --json redeliver --dry-run --since $((now - 60))
   assert_equal "$(echo "$output" | $PYTHON -c 'import json,sys; print(" ".join(e["id"] for e in json.load(sys.stdin)["output"]["events"]))')" 's30'
   # Queued for real, while serve runs: each once, byte for byte, with its id.
   run eventsapi redeliver --since 15m
@@ -162,9 +163,9 @@ for l in open(sys.argv[1]): print(json.loads(l)["id"])' "$T/state/failed.log")"
   quiet eventsapi webhook-add "$HOOK/all"
   start_serve s --port "$uport"
   for e in VOLUME_CREATE PEER_DETACH PEER_ATTACH BRICK_CONNECTED VOLUME_STOP; do event-fire "$e" name=gv1; done
-  # Gluster's own datagram: type 1 is VOLUME_CREATE, 77 BRICK_CONNECTED.
-  udp_send "$uport" "1795397751 77 peer=vm;volume=gv1" "1795397752 1 name=gv9"
-  wait_for_lines "$T/r.log" 11
+  # Gluster's own datagrams: type 2 is VOLUME_CREATE, 77 BRICK_CONNECTED.
+  udp_send "$uport" "1795397751 77 peer=vm;volume=gv1" "1795397752 2 name=gv9"
+  wait_for_lines "$T/r.log" 11 || { cat "$T/r.log" "$T/s.err"; false; }
   sleep 0.5
   assert_equal "$(field "$T/r.log" 'json.loads(b)["event"] if r["path"] == "/hook" else ""' | grep .)" \
     "$(printf 'VOLUME_CREATE\nPEER_ATTACH\nVOLUME_STOP\nVOLUME_CREATE')"
@@ -181,14 +182,14 @@ for l in open(sys.argv[1]): print(json.loads(l)["id"])' "$T/state/failed.log")"
   # webhook-mod changes the filter, and --events '' clears it.
   quiet eventsapi webhook-mod --events PEER_DETACH "$HOOK"
   event-fire VOLUME_DELETE; event-fire PEER_DETACH
-  wait_for_lines "$T/r.log" 16
+  wait_for_lines "$T/r.log" 15
   sleep 0.3
   assert_equal "$(field "$T/r.log" 'json.loads(b)["event"] if b and r["path"] == "/hook" else ""' | grep . | tail -1)" PEER_DETACH
   quiet eventsapi webhook-mod --events '' "$HOOK"
   run eventsapi --json status
   refute_output --partial '"events":["PEER_DETACH"]'
   event-fire QUOTA_CROSSED_SOFT_LIMIT
-  wait_for_lines "$T/r.log" 18
+  wait_for_lines "$T/r.log" 17
   run eventsapi webhook-add --events 'VOLUME_*,,X' "$HOOK/bad"
   assert_failure 2
   stop_serve s
@@ -201,7 +202,7 @@ for l in open(sys.argv[1]): print(json.loads(l)["id"])' "$T/state/failed.log")"
   { log_line v1 VOLUME_CREATE gv1 $((now - 10)); log_line p1 PEER_ATTACH vm $((now - 5)); } > "$T/state/events.log"
   quiet eventsapi webhook-add --events 'PEER_*' "$HOOK/peers"
   quiet eventsapi webhook-add "$HOOK/all"
-  run eventsapi --json redeliver --dry-run --since 1m
+  run --separate-stderr eventsapi --json redeliver --dry-run --since 1m
   assert_output --partial "{\"event\":\"VOLUME_CREATE\",\"id\":\"v1\",\"ts\":$((now - 10)),\"webhooks\":[\"$HOOK/all\"]}"
   assert_output --partial "{\"event\":\"PEER_ATTACH\",\"id\":\"p1\",\"ts\":$((now - 5)),\"webhooks\":[\"$HOOK/all\",\"$HOOK/peers\"]}"
   run eventsapi redeliver --since 1m "$HOOK/peers"

@@ -111,7 +111,7 @@ int main(int argc, char** argv) {
   redeliver->add_option("url", redo.urls, "Webhooks to send them to (default all enabled ones)");
   redeliver->add_flag("--failed", redo.failed, "From failed.log, each to the webhook that gave it up (the default)");
   auto* since_opt = redeliver->add_option("--since", since, "From events.log: events since WHEN (90s, 15m, 2h, 1d, RFC 3339, epoch)");
-  redeliver->add_option("--id", redo.ids, "Only the events with these ids")->expected(1)->allow_extra_args(false)->delimiter(',');
+  redeliver->add_option("--id", redo.ids, "Only the events with these ids")->allow_extra_args(false)->delimiter(',');
   redeliver->add_flag("--dry-run", redo.dry_run, "List what would be queued; queue nothing");
 
   evt::ServeOptions serve_options;
