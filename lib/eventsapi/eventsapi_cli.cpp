@@ -135,11 +135,8 @@ int api_fail(const ApiContext& c, ApiExit code, const std::string& message) {
   return static_cast<int>(code);
 }
 
-int api_status(const ApiContext& c) {
-  auto store = open_store(c);
-  Webhooks hooks = store->webhooks();
-  std::vector<NodeInfo> nodes = store->nodes();
-  // Per webhook, summed over the nodes that report.
+// Per webhook, summed over the nodes that report.
+static njson webhook_totals(const Webhooks& hooks, const std::vector<NodeInfo>& nodes) {
   njson totals = njson::object();
   for (const auto& [url, hook] : hooks)
     totals[url] = {{"delivered", 0}, {"pending", 0}, {"failed", 0}, {"refused", 0}, {"refused_by", njson::object()}, {"redelivered", 0},
@@ -158,6 +155,22 @@ int api_status(const ApiContext& c) {
       if (s.contains("error") && s["error"].is_string()) t["error"] = n.name + ": " + s["error"].get<std::string>();
     }
   }
+  return totals;
+}
+
+static std::string webhook_state(const Webhook& hook, const njson& s) {  // status's STATE column
+  if (hook.disabled) return "disabled";
+  if (s.contains("error")) return "no spool (" + s["error"].get<std::string>() + ")";
+  if (s["paused"].get<bool>()) return "spool full, reading paused";
+  if (s["write_errors"].get<long long>() > 0) return "enabled, " + std::to_string(s["write_errors"].get<long long>()) + " spool write error(s)";
+  return "enabled";
+}
+
+int api_status(const ApiContext& c) {
+  auto store = open_store(c);
+  Webhooks hooks = store->webhooks();
+  std::vector<NodeInfo> nodes = store->nodes();
+  njson totals = webhook_totals(hooks, nodes);
   if (!store->cluster()) add_redelivered(totals, c.state_dir);  // counted here even while serve is stopped
   if (c.json) {
     njson list = njson::array();
@@ -182,14 +195,9 @@ int api_status(const ApiContext& c) {
     print(njson({{"output", {{"webhooks", list}, {"nodes", rows}}}, {"error", ""}}).dump() + "\n");
     return 0;
   }
-  std::string out = "Webhooks:";
-  if (hooks.empty()) out += " None\n";
-  else {
-    out += "\n";
-    for (const auto& [url, hook] : hooks)
-      out += masked_url(url) + (hook.events.empty() ? "" : " (events: " + event_patterns_text(hook.events) + ")") +
-             (hook.disabled ? " (disabled: " + hook.disabled_reason + ")" : "") + "\n";
-  }
+  std::string out = hooks.empty() ? "Webhooks: None\n" : "Webhooks:\n";
+  for (const auto& [url, h] : hooks)
+    out += masked_url(url) + (h.events.empty() ? "" : " (events: " + event_patterns_text(h.events) + ")") + (h.disabled ? " (disabled: " + h.disabled_reason + ")" : "") + "\n";
   out += "\n";
   Table t({{"NODE", Table::Align::left}, {"NODE STATUS", Table::Align::right}, {"SERVE STATUS", Table::Align::right}});
   for (const NodeInfo& n : nodes) t.add({n.name, store->cluster() ? (n.up ? "UP" : "DOWN") : "UP", n.up ? "UP" : "DOWN"});
@@ -200,17 +208,10 @@ int api_status(const ApiContext& c) {
              {"P50 MS", Table::Align::right}, {"P99 MS", Table::Align::right}, {"STATE", Table::Align::left}});
     auto count = [](const njson& v) { return std::to_string(v.get<long long>()); };
     auto ms = [](const njson& v) { return v.get<long long>() < 0 ? std::string("-") : std::to_string(v.get<long long>()); };
-    auto state = [](const Webhook& hook, const njson& s) -> std::string {
-      if (hook.disabled) return "disabled";
-      if (s.contains("error")) return "no spool (" + s["error"].get<std::string>() + ")";
-      if (s["paused"].get<bool>()) return "spool full, reading paused";
-      if (s["write_errors"].get<long long>() > 0) return "enabled, " + std::to_string(s["write_errors"].get<long long>()) + " spool write error(s)";
-      return "enabled";
-    };
     for (const auto& [url, hook] : hooks) {
       const njson& s = totals[url];
       d.add({masked_url(url), count(s["delivered"]), count(s["pending"]), count(s["in_flight"]), count(s["failed"]),
-             count(s["refused"]), count(s["redelivered"]), ms(s["p50_ms"]), ms(s["p99_ms"]), state(hook, s)});
+             count(s["refused"]), count(s["redelivered"]), ms(s["p50_ms"]), ms(s["p99_ms"]), webhook_state(hook, s)});
     }
     out += "\n" + d.render();
   }

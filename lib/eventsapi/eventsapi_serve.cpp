@@ -173,7 +173,8 @@ class Server {
         }
       }
       if (reload) apply_reload();
-      take_redelivery_requests(o_.state_dir, *delivery_, [this](const std::string& m) { say(Severity::info, m); });
+      if (size_t n = take_redelivery_requests(o_.state_dir, *delivery_, [this](const std::string& m) { say(Severity::warning, m); }))
+        say(Severity::info, "redelivering " + std::to_string(n) + " event(s)");
       disable_gone();
       // A change the delivery loop has just taken is reported at once: webhook-add waits for it.
       if (reload || second || delivery_->applied() != reported_applied_) {

@@ -229,8 +229,6 @@ size_t take_redelivery_requests(const std::string& state_dir, WebhookDelivery& d
     // The acknowledgement: a request left in place would be queued again.
     if (::unlink(path.c_str()) != 0)
       report("cannot remove the redelivery request " + path + " (" + errno_text(errno) + "): it will be queued again");
-    else
-      report("redelivering " + std::to_string(n) + " event(s)");
   }
   return queued;
 }
@@ -250,9 +248,7 @@ void queue_here(const ApiContext& c, EventsapiStore& store) {
   check_private_directory(c.state_dir + "/spool", "spool directory", true);
   WebhookDelivery delivery(c.state_dir, [](const std::string& m) { report(m); }, [](const std::string&, const std::string&) {});
   delivery.configure(store.webhooks(), EventsapiConfig(store.config()), store.version());
-  take_redelivery_requests(c.state_dir, delivery, [](const std::string& m) {
-    if (m.rfind("redelivering ", 0) != 0) report(m);
-  });
+  take_redelivery_requests(c.state_dir, delivery, [](const std::string& m) { report(m); });
   delivery.save_refused();
 }
 

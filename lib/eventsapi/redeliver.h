@@ -56,8 +56,9 @@ std::string write_redelivery_request(const std::string& state_dir, const std::ve
 
 // Queues every request waiting in STATE/redeliver/ through delivery, adds
 // what each webhook's spool took to STATE/redelivered.json, and removes the
-// request. Only the holder of serve.lock calls it. Problems go to report.
-// Returns the events queued.
+// request. Only the holder of serve.lock calls it. Problems go to report
+// (a request that cannot be read is set aside as NAME.bad). Returns the
+// events queued.
 size_t take_redelivery_requests(const std::string& state_dir, WebhookDelivery& delivery,
                                 const std::function<void(const std::string&)>& report);
 
