@@ -226,3 +226,39 @@ for l in open(sys.argv[1]): print(json.loads(l)["id"])' "$T/state/failed.log")"
   assert_line "$HOOK (events: SNAPSHOT_*)"
   stop_redis
 }
+
+@test "a request a running serve did not take stays: redeliver exits 1, and the next serve sends it" {
+  quiet eventsapi webhook-add "$HOOK"
+  mkdir -p -m 700 "$T/state"
+  failed_line "$HOOK" kept-1 VOLUME_CREATE 100 > "$T/state/failed.log"
+  # Something holds serve's lock (a serve that hangs, say) and never takes requests.
+  $PYTHON -c 'import fcntl,sys,time
+f = open(sys.argv[1], "a"); fcntl.flock(f, fcntl.LOCK_EX); open(sys.argv[2], "w").close(); time.sleep(30)' \
+    "$T/state/serve.lock" "$T/held" 3>&- &
+  local holder=$!
+  wait_for_file "$T/held"
+  run --separate-stderr eventsapi redeliver
+  assert_failure 1
+  [[ $stderr == *"serve has not taken the redelivery request"* ]]
+  [ "$(ls "$T/state/redeliver" | grep -c '\.req$')" = 1 ]
+  kill "$holder"
+  wait "$holder" 2>/dev/null || true
+  start_receiver r "$RPORT"
+  start_serve s
+  wait_for_lines "$T/r.log" 1
+  assert_equal "$(field "$T/r.log" 'h["webhook-id"]')" kept-1
+  [ -z "$(ls -A "$T/state/redeliver")" ]
+  wait_for_status '"redelivered":1'
+  stop_serve s
+}
+
+@test "import-gluster leaves a webhook's event filter empty: it gets every event" {
+  mkdir -p "$T/gluster/events"
+  echo "{\"$HOOK\": {\"token\": \"\", \"secret\": \"\"}}" > "$T/gluster/events/webhooks.json"
+  echo '{"log-level": "INFO", "port": 55555, "disable-events-log": false}' > "$T/eventsconfig.json"
+  quiet eventsapi import-gluster "$T/gluster/events" --eventsconfig "$T/eventsconfig.json"
+  run eventsapi --json status
+  assert_output --partial '"events":[]'
+  run eventsapi status
+  assert_line "$HOOK"
+}
