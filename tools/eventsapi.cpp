@@ -61,6 +61,29 @@ struct SecretFlags {
   }
 };
 
+// redeliver's arguments: which events, from where, to which webhooks.
+struct RedeliverFlags {
+  evt::RedeliverOptions o;
+  std::string since;
+  CLI::Option* since_opt = nullptr;
+
+  CLI::App* add(CLI::App& app) {
+    auto* sub = app.add_subcommand("redeliver", "Queue events again from failed.log or events.log, with their webhook-id");
+    sub->add_option("url", o.urls, "Webhooks to send them to (default all enabled ones)");
+    sub->add_flag("--failed", o.failed, "From failed.log, each to the webhook that gave it up (the default)");
+    since_opt = sub->add_option("--since", since, "From events.log: events since WHEN (90s, 15m, 2h, 1d, RFC 3339, epoch)");
+    // One id per --id (or a comma-separated list), so that URLs may follow.
+    sub->add_option("--id", o.ids, "Only the events with these ids")->allow_extra_args(false)->delimiter(',');
+    sub->add_flag("--dry-run", o.dry_run, "List what would be queued; queue nothing");
+    return sub;
+  }
+
+  evt::RedeliverOptions options() {
+    if (since_opt->count() > 0) o.since = evt::parse_when(since, evt::now_ts());
+    return o;
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -105,14 +128,8 @@ int main(int argc, char** argv) {
   import->add_option("dir", events_dir, "Gluster's events directory, with webhooks.json and config.json (default /var/lib/glusterd/events)");
   import->add_option("--eventsconfig", eventsconfig, "Gluster's default configuration (default /etc/glusterfs/eventsconfig.json)");
 
-  evt::RedeliverOptions redo;
-  std::string since;
-  auto* redeliver = app.add_subcommand("redeliver", "Queue events again from failed.log or events.log, with their webhook-id");
-  redeliver->add_option("url", redo.urls, "Webhooks to send them to (default all enabled ones)");
-  redeliver->add_flag("--failed", redo.failed, "From failed.log, each to the webhook that gave it up (the default)");
-  auto* since_opt = redeliver->add_option("--since", since, "From events.log: events since WHEN (90s, 15m, 2h, 1d, RFC 3339, epoch)");
-  redeliver->add_option("--id", redo.ids, "Only the events with these ids")->allow_extra_args(false)->delimiter(',');
-  redeliver->add_flag("--dry-run", redo.dry_run, "List what would be queued; queue nothing");
+  RedeliverFlags redo;
+  auto* redeliver = redo.add(app);
 
   evt::ServeOptions serve_options;
   serve_options.from.clear();  // unset: choose_url decides
@@ -140,10 +157,7 @@ int main(int argc, char** argv) {
       if (*cget) return evt::api_config_get(c, name_opt->count() ? std::optional<std::string>(name) : std::nullopt);
       if (*cset) return evt::api_config_set(c, name, value);
       if (*creset) return evt::api_config_reset(c, name);
-      if (*redeliver) {
-        if (since_opt->count() > 0) redo.since = evt::parse_when(since, evt::now_ts());
-        return evt::api_redeliver(c, redo);
-      }
+      if (*redeliver) return evt::api_redeliver(c, redo.options());
       if (*import) return evt::api_import_gluster(c, events_dir, eventsconfig);
       if (*serve) {
         evt::Config config = evt::load_config();
