@@ -66,12 +66,13 @@ class Selection {
     auto head = webhook_body_head(body);
     // Gluster's ts is whole seconds: an event in the second the window opens is in it.
     if (o_.since && (!head || static_cast<double>(head->ts) < std::floor(*o_.since))) return;
+    std::string_view event = head ? std::string_view(head->event) : std::string_view();
     std::vector<std::string> urls;
     if (refused_by) {
-      if (fits(*refused_by, body)) urls.push_back(*refused_by);
+      if (fits(*refused_by, head.has_value(), event)) urls.push_back(*refused_by);
     } else {
       for (const auto& [url, hook] : hooks_)
-        if (fits(url, body)) urls.push_back(url);
+        if (fits(url, head.has_value(), event)) urls.push_back(url);
     }
     if (urls.empty()) return;
     auto [it, fresh] = index_.try_emplace(id, out_.size());
@@ -84,11 +85,12 @@ class Selection {
   std::vector<Redelivery> take() { return std::move(out_); }
 
  private:
-  // An enabled webhook, among those named, that asks for this type.
-  bool fits(const std::string& url, const std::string& body) const {
+  // An enabled webhook, among those named, that asks for this type (a body
+  // without one only for a webhook without a filter, as body_wanted has it).
+  bool fits(const std::string& url, bool typed, std::string_view event) const {
     auto it = hooks_.find(url);
-    return it != hooks_.end() && !it->second.disabled && (o_.urls.empty() || contains(o_.urls, url)) &&
-           body_wanted(it->second.events, body);
+    if (it == hooks_.end() || it->second.disabled || (!o_.urls.empty() && !contains(o_.urls, url))) return false;
+    return it->second.events.empty() || (typed && event_wanted(it->second.events, event));
   }
 
   const Webhooks& hooks_;
