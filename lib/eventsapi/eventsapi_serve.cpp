@@ -25,6 +25,7 @@
 #include "eventsapi/events_log.h"
 #include "eventsapi/eventsapi_store.h"
 #include "eventsapi/gluster.h"
+#include "eventsapi/redeliver.h"
 #include "eventsapi/udp_ingest.h"
 #include "core/io.h"
 #include "core/log.h"
@@ -179,6 +180,8 @@ class Server {
         }
       }
       if (reload) apply_reload();
+      if (size_t n = take_redelivery_requests(o_.state_dir, *delivery_, [this](const std::string& m) { say(Severity::warning, m); }))
+        say(Severity::info, "redelivering " + std::to_string(n) + " event(s)");
       disable_gone();
       // A change the delivery loop has just taken is reported at once: webhook-add waits for it.
       if (reload || second || delivery_->applied() != reported_applied_) {
@@ -248,8 +251,9 @@ class Server {
     std::string path = o_.state_dir + "/serve.lock";
     lock_fd_.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
     if (!lock_fd_) throw usage_error("state directory " + o_.state_dir + ": " + errno_text(errno));
-    if (::flock(lock_fd_.get(), LOCK_EX | LOCK_NB) != 0)
-      throw usage_error("another eventsapi serve uses the state directory " + o_.state_dir);
+    // `eventsapi redeliver` holds it a moment when no serve runs: waited for.
+    for (int i = 0; ::flock(lock_fd_.get(), LOCK_EX | LOCK_NB) != 0; ::poll(nullptr, 0, 100))
+      if (++i > 20) throw usage_error("another eventsapi serve uses the state directory " + o_.state_dir);
   }
 
   void load() {
@@ -280,6 +284,7 @@ class Server {
     n.pid = when > 0 ? static_cast<long>(::getpid()) : 0;
     n.applied = reported_applied_ = delivery_->applied();
     n.stats = delivery_->stats();
+    add_redelivered(n.stats, o_.state_dir);
     // Said once when reporting starts failing, and once when it works again.
     try {
       store_->report_node(n);
