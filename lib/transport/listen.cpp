@@ -19,6 +19,19 @@ static Clock::time_point after(Clock::time_point t, double seconds) {
   return t + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
 }
 
+// Appends m to out as r asks, or returns false when it is not wanted.
+// Throws invalid_input for a malformed event.
+static bool print(const ListenRequest& r, Message& m, std::string& out) {
+  if (!r.filter.matches(m.tag) || !where_holds(r.where, m)) return false;
+  if (r.format.kind() == OutputFormat::Kind::envelope && !m.envelope.empty()) {
+    out += m.envelope;  // as it arrived: no parse, no re-encoding
+    out += '\n';
+  } else {
+    r.format.append(out, m.event(), m.envelope);
+  }
+  return true;
+}
+
 Exit listen(const ListenRequest& r) {
   Endpoint endpoint = parse_endpoint(r.url);
   if (!r.ready_file.empty()) ::unlink(r.ready_file.c_str());  // a stale file must not say "ready"
@@ -36,8 +49,6 @@ Exit listen(const ListenRequest& r) {
   };
   say_ready();
 
-  const TagFilter& filter = r.filter;
-  const bool raw_json = r.format.kind() == OutputFormat::Kind::envelope;
   auto start = Clock::now();
   auto last_event = start;
   auto last_status = start;
@@ -78,18 +89,12 @@ Exit listen(const ListenRequest& r) {
     bool done = false;
     for (Message& m : batch) {
       ++handled;
-      if (!filter.matches(m.tag)) continue;
-      if (raw_json && !m.envelope.empty()) {
-        out += m.envelope;  // as it arrived: no parse, no re-encoding
-        out += '\n';
-      } else {
-        try {
-          r.format.append(out, m.event(), m.envelope);
-        } catch (const Error& e) {
-          ++bad;
-          report("skipped a malformed event: " + std::string(e.what()));
-          continue;
-        }
+      try {
+        if (!print(r, m, out)) continue;
+      } catch (const Error& e) {
+        ++bad;
+        report("skipped a malformed event: " + std::string(e.what()));
+        continue;
       }
       ++printed;
       if (r.count > 0 && printed >= r.count) {

@@ -14,7 +14,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p tests/fuzz/crashes
 passed=0 failed=0
-for target in envelope endpoint data_args output_format gluster zmq_frames listen_outputs datagram_webhook redis_message step_input salt_frames; do
+for target in envelope endpoint data_args output_format gluster zmq_frames listen_outputs datagram_webhook redis_message step_input salt_frames where; do
   bin=$build/fuzz_$target
   ok=1
   if [ -d "tests/fuzz/regressions/$target" ] && [ -n "$(ls -A "tests/fuzz/regressions/$target")" ]; then

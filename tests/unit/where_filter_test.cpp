@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "core/when.h"
 
 using namespace evt;
 
@@ -104,4 +105,24 @@ TEST(Where, FilterOnEnvelopes) {
   EXPECT_EQ(f.matches_envelope(R"({"tag":"t","ts":1})"), false);
   EXPECT_EQ(f.matches_envelope(R"({"tag": "t"})"), std::nullopt);
   EXPECT_EQ(WhereFilter().matches_envelope("anything"), true);
+}
+
+TEST(When, DurationsTimesAndEpochs) {
+  const double now = 1765000000;
+  EXPECT_DOUBLE_EQ(parse_when("--since", "90s", now), now - 90);
+  EXPECT_DOUBLE_EQ(parse_when("--since", "15m", now), now - 900);
+  EXPECT_DOUBLE_EQ(parse_when("--since", "2h", now), now - 7200);
+  EXPECT_DOUBLE_EQ(parse_when("--since", "1d", now), now - 86400);
+  EXPECT_DOUBLE_EQ(parse_when("--since", "1h30m", now), now - 5400);
+  EXPECT_DOUBLE_EQ(parse_when("--since", "2026-12-06T01:00:00Z", now), 1796518800);
+  EXPECT_DOUBLE_EQ(parse_when("--since", "2026-12-06 02:00:00.5+01:00", now), 1796518800.5);
+  EXPECT_DOUBLE_EQ(parse_when("--since", "1765000000.25", now), 1765000000.25);
+  for (const char* bad : {"", "soon", "-5m", "1x", "2026-13-01T00:00:00Z", "2026-12-06T01:00:00", "inf"}) {
+    try {
+      parse_when("--since", bad, now);
+      ADD_FAILURE() << bad;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), Exit::usage) << bad;
+    }
+  }
 }
