@@ -80,7 +80,7 @@ groups_of() { redis-cli -p "$REDIS_PORT" XINFO GROUPS "$1"; }
   assert_equal "$output" 't/1000'
   run --separate-stderr event-listen -u "$su" --from-id yesterday -e
   assert_failure 2
-  assert_stderr --partial "--from-id: 'yesterday' is not a stream entry id"
+  [[ "$stderr" == *"--from-id: 'yesterday' is not a stream entry id"* ]]
 }
 
 @test "-e with nothing to read exits 0 at once: an empty stream, a missing key, a point after the last entry" {
@@ -103,18 +103,18 @@ groups_of() { redis-cli -p "$REDIS_PORT" XINFO GROUPS "$1"; }
   for url in "$REDIS_URL" local: -; do
     run --separate-stderr event-listen -u "$url" --since 1h -e < /dev/null
     assert_failure 2
-    assert_stderr --partial "keeps no history"
+    [[ "$stderr" == *"keeps no history"* ]]
     assert_equal "$(wc -l <<< "$stderr")" 1
   done
   run --separate-stderr event-handle -u "$REDIS_URL" --from-id 0 --log none "$H"
   assert_failure 2
-  assert_stderr --partial "keeps no history"
+  [[ "$stderr" == *"keeps no history"* ]]
   run --separate-stderr event-listen -u "redis+stream://127.0.0.1:$REDIS_PORT/ev" -e
   assert_failure 2
-  assert_stderr --partial "-e/--exit-at-end needs --since or --from-id"
+  [[ "$stderr" == *"-e/--exit-at-end needs --since or --from-id"* ]]
   run --separate-stderr event-listen -u "redis+stream://127.0.0.1:$REDIS_PORT/ev" --since soon -e
   assert_failure 2
-  assert_stderr --partial "--since: 'soon' is neither a duration"
+  [[ "$stderr" == *"--since: 'soon' is neither a duration"* ]]
   run --separate-stderr event-listen -u "redis+stream://127.0.0.1:$REDIS_PORT/ev" --since 1h --from-id 0 -e
   assert_failure 2
 }
@@ -196,22 +196,23 @@ where() { event-listen -u - -o '%t' "$@" < "$T/events" | paste -sd' '; }
   assert_output huge
   run --separate-stderr where --where '.a > 1e308'
   assert_output huge
-  run --separate-stderr event-listen -u - --where ".a ~ '*'" -o '%t' < "$T/events"
+  # ~ on a number matches its token; the line with invalid UTF-8 is reported and skipped.
+  run --separate-stderr event-listen -u - --where ".a ~ '1e9*'" -o '%t' < "$T/events"
   assert_failure 4
-  assert_output ok
-  assert_stderr --partial 'line 3'
+  assert_output huge
+  [[ "$stderr" == *'line 3'* ]]
 }
 
 @test "--where that does not parse: exit 2 naming the column, in both tools" {
   run --separate-stderr event-listen -u - --where '.a = 1' < /dev/null
   assert_failure 2
-  assert_stderr --partial "column 4: '=' is written '=='"
+  [[ "$stderr" == *"column 4: '=' is written '=='"* ]]
   run --separate-stderr event-listen -u - --where '.a == ok' < /dev/null
   assert_failure 2
-  assert_stderr --partial 'column 7: expected a JSON value'
+  [[ "$stderr" == *'column 7: expected a JSON value'* ]]
   run --separate-stderr event-handle --where 'node_id' --log none "$H" < /dev/null
   assert_failure 2
-  assert_stderr --partial 'column 1: expected a path'
+  [[ "$stderr" == *'column 1: expected a path'* ]]
 }
 
 @test "event-handle --where, on stdin and with -u: steps run only for the events it holds for" {
