@@ -1,7 +1,9 @@
 #include "core/where_filter.h"
 
+#include <array>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 #include "core/error.h"
 #include "core/json.h"
@@ -31,6 +33,7 @@ Step key_step(std::string key) {
   Step s;
   s.key_literal.clear();
   append_json_string(s.key_literal, key);
+  s.key_colon = s.key_literal + ":";
   s.key = std::move(key);
   return s;
 }
@@ -120,12 +123,83 @@ int compare_numbers(std::string_view a, std::string_view b) {
   return sign(a.compare(b));
 }
 
-bool key_is(std::string_view raw, const Step& s) {
+bool key_is(std::string_view raw, bool escaped, const Step& s) {
   if (raw == s.key_literal) return true;
-  if (raw.find('\\') == std::string_view::npos) return false;  // written another way only with escapes
+  if (!escaped) return false;  // written another way only with escapes
   std::string name;
   size_t p = 0;
   return !scan_json_string(raw, p, name) && name == s.key;
+}
+
+// Moves p past the string literal at t[p], to just after its closing
+// quote; escaped (if set) tells whether it holds a backslash. False when it
+// does not end. (A loop, not memchr: most strings in an envelope are a few
+// bytes long.)
+bool skip_string(std::string_view t, size_t& p, bool* escaped = nullptr) {
+  const char* d = t.data();
+  const size_t n = t.size();
+  bool backslash = false;
+  for (size_t q = p + 1; q < n; ++q) {
+    if (d[q] == '"') {
+      p = q + 1;
+      if (escaped) *escaped = backslash;
+      return true;
+    }
+    if (d[q] == '\\') {
+      backslash = true;
+      ++q;
+    }
+  }
+  return false;
+}
+
+bool scalar_char(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '-' || c == '+' || c == '.' || c == 'E'; }
+
+// Moves p past one compact JSON value, checking its structure only (brackets
+// that pair up, no deeper than max_json_depth, strings that end): what a
+// path only passes by need not be read closer, and the value compared is
+// checked in full (compare). This is what keeps --where cheap.
+bool skip_value(std::string_view t, size_t& p) {
+  std::array<char, max_json_depth> open;
+  size_t depth = 0;
+  do {
+    if (p >= t.size()) return false;
+    char c = t[p];
+    if (c == '"') {
+      if (!skip_string(t, p)) return false;
+    } else if (c == '{' || c == '[') {
+      if (depth == open.size()) return false;
+      open[depth++] = c == '{' ? '}' : ']';
+      ++p;
+      continue;
+    } else if (c == '}' || c == ']') {
+      if (depth == 0 || open[depth - 1] != c) return false;
+      --depth;
+      ++p;
+    } else if (c == ',' || c == ':') {
+      if (depth == 0) return false;
+      ++p;
+      continue;
+    } else {
+      size_t start = p;
+      while (p < t.size() && scalar_char(t[p])) ++p;
+      if (p == start) return false;
+    }
+  } while (depth > 0);
+  return true;
+}
+
+// Whether text holds key_colon ("name":), found by its ':' (rarer in JSON
+// than the quote it starts with).
+bool holds_key_colon(std::string_view text, std::string_view key_colon) {
+  for (size_t from = key_colon.size() - 1; from < text.size();) {
+    const void* hit = std::memchr(text.data() + from, ':', text.size() - from);
+    if (hit == nullptr) return false;
+    size_t colon = static_cast<size_t>(static_cast<const char*>(hit) - text.data());
+    if (text.substr(colon + 1 - key_colon.size(), key_colon.size()) == key_colon) return true;
+    from = colon + 1;
+  }
+  return false;
 }
 
 // The value of member s in a compact object (the last one, when the name is
@@ -138,12 +212,19 @@ bool scan_members(std::string_view obj, const Step& s, std::optional<std::string
   size_t p = 1;
   while (p < obj.size()) {
     size_t key_start = p;
-    if (obj[p] != '"' || !check_compact_json(obj, p)) return false;
+    bool escaped = false;
+    if (obj[p] != '"' || !skip_string(obj, p, &escaped)) return false;
     std::string_view raw = obj.substr(key_start, p - key_start);
     if (p >= obj.size() || obj[p] != ':') return false;
     size_t value_start = ++p;
-    if (!check_compact_json(obj, p)) return false;
-    if (key_is(raw, s)) found = obj.substr(value_start, p - value_start);
+    if (!skip_value(obj, p)) return false;
+    if (key_is(raw, escaped, s)) {
+      found = obj.substr(value_start, p - value_start);
+      // No later member of that name can follow (what a later one needs,
+      // "name": or an escape, is not in the rest): the rest is not read.
+      std::string_view rest = obj.substr(p);
+      if (rest.find('\\') == std::string_view::npos && !holds_key_colon(rest, s.key_colon)) return true;
+    }
     if (p < obj.size() && obj[p] == ',') {
       ++p;
       continue;
@@ -158,7 +239,7 @@ std::optional<std::string_view> element(std::string_view arr, size_t index) {
   size_t p = 1;
   for (size_t i = 0;; ++i) {
     size_t start = p;
-    if (!check_compact_json(arr, p)) return std::nullopt;
+    if (!skip_value(arr, p)) return std::nullopt;
     if (i == index) return arr.substr(start, p - start);
     if (p >= arr.size() || arr[p] != ',') return std::nullopt;
     ++p;
@@ -207,11 +288,14 @@ WhereExpr WhereExpr::parse(std::string_view t) {
   return e;
 }
 
-bool WhereExpr::holds(std::string_view data) const {
-  std::string_view v = data;
+bool WhereExpr::holds(std::string_view data) const { return holds_at(data, true); }
+
+bool WhereExpr::holds_at(std::string_view text, bool whole) const {
+  std::string_view v = text;
   if (path_.empty()) {
-    size_t p = 0;
-    if (!check_compact_json(data, p) || p != data.size()) return false;
+    size_t end = 0;
+    if (!skip_value(text, end) || (whole && end != text.size())) return false;
+    v = text.substr(0, end);
   }
   for (const Step& s : path_) {
     auto next = step_into(v, s);
@@ -222,6 +306,8 @@ bool WhereExpr::holds(std::string_view data) const {
 }
 
 bool WhereExpr::compare(std::string_view v) const {
+  size_t end = 0;
+  if (!check_compact_json(v, end) || end != v.size()) return false;  // only its structure was checked on the way
   if (op_ == Op::present) return v != "null" && v != "false";
   std::string buffer;
   std::string_view text = v;  // a string's decoded bytes, else the value's text
@@ -262,6 +348,21 @@ bool WhereFilter::matches_data(std::string_view data) const {
 
 std::optional<bool> WhereFilter::matches_envelope(std::string_view envelope) const {
   if (exprs_.empty()) return true;
+  // The envelope as event-fire writes it, {"tag":"…","data":…, with no
+  // later "data" and no escape after it: the data starts there, and only as
+  // much of it as the paths need is read.
+  constexpr std::string_view head = "{\"tag\":\"", data_key = ",\"data\":";
+  size_t p = head.size() - 1;
+  bool escaped = true;
+  if (envelope.substr(0, head.size()) == head && skip_string(envelope, p, &escaped) && !escaped &&
+      envelope.substr(p, data_key.size()) == data_key) {
+    std::string_view rest = envelope.substr(p + data_key.size());
+    if (rest.find('\\') == std::string_view::npos && !holds_key_colon(rest, "\"data\":")) {
+      for (const auto& e : exprs_)
+        if (!e.holds_at(rest, false)) return false;
+      return true;
+    }
+  }
   static const Step data_step = key_step("data");
   std::optional<std::string_view> data;
   if (!scan_members(envelope, data_step, data)) return std::nullopt;
