@@ -108,7 +108,11 @@ int sign(int c) { return c < 0 ? -1 : c > 0 ? 1 : 0; }
 // Two JSON number tokens: integers exactly at any size, others as doubles,
 // and what a double cannot hold (1e999) by its text.
 int compare_numbers(std::string_view a, std::string_view b) {
-  auto integer = [](std::string_view s) { return s.find_first_of(".eE") == std::string_view::npos; };
+  auto integer = [](std::string_view s) {
+    for (char c : s)
+      if (c == '.' || c == 'e' || c == 'E') return false;
+    return true;
+  };
   if (integer(a) && integer(b)) {
     bool na = a[0] == '-', nb = b[0] == '-';
     std::string_view da = a.substr(na ? 1 : 0), db = b.substr(nb ? 1 : 0);
@@ -196,7 +200,10 @@ bool holds_key_colon(std::string_view text, std::string_view key_colon) {
     const void* hit = std::memchr(text.data() + from, ':', text.size() - from);
     if (hit == nullptr) return false;
     size_t colon = static_cast<size_t>(static_cast<const char*>(hit) - text.data());
-    if (text.substr(colon + 1 - key_colon.size(), key_colon.size()) == key_colon) return true;
+    // The name's last byte first: most members differ there, and no call is made for them.
+    if (text[colon - 2] == key_colon[key_colon.size() - 3] &&
+        text.substr(colon + 1 - key_colon.size(), key_colon.size()) == key_colon)
+      return true;
     from = colon + 1;
   }
   return false;

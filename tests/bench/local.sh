@@ -19,7 +19,7 @@ evt_stream() {
   local name=$1 listener start elapsed
   shift
   rm -f "$SCRATCH/ready"
-  /usr/bin/time -f %M -o "$SCRATCH/$name.rss" event-listen -n "$N" --ready-file "$SCRATCH/ready" "$@" > "$SCRATCH/got" &
+  /usr/bin/time -f '%U %S\n%M' -o "$SCRATCH/$name.rss" event-listen -n "$N" --ready-file "$SCRATCH/ready" "$@" > "$SCRATCH/got" &
   listener=$!
   wait_for_file "$SCRATCH/ready"
   start=$(now_ns)
@@ -32,6 +32,10 @@ evt_stream() {
 evt_stream where --where '.i >= 1'
 where_got=$got where_rate=$evt_rate
 evt_stream listen
+# The listener's CPU time per event (user + sys): steadier than a rate on a
+# machine that others share.
+cpu_ns() { /usr/bin/python3 -c 'import sys; u, s = map(float, open(sys.argv[1]).readline().split()); print("%.0f" % ((u + s) * 1e9 / int(sys.argv[2])))' "$1" "$N"; }
+where_cpu=$(cpu_ns "$SCRATCH/where.rss") listen_cpu=$(cpu_ns "$SCRATCH/listen.rss")
 
 # --- mosquitto stream, through a broker on a free loopback port
 port=$(free_port)
@@ -75,6 +79,7 @@ echo "| measure | event-tools (local bus) | mosquitto (local broker) | ratio |"
 echo "|---|---|---|---|"
 echo "| stream of $N events, events/s | $evt_rate ($got received) | $mos_rate ($mgot received, QoS 0) | $(ratio "$evt_rate" "$mos_rate")x |"
 echo "| stream with one --where '.i >= 1', events/s | $where_rate ($where_got received) | | $(ratio "$where_rate" "$evt_rate")x of without |"
+echo "| listen CPU per event without / with --where, ns | $listen_cpu / $where_cpu | | $(ratio "$where_cpu" "$listen_cpu")x |"
 echo "| one call, median wall ms | $evt_call | $mos_call | $(ratio "$evt_call" "$mos_call")x |"
 echo "| peak RSS fire / pub, KiB | $(rss_of "$SCRATCH/fire.rss") | $(rss_of "$SCRATCH/mpub.rss") | |"
 echo "| peak RSS listen / sub, KiB | $(rss_of "$SCRATCH/listen.rss") | $(rss_of "$SCRATCH/msub.rss") | |"
