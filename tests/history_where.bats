@@ -180,7 +180,7 @@ where() { event-listen -u - -o '%t' "$@" < "$T/events" | paste -sd' '; }
   assert_equal "$(cat "$T/l.out")" "$(printf 't/one\nt/two')"
 }
 
-@test "--where on hostile data: deep nesting, huge numbers, invalid UTF-8; the stream goes on" {
+@test "--where on hostile data: deep nesting, huge numbers, invalid UTF-8; the stream goes on, in both tools" {
   deep=$($PYTHON -c 'print("[" * 500 + "7" + "]" * 500)')
   {
     printf '{"tag":"deep","data":{"a":%s}}\n' "$deep"
@@ -200,6 +200,15 @@ where() { event-listen -u - -o '%t' "$@" < "$T/events" | paste -sd' '; }
   run --separate-stderr event-listen -u - --where ".a ~ '1e9*'" -o '%t' < "$T/events"
   assert_failure 4
   assert_output huge
+  # event-handle the same: the steps of the one event it holds for run, the bad line is counted.
+  for name in deep huge bad ok; do step "$H/$name/10record" "echo $name >> '$T/handled'"; done
+  run --separate-stderr event-handle --where '.a > 1e308' --log none "$H" < "$T/events"
+  assert_failure 4
+  assert_equal "$(cat "$T/handled")" huge
+  rm "$T/handled"
+  run --separate-stderr event-handle --where ".a$(printf '[0]%.0s' $(seq 500)) == 7" --log none "$H" < "$T/events"
+  assert_failure 4
+  assert_equal "$(cat "$T/handled")" deep
   [[ "$stderr" == *'line 3'* ]]
 }
 
