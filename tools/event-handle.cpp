@@ -12,8 +12,9 @@ int main(int argc, char** argv) {
                "  event-handle -u URL [-p PATTERN]... [OPTIONS] DIR...",
                "event-handle");
   evt::TransportFlags transport;
+  evt::HistoryFlags history;
   transport.url = "-";
-  std::vector<std::string> dirs, patterns, excludes;
+  std::vector<std::string> dirs, patterns, excludes, wheres;
   std::string env_file, name_from, timeout, grace = "5", log = "syslog", syslog_socket = "/dev/log",
               journal_socket = "/run/systemd/journal/socket", match = "glob", idle, ready_file;
   int jobs = 1;
@@ -24,6 +25,9 @@ int main(int argc, char** argv) {
   app.add_option("-p,--pattern", patterns, "Handle only events whose tags match PATTERN (repeatable)")->allow_extra_args(false);
   app.add_option("--match", match, "How patterns match tags: glob (default), prefix, regex (RE2), exact");
   app.add_option("-x,--exclude", excludes, "Pass over tags matching this pattern (repeatable)")->allow_extra_args(false);
+  app.add_option("--where", wheres, "Handle only events whose data EXPR holds for (.path OP JSON, .path ~ GLOB, .path; repeatable)")
+      ->allow_extra_args(false);
+  evt::add_history_options(app, history);
   app.add_option("-n,--count", count, "Exit 0 after N events handled")->check(CLI::PositiveNumber);
   app.add_option("-w,--wait", idle, "Exit 0 once no event arrived and none ran for SECS");
   app.add_option("--ready-file", ready_file, "Create PATH once the source is live");
@@ -50,11 +54,13 @@ int main(int argc, char** argv) {
     r.jobs = jobs;
     r.dry_run = dry_run;
     r.filter = evt::TagFilter(evt::parse_match_kind(match), patterns, excludes);
+    r.where = evt::WhereFilter(wheres);
     r.count = count;
     if (!idle.empty()) r.idle_timeout = evt::parse_seconds("-w", idle);
     r.ready_file = ready_file;
     evt::TransportOptions options = evt::transport_options(transport, config);
     options.reconnect = !no_reconnect;
+    options.history = evt::history_options(history);
     r.node = options.node;
     auto target = evt::Logger::parse_target(log);
     evt::Logger logger(target, target == evt::Logger::Target::journal ? journal_socket : syslog_socket, "event-handle");

@@ -10,7 +10,7 @@
 #include "core/io.h"
 #include "core/log.h"
 #include "core/event.h"
-#include "core/time_spec.h"
+#include "core/when.h"
 #include "core/tool_main.h"
 
 namespace {
@@ -79,7 +79,7 @@ struct RedeliverFlags {
   }
 
   evt::RedeliverOptions options() {
-    if (since_opt->count() > 0) o.since = evt::parse_when(since, evt::now_ts());
+    if (since_opt->count() > 0) o.since = evt::parse_when("--since", since, evt::now_ts());
     return o;
   }
 };

@@ -206,7 +206,7 @@ class Runner : public StepSupervisor::Observer {
     source_.limit_batch(free_slots());
     if (!source_.receive(batch_, wait_ms)) source_ended_ = true;
     for (Message& m : batch_) {
-      if (!r_.filter.matches(m.tag)) {
+      if (!wanted(m)) {
         source_.delivered(m);  // not ours to handle: passed over, as event-listen would
         continue;
       }
@@ -215,6 +215,17 @@ class Runner : public StepSupervisor::Observer {
       pending_.push_back(std::move(m));
     }
     start_pending();
+  }
+
+  // Whether m is ours to handle: its tag matches and its data holds for
+  // --where. A malformed event is: the runner rejects it and says why.
+  bool wanted(Message& m) {
+    if (!r_.filter.matches(m.tag)) return false;
+    try {
+      return where_holds(r_.where, m);
+    } catch (const Error&) {
+      return true;
+    }
   }
 
   // Starts what was received, as slots free up; nothing new once stopping
@@ -393,7 +404,8 @@ class Runner : public StepSupervisor::Observer {
 HandleSource open_handle_source(const std::string& url, const TransportOptions& options, const TagFilter& filter) {
   HandleSource source;
   Endpoint ep = parse_endpoint(url);
-  if (ep.scheme == Scheme::redis_stream && ep.stream.consumer.empty()) {
+  // History reads no group: no consumer name, no slot.
+  if (ep.scheme == Scheme::redis_stream && ep.stream.consumer.empty() && !options.history.wanted()) {
     source.slot = std::make_unique<WorkerSlot>(default_bus_dir() + "/workers",
                                                ep.host + ":" + std::to_string(ep.port) + "/" + ep.path + "/" +
                                                    std::to_string(ep.db) + "/" + ep.key + "?group=" + ep.stream.group);
