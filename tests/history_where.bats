@@ -114,7 +114,7 @@ groups_of() { redis-cli -p "$REDIS_PORT" XINFO GROUPS "$1"; }
   [[ "$stderr" == *"-e/--exit-at-end needs --since or --from-id"* ]]
   run --separate-stderr event-listen -u "redis+stream://127.0.0.1:$REDIS_PORT/ev" --since soon -e
   assert_failure 2
-  [[ "$stderr" == *"--since: 'soon' is neither a duration"* ]]
+  [[ "$stderr" == *"--since: 'soon' is not a time"* ]]
   run --separate-stderr event-listen -u "redis+stream://127.0.0.1:$REDIS_PORT/ev" --since 1h --from-id 0 -e
   assert_failure 2
 }

@@ -148,7 +148,7 @@ for l in open(sys.argv[1]): print(json.loads(l)["id"])' "$T/state/failed.log")"
   assert_output '{"error":"Webhook does not exist","output":""}'
   run --separate-stderr eventsapi redeliver --since yesterday
   assert_failure 2
-  [[ $stderr == *"not a time: 'yesterday'"* ]]
+  [[ $stderr == *"'yesterday' is not a time"* ]]
   run eventsapi redeliver
   assert_success
   assert_output 'Nothing to redeliver'
