@@ -17,6 +17,7 @@ struct TransportFlags {
   std::string url;
   std::string id;
   std::string password_file;
+  std::string creds;
   std::string frames = "json";
   long long max_message = default_max_message;
   ZmqOptions zmq;

@@ -1,0 +1,119 @@
+#include "transport/nats/nats_connection.h"
+
+#include <vector>
+
+#include "transport/nats/nats_message.h"
+
+namespace evt {
+
+namespace nats_host {
+namespace {
+NatsHost given{};
+}
+void set(const NatsHost& host) { given = host; }
+bool stop_requested() { return given.stop_requested != nullptr && given.stop_requested(); }
+void report(std::string_view message) {
+  try {
+    if (given.report != nullptr) given.report(message);
+  } catch (...) {
+    // A report that cannot be written is lost; libnats's thread goes on.
+  }
+}
+}  // namespace nats_host
+
+std::string nats_text(natsStatus s) {
+  std::string text = natsStatus_GetText(s);
+  const char* last = nats_GetLastError(nullptr);
+  if (last != nullptr && *last != '\0' && text != last) text += std::string(" (") + last + ")";
+  return text;
+}
+
+NatsMsgPtr make_nats_msg(const NatsWire& w) {
+  natsMsg* raw = nullptr;
+  natsStatus s = natsMsg_Create(&raw, w.subject.c_str(), nullptr, w.payload.data(), static_cast<int>(w.payload.size()));
+  if (s != NATS_OK) throw invalid_input("subject '" + w.subject + "': " + nats_text(s));
+  NatsMsgPtr msg(raw);
+  for (const auto& [key, value] : w.headers) {
+    if (value.empty()) continue;
+    s = natsMsgHeader_Set(raw, key.c_str(), value.c_str());
+    if (s != NATS_OK) throw invalid_input("header " + key + ": " + nats_text(s));
+  }
+  return msg;
+}
+
+namespace {
+
+using OptionsPtr = std::unique_ptr<natsOptions, NatsDeleter<natsOptions, natsOptions_Destroy>>;
+
+void check(natsStatus s, const std::string& what) {
+  if (s != NATS_OK) throw usage_error(what + ": " + nats_text(s));
+}
+
+void set_auth(natsOptions* o, const NatsRequest& r) {
+  if (!r.user.empty()) check(natsOptions_SetUserInfo(o, r.user.c_str(), r.password.c_str()), "user and password");
+  else if (!r.password.empty()) check(natsOptions_SetToken(o, r.password.c_str()), "token");
+  if (!r.creds.empty()) {
+    r.host.read_secret_file(r.creds);  // says clearly when it cannot be read
+    check(natsOptions_SetUserCredentialsFromFiles(o, r.creds.c_str(), nullptr), "--creds " + r.creds);
+  }
+  if (r.tls) check(natsOptions_SetSecure(o, true), "tls");
+}
+
+}  // namespace
+
+NatsConnection::NatsConnection(const NatsRequest& r) : name_(r.name) {
+  natsOptions* raw = nullptr;
+  if (natsOptions_Create(&raw) != NATS_OK) throw failed("cannot start libnats: " + nats_text(NATS_NO_MEMORY));
+  OptionsPtr o(raw);
+  std::vector<const char*> servers;
+  for (const auto& s : r.servers) servers.push_back(s.c_str());
+  check(natsOptions_SetServers(raw, servers.data(), static_cast<int>(servers.size())), name_);
+  set_auth(raw, r);
+  natsOptions_SetName(raw, "event-tools");
+  natsOptions_SetTimeout(raw, std::max<int64_t>(1, static_cast<int64_t>(r.timeout * 1000)));
+  // Every server of the list, again and again: the cluster outlives any one of them.
+  natsOptions_SetMaxReconnect(raw, r.reconnect ? -1 : 0);
+  natsOptions_SetReconnectWait(raw, 250);
+  natsOptions_SetPingInterval(raw, 2000);
+  natsOptions_SetMaxPingsOut(raw, 2);
+  natsOptions_SetDisconnectedCB(raw, on_disconnected, this);
+  natsOptions_SetReconnectedCB(raw, on_reconnected, this);
+  natsOptions_SetClosedCB(raw, on_closed, this);
+  natsOptions_SetErrorHandler(raw, on_error, this);
+  natsStatus s = natsConnection_Connect(&nc_, raw);
+  if (s != NATS_OK) throw unreachable(name_ + ": " + nats_text(s));
+}
+
+NatsConnection::~NatsConnection() {
+  closing_ = true;
+  natsConnection_Destroy(nc_);  // closes: libnats calls no callback of ours after this
+}
+
+JsCtxPtr NatsConnection::jetstream(jsOptions* options) const {
+  jsCtx* js = nullptr;
+  natsStatus s = natsConnection_JetStream(&js, nc_, options);
+  if (s != NATS_OK) throw failed(name_ + ": JetStream: " + nats_text(s));
+  return JsCtxPtr(js);
+}
+
+void NatsConnection::on_disconnected(natsConnection*, void* self) {
+  auto* c = static_cast<NatsConnection*>(self);
+  if (!c->closing_) nats_host::report(c->name_ + ": lost the server; reconnecting");
+}
+
+void NatsConnection::on_reconnected(natsConnection* nc, void* self) {
+  auto* c = static_cast<NatsConnection*>(self);
+  char url[256] = "";
+  natsConnection_GetConnectedUrl(nc, url, sizeof url);
+  nats_host::report(c->name_ + ": reconnected to " + url);
+}
+
+void NatsConnection::on_closed(natsConnection*, void* self) { static_cast<NatsConnection*>(self)->closed_ = true; }
+
+void NatsConnection::on_error(natsConnection*, natsSubscription*, natsStatus err, void* self) {
+  auto* c = static_cast<NatsConnection*>(self);
+  if (err == NATS_SLOW_CONSUMER) nats_host::report(c->name_ + ": falling behind; the server dropped messages for us");
+  else nats_host::report(c->name_ + ": " + natsStatus_GetText(err));
+}
+
+}  // namespace evt
