@@ -235,7 +235,10 @@ static void parse_nats(std::string_view url, std::string_view scheme, std::strin
     for (std::string_view s : split(*v, ',')) {
       // A stream on everything would also keep NATS's own replies and advisories.
       if (s == ">" || s.substr(0, 2) == "*." || s == "*") throw bad_url(url, "subjects='" + std::string(s) + "' would capture NATS's own subjects; name the tags' first tokens (module.>)");
-      if (!s.empty()) ep.nats.subjects.emplace_back(s);
+      // Spaces as tags' subjects have them (nats_subject.h): EVENT STATE VM.> is EVENT%20STATE%20VM.>
+      std::string subject;
+      for (char c : s) subject += c == ' ' ? std::string("%20") : std::string(1, c);
+      if (!subject.empty()) ep.nats.subjects.push_back(std::move(subject));
     }
 }
 

@@ -16,7 +16,12 @@ static NatsRequest request_for(const Endpoint& ep, const TransportOptions& o) {
   r.name = ep.display();
   r.servers = ep.nats.servers;
   r.user = ep.user;
-  r.password = ep.password.empty() ? o.password : ep.password;
+  r.password = ep.password;
+  // nats://NAME@host with --password-file: NAME is the user (alone, a token).
+  if (!o.password.empty()) {
+    if (r.user.empty()) r.user = r.password;
+    r.password = o.password;
+  }
   r.creds = o.nats_creds;
   if (r.creds.empty()) {
     const char* env = std::getenv("NATS_CREDS");  // as natscli reads it

@@ -41,7 +41,7 @@ TEST(NatsEndpoint, JetStream) {
   EXPECT_EQ(e.stream.claim, 30);
   EXPECT_TRUE(e.nats.create);
   EXPECT_EQ(e.nats.replicas, 3);
-  EXPECT_EQ(e.nats.subjects, (std::vector<std::string>{"module.>", "EVENT x.>"}));
+  EXPECT_EQ(e.nats.subjects, (std::vector<std::string>{"module.>", "EVENT%20x.>"}));
   EXPECT_EQ(e.nats.max_age, 3600);
   EXPECT_EQ(parse_endpoint("nats+js://h/S?group=g&claim=5").stream.claim, 5);
   EXPECT_THROW(parse_endpoint("nats+js://h"), Error);

@@ -24,7 +24,7 @@ void report(std::string_view message) {
 std::string nats_text(natsStatus s) {
   std::string text = natsStatus_GetText(s);
   const char* last = nats_GetLastError(nullptr);
-  if (last != nullptr && *last != '\0' && text != last) text += std::string(" (") + last + ")";
+  if (last != nullptr && std::string_view(last).find(text) == std::string_view::npos) text += std::string(" (") + last + ")";
   return text;
 }
 
