@@ -174,6 +174,20 @@ print(m["subject"], m["data"], h["ce-type"], h["ce-source"], h["ce-specversion"]
   assert_equal "$(sort -u "$T/handled" | wc -l)" 200
 }
 
+@test "nats+js://: a handler running longer than claim= keeps its event in progress: no other worker of the group takes it" {
+  local u="nats+js://127.0.0.1:$NATS_PORT/EV?create=1&subjects=slow.>&group=w&claim=1"
+  mkdir -p "$T/h/n"
+  printf '#!/bin/sh\nprintf "%%s\\n" "$(cat)" >> %s\nsleep 3\n' "$T/handled" > "$T/h/n/10slow"
+  chmod +x "$T/h/n/10slow"
+  event-fire -u "$u" slow/event/n 1
+  event-handle -u "$u" -w 5 --log none "$T/h" > /dev/null 3>&- &
+  local a=$!
+  wait_for_lines "$T/handled" 1
+  run timeout 20 event-handle -u "$u" -w 4 --log none "$T/h"
+  wait "$a"
+  assert_equal "$(cat "$T/handled")" 1
+}
+
 # now_ms: the clock, in milliseconds.
 now_ms() { date +%s%3N; }
 
