@@ -13,6 +13,9 @@ bool is_trace_key(const std::string& key) { return key == "traceparent" || key =
 
 // The keys Evt-Extra carries, as one compact JSON object.
 std::string extra_object(const Event& e) {
+  bool any = false;
+  for (const auto& [key, value] : e.extra) any = any || !is_trace_key(key) || !value.is_string();
+  if (!any) return {};  // the usual case, without building a JSON object
   json extra = json::object();
   for (const auto& [key, value] : e.extra)
     if (!is_trace_key(key) || !value.is_string()) extra[key] = json::parse(value.text());
@@ -32,7 +35,7 @@ NatsWire to_nats(const Event& e) {
   w.subject = tag_to_subject(e.tag);
   w.payload = e.data.text();
   w.headers = {{"ce-specversion", "1.0"}, {"ce-type", e.tag}, {"ce-id", e.id}, {"ce-time", iso_time(e.ts)},
-               {"ce-source", e.node}, {"content-type", "application/json"}};
+               {"ce-source", e.node}};
   for (const auto& [key, value] : e.extra)
     if (is_trace_key(key) && value.is_string()) w.headers.emplace_back(key, json::parse(value.text()).get<std::string>());
   std::string extra = extra_object(e);
