@@ -188,6 +188,27 @@ print(m["subject"], m["data"], h["ce-type"], h["ce-source"], h["ce-specversion"]
   assert_equal "$(cat "$T/handled")" 1
 }
 
+@test "nats+js://: eventsapi serve --from a JetStream group, killed with -9 mid-stream and restarted, loses no event" {
+  export EVENTSAPI_STORE=$T/store EVENTSAPI_STATE=$T/state
+  local rport stream="nats+js://127.0.0.1:$NATS_PORT/GL?create=1&subjects=n&group=eventsapi"
+  rport=$(free_port)
+  start_receiver r "$rport"
+  quiet eventsapi webhook-add "http://127.0.0.1:$rport/hook"
+  event-fire -u "$stream" n 0
+  start_serve s --from "$stream"
+  seq 1 1000 | event-fire -u "$stream" -l n &
+  local fire=$!
+  wait_for_unique "$T/r.log" 100
+  kill -9 "$(cat "$T/s.pid")"
+  wait "$(cat "$T/s.pid")" || true
+  start_serve s --from "$stream"
+  wait "$fire"
+  wait_for_unique "$T/r.log" 1001 60
+  assert_equal "$(first_seen "$T/r.log" | sort -n)" "$(seq 0 1000)"
+  stop_serve s
+  stop_receiver r
+}
+
 # now_ms: the clock, in milliseconds.
 now_ms() { date +%s%3N; }
 
