@@ -206,7 +206,8 @@ static void check_nats_name(std::string_view url, const std::string& what, const
     throw bad_url(url, what + " '" + name + "' is not a NATS name (no '.', '*', '>', '/', spaces)");
 }
 
-static void parse_nats(std::string_view url, std::string_view scheme, std::string_view rest, std::string_view query, Endpoint& ep) {
+static void parse_nats(std::string_view url, std::string_view scheme, std::string_view rest, std::string_view query,
+                       Endpoint& ep) {
   auto slash = rest.find('/');
   std::string_view path = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
   parse_nats_hosts(url, rest.substr(0, slash), ep);
@@ -234,7 +235,8 @@ static void parse_nats(std::string_view url, std::string_view scheme, std::strin
   if (const std::string* v = q.find("subjects"))
     for (std::string_view s : split(*v, ',')) {
       // A stream on everything would also keep NATS's own replies and advisories.
-      if (s == ">" || s.substr(0, 2) == "*." || s == "*") throw bad_url(url, "subjects='" + std::string(s) + "' would capture NATS's own subjects; name the tags' first tokens (module.>)");
+      if (s == ">" || s.substr(0, 2) == "*." || s == "*")
+        throw bad_url(url, "subjects='" + std::string(s) + "' would capture NATS's own subjects; name the tags' first tokens (module.>)");
       // Spaces as tags' subjects have them (nats_subject.h): EVENT STATE VM.> is EVENT%20STATE%20VM.>
       std::string subject;
       for (char c : s) subject += c == ' ' ? std::string("%20") : std::string(1, c);

@@ -84,8 +84,9 @@ class CoreSubscriber : public Subscriber {
  private:
   void subscribe(const NatsRequest& r, const std::string& subject) {
     natsSubscription* raw = nullptr;
-    natsStatus s = r.queue.empty() ? natsConnection_Subscribe(&raw, conn_.get(), subject.c_str(), on_message, this)
-                                   : natsConnection_QueueSubscribe(&raw, conn_.get(), subject.c_str(), r.queue.c_str(), on_message, this);
+    const char* subj = subject.c_str();
+    natsStatus s = r.queue.empty() ? natsConnection_Subscribe(&raw, conn_.get(), subj, on_message, this)
+                                   : natsConnection_QueueSubscribe(&raw, conn_.get(), subj, r.queue.c_str(), on_message, this);
     if (s != NATS_OK) throw unreachable(conn_.name() + ": subscribing to " + subject + ": " + nats_text(s));
     subs_.emplace_back(raw);
     // Room for bursts (the default, 65536 messages, drops in a busy second).

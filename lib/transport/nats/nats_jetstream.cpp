@@ -56,7 +56,8 @@ namespace {
 
 class JsSubscriber : public Subscriber {
  public:
-  explicit JsSubscriber(const NatsRequest& r) : conn_(r), node_(r.node), refresh_every_(std::max<int64_t>(50, static_cast<int64_t>(r.ack_wait * 1000 / 3))) {
+  explicit JsSubscriber(const NatsRequest& r)
+      : conn_(r), node_(r.node), refresh_every_(std::max<int64_t>(50, static_cast<int64_t>(r.ack_wait * 1000 / 3))) {
     if (r.group.empty()) throw usage_error(r.name + ": a stream listener needs ?group=NAME");
     jsOptions jo;
     jsOptions_Init(&jo);
