@@ -1,5 +1,7 @@
 #include "transport/nats/nats_connection.h"
 
+#include <chrono>
+#include <thread>
 #include <vector>
 
 #include "transport/nats/nats_message.h"
@@ -86,7 +88,11 @@ NatsConnection::NatsConnection(const NatsRequest& r) : name_(r.name) {
 
 NatsConnection::~NatsConnection() {
   closing_ = true;
-  natsConnection_Destroy(nc_);  // closes: libnats calls no callback of ours after this
+  // libnats calls on_closed last, from its own thread: this object must
+  // outlive that call, so the close is waited for (briefly) before it goes.
+  natsConnection_Close(nc_);
+  for (int i = 0; i < 2000 && !closed_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  natsConnection_Destroy(nc_);
 }
 
 JsCtxPtr NatsConnection::jetstream(jsOptions* options) const {

@@ -36,7 +36,8 @@ class JsPublisher : public Publisher {
   }
 
   ~JsPublisher() override {
-    js_.reset();  // libnats calls on_ack no more after this
+    forget_pending();
+    js_.reset();
     std::lock_guard<std::mutex> lock(mutex_);
     for (auto& retry : retries_) natsMsg_Destroy(retry.msg);
   }
@@ -68,6 +69,13 @@ class JsPublisher : public Publisher {
   }
 
  private:
+  // Takes back from libnats what still waits for an answer, so that no
+  // on_ack can come for it once this publisher is gone.
+  void forget_pending() {
+    natsMsgList pending{};
+    if (js_ && js_PublishAsyncGetPendingList(&pending, js_.get()) == NATS_OK) natsMsgList_Destroy(&pending);
+  }
+
   struct Retry {
     natsMsg* msg;  // owned
     Clock::time_point due;
