@@ -114,6 +114,20 @@ print(m["subject"], m["data"], h["ce-type"], h["ce-source"], h["ce-specversion"]
   assert_success
 }
 
+@test "nats://?tls=1 and tls:// in NATS_URL: the server's certificate verified against the system's CAs (SSL_CERT_FILE)" {
+  stop_nats one
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 2 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 2> /dev/null
+  start_nats one --tls --tlscert "$T/cert.pem" --tlskey "$T/key.pem"
+  run event-fire -u "nats://127.0.0.1:$NATS_PORT?tls=1" t
+  assert_failure 3
+  assert_output --partial 'self-signed certificate'
+  SSL_CERT_FILE=$T/cert.pem start_listener l -u "nats://127.0.0.1:$NATS_PORT?tls=1" -n 1 -o '%t'
+  SSL_CERT_FILE=$T/cert.pem NATS_URL=tls://127.0.0.1:$NATS_PORT event-fire -u nats:// over/tls
+  finish l
+  assert_equal "$(cat "$T/l.out")" over/tls
+}
+
 @test "nats: bad URLs and options are usage errors (exit 2)" {
   for url in 'nats://h/x' 'nats://h?queue=a.b' 'nats+js://h' 'nats+js://h/S?replicas=9' 'nats+js://h/S?subjects=>' 'nats+js://h/S?create=yes'; do
     run event-fire -u "$url" t
