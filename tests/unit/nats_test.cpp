@@ -112,4 +112,9 @@ TEST(NatsMessage, PlainMessageFromAnotherClient) {
   EXPECT_EQ(from_nats("a", "plain text", none, "n").event().data.text(), R"("plain text")");
   EXPECT_EQ(parse_iso_time("2025-11-22T05:23:20Z"), 1763788999 + 1);
   EXPECT_EQ(parse_iso_time("yesterday"), 0);
+  EXPECT_EQ(parse_iso_time("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(parse_iso_time("2000-02-29T12:00:00.5Z"), 951825600.5);
+  EXPECT_EQ(format_ts(parse_iso_time(iso_time(1763789000.123456))), "1763789000.123456");
+  EXPECT_EQ(parse_iso_time("2025-13-01T00:00:00Z"), 0);
+  EXPECT_EQ(parse_iso_time("2025-11-22T05:23:20.123456"), 0);
 }

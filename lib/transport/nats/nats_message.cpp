@@ -1,7 +1,5 @@
 #include "transport/nats/nats_message.h"
 
-#include <cstdio>
-#include <ctime>
 
 #include "transport/nats/nats_subject.h"
 
@@ -60,25 +58,35 @@ Message from_nats(std::string_view subject, std::string_view payload, const Head
   return Message(std::move(e));
 }
 
-double parse_iso_time(std::string_view text) {
-  std::string s(text);
-  int y, mo, d, h, mi, sec, used = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &used) != 6) return 0;
-  double fraction = 0, scale = 0.1;
-  size_t i = static_cast<size_t>(used);
+double parse_iso_time(std::string_view s) {
+  // By hand, not sscanf and timegm: a listener does this for every message.
+  auto digits = [&s](size_t at, size_t n, long& out) {
+    out = 0;
+    for (size_t i = at; i < at + n; ++i) {
+      if (i >= s.size() || s[i] < '0' || s[i] > '9') return false;
+      out = out * 10 + (s[i] - '0');
+    }
+    return true;
+  };
+  long y, mo, d, h, mi, sec;
+  if (!digits(0, 4, y) || !digits(5, 2, mo) || !digits(8, 2, d) || !digits(11, 2, h) || !digits(14, 2, mi) ||
+      !digits(17, 2, sec) || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':')
+    return 0;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return 0;
+  long micros = 0, scale = 100000;
+  size_t i = 19;
   if (i < s.size() && s[i] == '.')
-    for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, scale /= 10) fraction += (s[i] - '0') * scale;
-  if (i >= s.size() || (s[i] != 'Z' && s[i] != 'z') || i + 1 != s.size()) return 0;
-  tm t{};
-  t.tm_year = y - 1900;
-  t.tm_mon = mo - 1;
-  t.tm_mday = d;
-  t.tm_hour = h;
-  t.tm_min = mi;
-  t.tm_sec = sec;
-  time_t whole = timegm(&t);
+    for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, scale /= 10) micros += (s[i] - '0') * scale;
+  if (i + 1 != s.size() || (s[i] != 'Z' && s[i] != 'z')) return 0;
+  // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+  y -= mo <= 2;
+  long era = (y >= 0 ? y : y - 399) / 400;
+  long yoe = y - era * 400;
+  long doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  long days = era * 146097 + doe - 719468;
   // Whole microseconds, so the envelope's six decimals come back as they went.
-  return static_cast<double>(whole) + static_cast<double>(static_cast<long>(fraction * 1e6 + 0.5)) / 1e6;
+  return static_cast<double>(days * 86400 + h * 3600 + mi * 60 + sec) + static_cast<double>(micros) / 1e6;
 }
 
 }  // namespace evt
