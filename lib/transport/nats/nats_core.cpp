@@ -46,7 +46,9 @@ class CorePublisher : public Publisher {
 
 class CoreSubscriber : public Subscriber {
  public:
-  explicit CoreSubscriber(const NatsRequest& r) : conn_(r), node_(r.node) {
+  // One subject (the usual case) is read synchronously, in the caller's
+  // thread: one hand-over less per message than a callback's queue.
+  explicit CoreSubscriber(const NatsRequest& r) : conn_(r), node_(r.node), sync_(r.filters.size() == 1) {
     for (const auto& subject : r.filters) subscribe(r, subject);
     natsStatus s = natsConnection_FlushTimeout(conn_.get(), ms_of(r.timeout));
     if (s != NATS_OK) throw unreachable(conn_.name() + ": subscribing: " + nats_text(s));
@@ -54,11 +56,13 @@ class CoreSubscriber : public Subscriber {
 
   // Drained, so libnats's thread is out of on_message before the queue goes.
   ~CoreSubscriber() override {
+    if (sync_) return;  // no callback of ours runs
     for (auto& sub : subs_) natsSubscription_Drain(sub.get());
     for (auto& sub : subs_) natsSubscription_WaitForDrainCompletion(sub.get(), 2000);
   }
 
   bool receive(std::vector<Message>& out, int timeout_ms) override {
+    if (sync_) return receive_sync(out, timeout_ms);
     auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms < 0 ? 1000 : timeout_ms);
     std::unique_lock<std::mutex> lock(mutex_);
     // A signal is seen within 100 ms.
@@ -82,11 +86,52 @@ class CoreSubscriber : public Subscriber {
   }
 
  private:
+  bool receive_sync(std::vector<Message>& out, int timeout_ms) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms < 0 ? 1000 : timeout_ms);
+    natsSubscription* sub = subs_.front().get();
+    for (;;) {
+      natsMsg* raw = nullptr;
+      // A signal is seen within 100 ms.
+      natsStatus s = natsSubscription_NextMsg(&raw, sub, 100);
+      if (s == NATS_OK) {
+        decode(NatsMsgPtr(raw), out);
+        // What else is waiting, without waiting.
+        while (out.size() < batch_limit_ && out.size() < 4096 && natsSubscription_NextMsg(&raw, sub, 0) == NATS_OK)
+          decode(NatsMsgPtr(raw), out);
+        return true;
+      }
+      if (s == NATS_SLOW_CONSUMER) continue;  // said by the connection's error handler
+      if (s != NATS_TIMEOUT || conn_.closed()) throw unreachable(conn_.name() + ": " + nats_text(s));
+      if (nats_host::stop_requested() || std::chrono::steady_clock::now() >= until) return true;
+    }
+  }
+
+  void decode(NatsMsgPtr msg, std::vector<Message>& out) {
+    try {
+      out.push_back(message_of(msg.get()));
+    } catch (const std::exception& e) {
+      ++invalid_;
+      nats_host::report(conn_.name() + ": skipped a malformed message on " + natsMsg_GetSubject(msg.get()) + ": " + e.what());
+    }
+  }
+
+  Message message_of(natsMsg* msg) const {
+    auto header = [msg](const char* name) -> const char* {
+      const char* v = nullptr;
+      return natsMsgHeader_Get(msg, name, &v) == NATS_OK ? v : nullptr;
+    };
+    std::string_view payload(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg)));
+    return from_nats(natsMsg_GetSubject(msg), payload, header, node_);
+  }
+
   void subscribe(const NatsRequest& r, const std::string& subject) {
     natsSubscription* raw = nullptr;
     const char* subj = subject.c_str();
-    natsStatus s = r.queue.empty() ? natsConnection_Subscribe(&raw, conn_.get(), subj, on_message, this)
-                                   : natsConnection_QueueSubscribe(&raw, conn_.get(), subj, r.queue.c_str(), on_message, this);
+    const char* queue = r.queue.empty() ? nullptr : r.queue.c_str();
+    natsStatus s = sync_ ? (queue ? natsConnection_QueueSubscribeSync(&raw, conn_.get(), subj, queue)
+                                  : natsConnection_SubscribeSync(&raw, conn_.get(), subj))
+                         : (queue ? natsConnection_QueueSubscribe(&raw, conn_.get(), subj, queue, on_message, this)
+                                  : natsConnection_Subscribe(&raw, conn_.get(), subj, on_message, this));
     if (s != NATS_OK) throw unreachable(conn_.name() + ": subscribing to " + subject + ": " + nats_text(s));
     subs_.emplace_back(raw);
     // Room for bursts (the default, 65536 messages, drops in a busy second).
@@ -101,12 +146,7 @@ class CoreSubscriber : public Subscriber {
 
   void take(natsMsg* msg) {
     try {
-      auto header = [msg](const char* name) -> const char* {
-        const char* v = nullptr;
-        return natsMsgHeader_Get(msg, name, &v) == NATS_OK ? v : nullptr;
-      };
-      std::string_view payload(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg)));
-      Message m = from_nats(natsMsg_GetSubject(msg), payload, header, node_);
+      Message m = message_of(msg);
       std::lock_guard<std::mutex> lock(mutex_);
       queue_.push_back(std::move(m));
       // The reader waits only on an empty queue: one wake-up per burst, not per message.
@@ -120,6 +160,7 @@ class CoreSubscriber : public Subscriber {
 
   NatsConnection conn_;
   std::string node_;
+  bool sync_;
   std::vector<NatsSubPtr> subs_;
   std::mutex mutex_;
   std::condition_variable arrived_;
