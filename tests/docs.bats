@@ -82,6 +82,8 @@ bash_complete() {
   run bash_complete "$ROOT/completions/bash/event-fire" event-fire -u redis+
   assert_line 'redis+unix://'
   assert_line 'redis+stream://'
+  run bash_complete "$ROOT/completions/bash/event-listen" event-listen -u nats
+  assert_output "$(printf 'nats://\nnats+js://')"
   run bash_complete "$ROOT/completions/bash/eventsapi" eventsapi webhook-
   assert_output "$(printf 'webhook-add\nwebhook-mod\nwebhook-del\nwebhook-test')"
   run bash_complete "$ROOT/completions/bash/eventsapi" eventsapi --json config-set retry
