@@ -128,6 +128,21 @@ print(m["subject"], m["data"], h["ce-type"], h["ce-source"], h["ce-specversion"]
   assert_equal "$(cat "$T/l.out")" over/tls
 }
 
+@test "nats://: listeners reconnect when the server comes back; --no-reconnect exits 3 instead" {
+  start_listener l -u "$NATS1" -n 1 -o '%t'
+  start_listener nr -u "$NATS1" --no-reconnect
+  stop_nats one
+  finish nr
+  assert_equal "$(cat "$T/nr.rc")" 3
+  run cat "$T/nr.err"
+  assert_output --partial 'lost the server'
+  NATS_PORT_AT=${NATS1##*:} start_nats one
+  wait_for_text "$T/l.err" 'reconnected to'
+  event-fire -u "$NATS1" back/again
+  finish l
+  assert_equal "$(cat "$T/l.out")" back/again
+}
+
 @test "nats: bad URLs and options are usage errors (exit 2)" {
   for url in 'nats://h/x' 'nats://h?queue=a.b' 'nats+js://h' 'nats+js://h/S?replicas=9' 'nats+js://h/S?subjects=>' 'nats+js://h/S?create=yes'; do
     run event-fire -u "$url" t

@@ -5,7 +5,7 @@
 start_nats() {
   local name=$1
   shift
-  NATS_PORT=$(free_port)
+  NATS_PORT=${NATS_PORT_AT:-$(free_port)}  # NATS_PORT_AT: the same port again (a restart)
   mkdir -p "$T/$name"
   nats-server -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$T/$name" --server_name "$name" "$@" > "$T/$name.log" 2>&1 3>&- &
   echo $! > "$T/$name.pid"

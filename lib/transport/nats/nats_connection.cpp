@@ -63,7 +63,7 @@ void set_auth(natsOptions* o, const NatsRequest& r) {
 
 }  // namespace
 
-NatsConnection::NatsConnection(const NatsRequest& r) : name_(r.name) {
+NatsConnection::NatsConnection(const NatsRequest& r) : name_(r.name), reconnect_(r.reconnect) {
   natsOptions* raw = nullptr;
   if (natsOptions_Create(&raw) != NATS_OK) throw failed("cannot start libnats: " + nats_text(NATS_NO_MEMORY));
   OptionsPtr o(raw);
@@ -104,7 +104,7 @@ JsCtxPtr NatsConnection::jetstream(jsOptions* options) const {
 
 void NatsConnection::on_disconnected(natsConnection*, void* self) {
   auto* c = static_cast<NatsConnection*>(self);
-  if (!c->closing_) nats_host::report(c->name_ + ": lost the server; reconnecting");
+  if (!c->closing_ && c->reconnect_) nats_host::report(c->name_ + ": lost the server; reconnecting");
 }
 
 void NatsConnection::on_reconnected(natsConnection* nc, void* self) {

@@ -59,6 +59,7 @@ class NatsConnection {
   static void on_error(natsConnection* nc, natsSubscription* sub, natsStatus err, void* self);
 
   std::string name_;
+  bool reconnect_;
   natsConnection* nc_ = nullptr;
   std::atomic<bool> closed_{false};
   std::atomic<bool> closing_{false};

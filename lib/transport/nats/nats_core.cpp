@@ -81,7 +81,7 @@ class CoreSubscriber : public Subscriber {
       out.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
-    if (out.empty() && conn_.closed()) throw unreachable(conn_.name() + ": lost every server");
+    if (out.empty() && conn_.closed()) throw unreachable(conn_.name() + ": lost the server");
     return true;
   }
 
@@ -101,7 +101,8 @@ class CoreSubscriber : public Subscriber {
         return true;
       }
       if (s == NATS_SLOW_CONSUMER) continue;  // said by the connection's error handler
-      if (s != NATS_TIMEOUT || conn_.closed()) throw unreachable(conn_.name() + ": " + nats_text(s));
+      if (conn_.closed() || s == NATS_CONNECTION_CLOSED) throw unreachable(conn_.name() + ": lost the server");
+      if (s != NATS_TIMEOUT) throw unreachable(conn_.name() + ": " + nats_text(s));
       if (nats_host::stop_requested() || std::chrono::steady_clock::now() >= until) return true;
     }
   }

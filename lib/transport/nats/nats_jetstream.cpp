@@ -178,7 +178,7 @@ class JsSubscriber : public Subscriber {
   }
 
   void outage(natsStatus s) {
-    if (conn_.closed()) throw unreachable(conn_.name() + ": lost every server");
+    if (conn_.closed() || s == NATS_CONNECTION_CLOSED) throw unreachable(conn_.name() + ": lost the server");
     if (!trouble_) nats_host::report(conn_.name() + ": cannot fetch (" + nats_text(s) + "); trying again");
     trouble_ = true;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
