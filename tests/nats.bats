@@ -143,6 +143,28 @@ print(m["subject"], m["data"], h["ce-type"], h["ce-source"], h["ce-specversion"]
   assert_equal "$(cat "$T/l.out")" back/again
 }
 
+@test "nats://: --nkey FILE signs in with a user's NKey seed; a wrong seed is refused" {
+  openssl genpkey -algorithm ed25519 -out "$T/k.pem"
+  local priv pub
+  priv=$(openssl pkey -in "$T/k.pem" -outform DER | tail -c 32 | od -An -tx1 | tr -d ' \n')
+  pub=$(openssl pkey -in "$T/k.pem" -pubout -outform DER | tail -c 32 | od -An -tx1 | tr -d ' \n')
+  $PYTHON "$FIX/nkey.py" "$priv" "$pub" > "$T/keys"
+  head -1 "$T/keys" > "$T/user.nk"
+  printf 'authorization { users: [ { nkey: %s } ] }\n' "$(tail -1 "$T/keys")" > "$T/auth.conf"
+  stop_nats one
+  start_nats one -c "$T/auth.conf"
+  run event-fire -u "$NATS1" t
+  assert_failure 3
+  run event-fire -u "$NATS1" --nkey "$T/user.nk" t
+  assert_success
+  echo SUAGARBAGE > "$T/bad.nk"
+  run event-fire -u "$NATS1" --nkey "$T/bad.nk" t
+  assert_failure 2
+  assert_output --partial -- '--nkey'
+  run event-fire -u local: --nkey "$T/user.nk" t
+  assert_failure 2
+}
+
 @test "nats: bad URLs and options are usage errors (exit 2)" {
   for url in 'nats://h/x' 'nats://h?queue=a.b' 'nats+js://h' 'nats+js://h/S?replicas=9' 'nats+js://h/S?subjects=>' 'nats+js://h/S?create=yes'; do
     run event-fire -u "$url" t
@@ -150,7 +172,7 @@ print(m["subject"], m["data"], h["ce-type"], h["ce-source"], h["ce-specversion"]
   done
   run event-fire -u local: --creds /nonexistent t
   assert_failure 2
-  assert_output --partial '--creds applies to NATS endpoints'
+  assert_output --partial '--creds and --nkey apply to NATS endpoints'
   run event-fire -u "$NATS1" --creds "$T/none" t
   assert_failure 2
   run event-listen -u "nats+js://127.0.0.1:$NATS_PORT/ABSENT?group=g" -n 1

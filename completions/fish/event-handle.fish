@@ -9,6 +9,7 @@ complete -c event-handle -l ready-file -r -F -d 'Create PATH once the source is 
 complete -c event-handle -l id -x -d 'This node id'
 complete -c event-handle -l password-file -r -F -d 'Read the Redis or NATS password from FILE'
 complete -c event-handle -l creds -r -F -d 'NATS credentials file (JWT and NKey seed)'
+complete -c event-handle -l nkey -r -F -d 'NATS user NKey seed file'
 complete -c event-handle -l no-reconnect -d 'Exit 3 when the endpoint is lost'
 complete -c event-handle -l bind -d 'ZeroMQ: bind a pull socket'
 complete -c event-handle -l frames -x -a 'json one' -d 'ZeroMQ frames'

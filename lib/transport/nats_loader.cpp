@@ -27,6 +27,7 @@ static NatsRequest request_for(const Endpoint& ep, const TransportOptions& o) {
     const char* env = std::getenv("NATS_CREDS");  // as natscli reads it
     if (env != nullptr) r.creds = env;
   }
+  r.nkey = o.nats_nkey;
   r.tls = ep.nats.tls;
   r.node = o.node;
   r.timeout = o.timeout;

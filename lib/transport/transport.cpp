@@ -12,7 +12,8 @@ Frames parse_frames(std::string_view name) {
 void check_transport_options(const Endpoint& ep, const TransportOptions& o) {
   const ZmqOptions& z = o.zmq;
   if (o.allow_reserved && ep.scheme != Scheme::salt) throw usage_error("--allow-reserved applies to salt: endpoints only");
-  if (!o.nats_creds.empty() && !ep.is_nats()) throw usage_error("--creds applies to NATS endpoints (nats://, nats+js://) only");
+  if ((!o.nats_creds.empty() || !o.nats_nkey.empty()) && !ep.is_nats())
+    throw usage_error("--creds and --nkey apply to NATS endpoints (nats://, nats+js://) only");
   if (ep.is_zmq()) {
     if (ep.scheme == Scheme::zmq_tcp && ep.host == "*" && !z.bind)
       throw usage_error(ep.display() + ": '*' is for --bind; connect to a host");

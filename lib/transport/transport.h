@@ -40,6 +40,7 @@ struct TransportOptions {
   bool timeout_set = false;  // --timeout given (a nats+js publisher otherwise waits 30 s)
   std::string password;  // Redis, from --password-file or REDISCLI_AUTH; NATS, from --password-file
   std::string nats_creds;  // NATS: --creds FILE (else $NATS_CREDS)
+  std::string nats_nkey;   // NATS: --nkey FILE, a user's NKey seed
   bool reconnect = true; // a subscriber reconnects after a lost peer
   long long max_message = default_max_message;  // ZeroMQ and Salt: the largest message a peer may send us
   bool allow_reserved = false;  // Salt: fire tags in Salt's own namespace (salt/)

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "transport/nats/nats_message.h"
+#include "transport/nats/nkey.h"
 
 namespace evt {
 
@@ -57,6 +58,18 @@ void set_auth(natsOptions* o, const NatsRequest& r) {
   if (!r.creds.empty()) {
     r.host.read_secret_file(r.creds);  // says clearly when it cannot be read
     check(natsOptions_SetUserCredentialsFromFiles(o, r.creds.c_str(), nullptr), "--creds " + r.creds);
+  }
+  if (!r.nkey.empty()) {
+    std::string seed;
+    std::string text = r.host.read_secret_file(r.nkey);
+    for (size_t at = 0; at < text.size() && seed.empty();) {  // the line holding the seed
+      size_t end = text.find('\n', at);
+      std::string_view line(text.data() + at, (end == std::string::npos ? text.size() : end) - at);
+      if (line.substr(0, 2) == "SU") seed = std::string(line);
+      at = end == std::string::npos ? text.size() : end + 1;
+    }
+    std::string pub = nkey_public_of_seed(seed);
+    check(natsOptions_SetNKeyFromSeed(o, pub.c_str(), r.nkey.c_str()), "--nkey " + r.nkey);
   }
   if (r.tls) check(natsOptions_SetSecure(o, true), "tls");
 }

@@ -27,6 +27,7 @@ struct NatsRequest {
   std::vector<std::string> servers;  // nats://host:port or tls://host:port
   std::string user, password;
   std::string creds;                 // --creds or $NATS_CREDS: a credentials file (JWT and seed)
+  std::string nkey;                  // --nkey: a user's NKey seed file
   bool tls = false;
   std::string node;                  // for events that arrive without one
   double timeout = 5;                // seconds: connecting, a flush; nats+js publishing: until acknowledged
