@@ -10,7 +10,8 @@ JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 DEBS = g++ cmake make pkg-config libcli11-dev libhiredis-dev cppzmq-dev libzmq3-dev \
        nlohmann-json3-dev libcurl4-openssl-dev libre2-dev libgtest-dev bats bats-assert bats-support \
        redis-server python3 python3-zmq openssl mandoc bash-completion zsh fish procps util-linux time \
-       glusterfs-server python3-requests python3-jwt iproute2 nginx libmsgpack-cxx-dev python3-msgpack systemd
+       glusterfs-server python3-requests python3-jwt iproute2 nginx libmsgpack-cxx-dev python3-msgpack systemd \
+       libnats-dev nats-server nodejs npm
 # Only for `make bench`.
 BENCH_DEBS = hyperfine mosquitto mosquitto-clients redis-tools python3-requests
 
@@ -54,7 +55,7 @@ check: all
 # Only what the demo runs: the unit tests are built by `make check`.
 binaries: deps
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
-	@cmake --build $(BUILD) -j $(JOBS) --target event-fire event-listen event-handle eventsapi event-tools-zmq -- --no-print-directory
+	@cmake --build $(BUILD) -j $(JOBS) --target event-fire event-listen event-handle eventsapi event-tools-zmq event-tools-nats -- --no-print-directory
 
 demo: binaries
 	@BUILD=$(BUILD) tests/demo.sh
