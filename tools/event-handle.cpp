@@ -15,8 +15,9 @@ int main(int argc, char** argv) {
   transport.url = "-";
   std::vector<std::string> dirs, patterns, excludes;
   std::string env_file, name_from, timeout, grace = "5", log = "syslog", syslog_socket = "/dev/log",
-              journal_socket = "/run/systemd/journal/socket", match = "glob", idle, ready_file;
-  int jobs = 1;
+              journal_socket = "/run/systemd/journal/socket", match = "glob", idle, ready_file,
+              retry_delay = "1", retry_max_delay, dead_letter;
+  int jobs = 1, retry = 0;
   long count = 0;
   bool dry_run = false, no_reconnect = false;
   evt::add_transport_options(app, transport, "PULL: a master minions fire to");
@@ -32,6 +33,10 @@ int main(int argc, char** argv) {
   app.add_option("--name-from", name_from, "Take the handler name from the first capture group of REGEX (RE2) on the tag");
   app.add_option("--timeout", timeout, "Seconds a step may run before SIGTERM to its process group");
   app.add_option("--grace", grace, "Seconds from SIGTERM to SIGKILL, and for running steps at shutdown (default 5)");
+  app.add_option("--retry", retry, "Run an aborted or timed-out handler again, up to N more times")->check(CLI::NonNegativeNumber);
+  app.add_option("--retry-delay", retry_delay, "Seconds before the first retry, doubled for each next, jittered (default 1)");
+  app.add_option("--retry-max-delay", retry_max_delay, "The longest wait between retries (default 300)");
+  app.add_option("--dead-letter", dead_letter, "Fire events given up to URL (redis+stream://, local:, -) with a dead_letter member");
   app.add_option("-j,--jobs", jobs, "Events handled at once (default 1, in order)")->check(CLI::PositiveNumber);
   app.add_option("--log", log, "Where step output and messages go: syslog (default), journal, stderr, none");
   app.add_option("--syslog-socket", syslog_socket, "The syslog socket (default /dev/log)");
@@ -53,9 +58,15 @@ int main(int argc, char** argv) {
     r.count = count;
     if (!idle.empty()) r.idle_timeout = evt::parse_seconds("-w", idle);
     r.ready_file = ready_file;
+    r.retry.retries = retry;
+    r.retry.delay = evt::parse_seconds("--retry-delay", retry_delay);
+    r.retry.max_delay = retry_max_delay.empty() ? std::max(300.0, r.retry.delay)
+                                                : evt::parse_seconds("--retry-max-delay", retry_max_delay);
     evt::TransportOptions options = evt::transport_options(transport, config);
     options.reconnect = !no_reconnect;
     r.node = options.node;
+    std::optional<evt::DeadLetter> dead;
+    if (!dead_letter.empty()) r.dead_letter = &dead.emplace(dead_letter, options);
     auto target = evt::Logger::parse_target(log);
     evt::Logger logger(target, target == evt::Logger::Target::journal ? journal_socket : syslog_socket, "event-handle");
     evt::HandleSource source = evt::open_handle_source(transport.url, options, r.filter);
