@@ -1,10 +1,42 @@
 // event-handle: run NethServer-style handler steps for each event, read from
 // stdin or, with -u, from an endpoint (a Redis stream durably).
+#include <algorithm>
+#include <optional>
+
 #include "core/config.h"
 #include "core/tool_main.h"
 #include "handle/handle.h"
 #include "handle/logger.h"
 #include "transport/transport_options.h"
+
+namespace {
+
+// --retry, --retry-delay, --retry-max-delay and --dead-letter, as given.
+struct RetryFlags {
+  int retries = 0;
+  std::string delay = "1", max_delay, dead_letter;
+};
+
+void add_retry_options(CLI::App& app, RetryFlags& f) {
+  app.add_option("--retry", f.retries, "Run an aborted or timed-out handler again, up to N more times")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--retry-delay", f.delay, "Seconds before the first retry, doubled for each next, jittered (default 1)");
+  app.add_option("--retry-max-delay", f.max_delay, "The longest wait between retries (default 300)");
+  app.add_option("--dead-letter", f.dead_letter,
+                 "Fire events given up to URL (redis+stream://, local:, -) with a dead_letter member");
+}
+
+// The retry settings into r; the dead-letter endpoint, if any, opened into dead.
+void apply_retry(const RetryFlags& f, const evt::TransportOptions& options, evt::HandleRequest& r,
+                 std::optional<evt::DeadLetter>& dead) {
+  evt::RetrySettings& s = r.retry;
+  s.retries = f.retries;
+  s.delay = evt::parse_seconds("--retry-delay", f.delay);
+  s.max_delay = f.max_delay.empty() ? std::max(300.0, s.delay) : evt::parse_seconds("--retry-max-delay", f.max_delay);
+  if (!f.dead_letter.empty()) r.dead_letter = &dead.emplace(f.dead_letter, options);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app("Run the handler steps of each event: read from stdin (one envelope a line), or with -u from an endpoint.\n"
@@ -15,9 +47,9 @@ int main(int argc, char** argv) {
   transport.url = "-";
   std::vector<std::string> dirs, patterns, excludes;
   std::string env_file, name_from, timeout, grace = "5", log = "syslog", syslog_socket = "/dev/log",
-              journal_socket = "/run/systemd/journal/socket", match = "glob", idle, ready_file,
-              retry_delay = "1", retry_max_delay, dead_letter;
-  int jobs = 1, retry = 0;
+              journal_socket = "/run/systemd/journal/socket", match = "glob", idle, ready_file;
+  int jobs = 1;
+  RetryFlags retry;
   long count = 0;
   bool dry_run = false, no_reconnect = false;
   evt::add_transport_options(app, transport, "PULL: a master minions fire to");
@@ -33,17 +65,13 @@ int main(int argc, char** argv) {
   app.add_option("--name-from", name_from, "Take the handler name from the first capture group of REGEX (RE2) on the tag");
   app.add_option("--timeout", timeout, "Seconds a step may run before SIGTERM to its process group");
   app.add_option("--grace", grace, "Seconds from SIGTERM to SIGKILL, and for running steps at shutdown (default 5)");
-  app.add_option("--retry", retry, "Run an aborted or timed-out handler again, up to N more times")->check(CLI::NonNegativeNumber);
-  app.add_option("--retry-delay", retry_delay, "Seconds before the first retry, doubled for each next, jittered (default 1)");
-  app.add_option("--retry-max-delay", retry_max_delay, "The longest wait between retries (default 300)");
-  app.add_option("--dead-letter", dead_letter, "Fire events given up to URL (redis+stream://, local:, -) with a dead_letter member");
+  add_retry_options(app, retry);
   app.add_option("-j,--jobs", jobs, "Events handled at once (default 1, in order)")->check(CLI::PositiveNumber);
   app.add_option("--log", log, "Where step output and messages go: syslog (default), journal, stderr, none");
   app.add_option("--syslog-socket", syslog_socket, "The syslog socket (default /dev/log)");
   app.add_option("--journal-socket", journal_socket, "The journal's socket (default /run/systemd/journal/socket)");
   app.add_flag("--dry-run", dry_run, "Print the steps that would run, run nothing");
   app.add_option("dirs", dirs, "Handler directories (a later one's step wins a name)")->required();
-
   return evt::run_tool(app, argc, argv, [&] {
     evt::Config config = evt::load_config();
     evt::HandleRequest r;
@@ -58,15 +86,11 @@ int main(int argc, char** argv) {
     r.count = count;
     if (!idle.empty()) r.idle_timeout = evt::parse_seconds("-w", idle);
     r.ready_file = ready_file;
-    r.retry.retries = retry;
-    r.retry.delay = evt::parse_seconds("--retry-delay", retry_delay);
-    r.retry.max_delay = retry_max_delay.empty() ? std::max(300.0, r.retry.delay)
-                                                : evt::parse_seconds("--retry-max-delay", retry_max_delay);
     evt::TransportOptions options = evt::transport_options(transport, config);
     options.reconnect = !no_reconnect;
     r.node = options.node;
     std::optional<evt::DeadLetter> dead;
-    if (!dead_letter.empty()) r.dead_letter = &dead.emplace(dead_letter, options);
+    apply_retry(retry, options, r, dead);
     auto target = evt::Logger::parse_target(log);
     evt::Logger logger(target, target == evt::Logger::Target::journal ? journal_socket : syslog_socket, "event-handle");
     evt::HandleSource source = evt::open_handle_source(transport.url, options, r.filter);
