@@ -51,7 +51,9 @@ class Runner : public StepSupervisor::Observer {
         supervisor_.stop_running();
         stop_sent_ = true;
       }
-      int keep = cap(keep_claims(), retries_.due_ms(Clock::now()));
+      // A retry that is due but finds no free slot waits for a step to end.
+      int due = static_cast<int>(jobs_.size()) < r_.jobs ? retries_.due_ms(Clock::now()) : -1;
+      int keep = cap(keep_claims(), due);
       if (int ping = service_.keep_alive_ms(); ping >= 0) keep = keep < 0 ? ping : std::min(keep, ping);
       if (can_take) {
         // Nothing running: wait on the source (the supervisor's timers, of
