@@ -168,3 +168,52 @@ flaky() { step "$1" "echo \"\$EVENT_ATTEMPT\" >> '$3'; [ \"\$EVENT_ATTEMPT\" -ge
   assert_equal "$(sed -n 2p <<< "$output" | jget data.handler)" '"flaky"'
   assert_equal "$(wc -l <<< "$output")" 2
 }
+
+@test "--dead-letter -: the dead letter on stdout, after the result" {
+  flaky "$H/x/20fail" 99 "$T/attempts"
+  run event-handle --dead-letter - --log none "$H" <<< '{"tag":"a/event/x","data":"d","id":"id-1"}'
+  assert_failure 1
+  assert_equal "$(wc -l <<< "$output")" 2
+  assert_equal "$(sed -n 1p <<< "$output" | jget tag)" '"a/event/x/handled"'
+  assert_equal "$(sed -n 2p <<< "$output" | jget id)" '"id-1"'
+  assert_equal "$(sed -n 2p <<< "$output" | jget dead_letter.attempts)" 1
+}
+
+@test "a Redis stream: an entry waiting for its retry keeps its claim, another worker does not take it" {
+  start_redis
+  flaky "$H/x/10flaky" 2 "$T/attempts"
+  event a/event/x | event-fire -l -u "$(stream evq)"
+  local su="$(stream evq g1)&claim=0.5"
+  event-handle -u "$su" -n 1 --retry 1 --retry-delay 4 --retry-max-delay 4 --log stderr "$H" > "$T/a.out" 2> "$T/a.err" 3>&- &
+  local a=$!
+  wait_for_text "$T/a.err" "runs again" 30
+  # B would claim an entry idle for 0.5 s; A keeps it fresh while it waits (2 to 4 s).
+  run timeout 30 event-handle -u "$su" -w 1.5 --log stderr "$H"
+  assert_success
+  refute_output --partial handled
+  refute_output --partial claimed
+  wait_for_exit "$a" 30
+  assert_equal "$(cat "$T/attempts" | tr '\n' ' ')" '1 2 '
+  assert_equal "$(jget data.attempts < "$T/a.out")" 2
+  assert_equal "$(pending evq g1)" 0
+}
+
+@test "stopped while an entry waits for its retry: left unacknowledged, nothing printed, the next worker goes on" {
+  start_redis
+  flaky "$H/x/10flaky" 2 "$T/attempts"
+  event a/event/x | event-fire -l -u "$(stream evq)"
+  local su
+  su=$(stream evq g1)
+  event-handle -u "$su" --retry 3 --retry-delay 30 --log stderr "$H" > "$T/w1.out" 2> "$T/w1.err" 3>&- &
+  local w1=$!
+  wait_for_text "$T/w1.err" "runs again" 30
+  kill -TERM "$w1"
+  wait_for_exit "$w1" 30
+  assert_equal "$(pending evq g1)" 1
+  [ ! -s "$T/w1.out" ]
+  grep -q unacknowledged "$T/w1.err"
+  run timeout 60 event-handle -u "$su" -n 1 --retry 3 --retry-delay 0.05 --log none "$H"
+  assert_success
+  assert_equal "$(cat "$T/attempts" | tr '\n' ' ')" '1 2 '
+  assert_equal "$(pending evq g1)" 0
+}

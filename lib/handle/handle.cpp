@@ -136,9 +136,9 @@ class Runner : public StepSupervisor::Observer {
   // Long handlers: the source keeps its claim on what they work on.
   int keep_claims() {
     std::vector<const Message*> running;
-    for (const std::list<Job>* list : {static_cast<const std::list<Job>*>(&jobs_), &retries_.jobs()})
-      for (const Job& j : *list)
-        if (!j.outcome) running.push_back(&j.message);
+    for (const Job& j : jobs_)
+      if (!j.outcome || j.retry_at) running.push_back(&j.message);
+    for (const Job& j : retries_.jobs()) running.push_back(&j.message);  // waiting to run again: still ours
     return source_.still_working(running);
   }
 
