@@ -8,7 +8,7 @@ setup() { common_setup; }
 
 ROOT=$BATS_TEST_DIRNAME/..
 TOOLS=(event-fire event-listen event-handle eventsapi)
-EVENTSAPI_SUBCOMMANDS=(status reload sync webhook-add webhook-mod webhook-del webhook-test config-get config-set config-reset import-gluster serve)
+EVENTSAPI_SUBCOMMANDS=(status reload sync webhook-add webhook-mod webhook-del webhook-test config-get config-set config-reset redeliver import-gluster serve)
 
 # The options a --help lists, one per line (-x and --long forms).
 help_options() {

@@ -11,10 +11,30 @@
 
 namespace {
 
+// How each step runs: --env-file, --name-from, --timeout, --grace, as given.
+struct StepFlags {
+  std::string env_file, name_from, timeout, grace = "5";
+};
+
+void add_step_options(CLI::App& app, StepFlags& f) {
+  app.add_option("--env-file", f.env_file, "KEY=VALUE lines added to every step's environment, read for each event");
+  app.add_option("--name-from", f.name_from, "Take the handler name from the first capture group of REGEX (RE2) on the tag");
+  app.add_option("--timeout", f.timeout, "Seconds a step may run before SIGTERM to its process group");
+  app.add_option("--grace", f.grace, "Seconds from SIGTERM to SIGKILL, and for running steps at shutdown (default 5)");
+}
+
+void apply_steps(const StepFlags& f, evt::HandleRequest& r) {
+  r.env_file = f.env_file;
+  if (!f.name_from.empty()) r.name_from.emplace(f.name_from, "--name-from");
+  if (!f.timeout.empty()) r.step_timeout = evt::parse_seconds("--timeout", f.timeout);
+  r.grace = evt::parse_seconds("--grace", f.grace);
+}
+
 // --retry, --retry-delay, --retry-max-delay and --dead-letter, as given.
 struct RetryFlags {
   int retries = 0;
   std::string delay = "1", max_delay, dead_letter;
+  std::optional<evt::DeadLetter> opened;  // the dead-letter endpoint, once checked
 };
 
 void add_retry_options(CLI::App& app, RetryFlags& f) {
@@ -26,14 +46,13 @@ void add_retry_options(CLI::App& app, RetryFlags& f) {
                  "Fire events given up to URL (redis+stream://, local:, -) with a dead_letter member");
 }
 
-// The retry settings into r; the dead-letter endpoint, if any, opened into dead.
-void apply_retry(const RetryFlags& f, const evt::TransportOptions& options, evt::HandleRequest& r,
-                 std::optional<evt::DeadLetter>& dead) {
+// The retry settings into r, and the dead-letter endpoint, if any.
+void apply_retry(RetryFlags& f, const evt::TransportOptions& options, evt::HandleRequest& r) {
   evt::RetrySettings& s = r.retry;
   s.retries = f.retries;
   s.delay = evt::parse_seconds("--retry-delay", f.delay);
   s.max_delay = f.max_delay.empty() ? std::max(300.0, s.delay) : evt::parse_seconds("--retry-max-delay", f.max_delay);
-  if (!f.dead_letter.empty()) r.dead_letter = &dead.emplace(f.dead_letter, options);
+  if (!f.dead_letter.empty()) r.dead_letter = &f.opened.emplace(f.dead_letter, options);
 }
 
 }  // namespace
@@ -44,11 +63,13 @@ int main(int argc, char** argv) {
                "  event-handle -u URL [-p PATTERN]... [OPTIONS] DIR...",
                "event-handle");
   evt::TransportFlags transport;
+  evt::HistoryFlags history;
   transport.url = "-";
-  std::vector<std::string> dirs, patterns, excludes;
-  std::string env_file, name_from, timeout, grace = "5", log = "syslog", syslog_socket = "/dev/log",
-              journal_socket = "/run/systemd/journal/socket", match = "glob", idle, ready_file;
+  std::vector<std::string> dirs, patterns, excludes, wheres;
+  std::string log = "syslog", syslog_socket = "/dev/log", journal_socket = "/run/systemd/journal/socket",
+              match = "glob", idle, ready_file;
   int jobs = 1;
+  StepFlags step;
   RetryFlags retry;
   long count = 0;
   bool dry_run = false, no_reconnect = false;
@@ -57,14 +78,14 @@ int main(int argc, char** argv) {
   app.add_option("-p,--pattern", patterns, "Handle only events whose tags match PATTERN (repeatable)")->allow_extra_args(false);
   app.add_option("--match", match, "How patterns match tags: glob (default), prefix, regex (RE2), exact");
   app.add_option("-x,--exclude", excludes, "Pass over tags matching this pattern (repeatable)")->allow_extra_args(false);
+  app.add_option("--where", wheres, "Handle only events whose data EXPR holds for (.path OP JSON, .path ~ GLOB, .path; repeatable)")
+      ->allow_extra_args(false);
+  evt::add_history_options(app, history);
   app.add_option("-n,--count", count, "Exit 0 after N events handled")->check(CLI::PositiveNumber);
   app.add_option("-w,--wait", idle, "Exit 0 once no event arrived and none ran for SECS");
   app.add_option("--ready-file", ready_file, "Create PATH once the source is live");
   app.add_flag("--no-reconnect", no_reconnect, "Exit 3 when the endpoint is lost instead of reconnecting");
-  app.add_option("--env-file", env_file, "KEY=VALUE lines added to every step's environment, read for each event");
-  app.add_option("--name-from", name_from, "Take the handler name from the first capture group of REGEX (RE2) on the tag");
-  app.add_option("--timeout", timeout, "Seconds a step may run before SIGTERM to its process group");
-  app.add_option("--grace", grace, "Seconds from SIGTERM to SIGKILL, and for running steps at shutdown (default 5)");
+  add_step_options(app, step);
   add_retry_options(app, retry);
   app.add_option("-j,--jobs", jobs, "Events handled at once (default 1, in order)")->check(CLI::PositiveNumber);
   app.add_option("--log", log, "Where step output and messages go: syslog (default), journal, stderr, none");
@@ -76,21 +97,19 @@ int main(int argc, char** argv) {
     evt::Config config = evt::load_config();
     evt::HandleRequest r;
     r.dirs = dirs;
-    r.env_file = env_file;
-    if (!name_from.empty()) r.name_from.emplace(name_from, "--name-from");
-    if (!timeout.empty()) r.step_timeout = evt::parse_seconds("--timeout", timeout);
-    r.grace = evt::parse_seconds("--grace", grace);
+    apply_steps(step, r);
     r.jobs = jobs;
     r.dry_run = dry_run;
     r.filter = evt::TagFilter(evt::parse_match_kind(match), patterns, excludes);
+    r.where = evt::WhereFilter(wheres);
     r.count = count;
     if (!idle.empty()) r.idle_timeout = evt::parse_seconds("-w", idle);
     r.ready_file = ready_file;
     evt::TransportOptions options = evt::transport_options(transport, config);
     options.reconnect = !no_reconnect;
+    options.history = evt::history_options(history);
     r.node = options.node;
-    std::optional<evt::DeadLetter> dead;
-    apply_retry(retry, options, r, dead);
+    apply_retry(retry, options, r);
     auto target = evt::Logger::parse_target(log);
     evt::Logger logger(target, target == evt::Logger::Target::journal ? journal_socket : syslog_socket, "event-handle");
     evt::HandleSource source = evt::open_handle_source(transport.url, options, r.filter);

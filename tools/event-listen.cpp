@@ -11,14 +11,18 @@ int main(int argc, char** argv) {
                "  event-listen [OPTIONS] [PATTERN ...]",
                "event-listen");
   evt::TransportFlags transport;
+  evt::HistoryFlags history;
   std::string match = "glob", output = "json", idle, timeout, ready_file, color = "auto";
   bool no_reconnect = false;
-  std::vector<std::string> patterns, excludes;
+  std::vector<std::string> patterns, excludes, wheres;
   long count = 0;
   evt::add_transport_options(app, transport, "PULL: a master minions fire to");
   app.add_option("--match", match, "How patterns match tags: glob (default), prefix, regex (RE2), exact");
   app.add_option("-x,--exclude", excludes, "Skip tags matching this pattern (repeatable)")
       ->allow_extra_args(false);
+  app.add_option("--where", wheres, "Print only events whose data EXPR holds for (.path OP JSON, .path ~ GLOB, .path; repeatable)")
+      ->allow_extra_args(false);
+  evt::add_history_options(app, history);
   app.add_option("-n,--count", count, "Exit 0 after N events")->check(CLI::PositiveNumber);
   app.add_option("-w,--wait", idle, "Exit 1 when no event arrives for SECS");
   app.add_option("--timeout", timeout, "Exit 1 after SECS in all");
@@ -34,7 +38,9 @@ int main(int argc, char** argv) {
     r.url = evt::transport_url(transport, config);
     r.transport = evt::transport_options(transport, config);
     r.transport.reconnect = !no_reconnect;
+    r.transport.history = evt::history_options(history);
     r.filter = evt::TagFilter(evt::parse_match_kind(match), patterns, excludes);
+    r.where = evt::WhereFilter(wheres);
     r.format = evt::OutputFormat::parse(output);
     r.format.use_colour(evt::OutputFormat::colour_wanted(color, STDOUT_FILENO));
     r.count = count;

@@ -5,8 +5,12 @@
 #include "eventsapi/eventsapi_cli.h"
 #include "eventsapi/eventsapi_serve.h"
 #include "eventsapi/eventsapi_store.h"
+#include "eventsapi/redeliver.h"
+#include "eventsapi/webhook_filter.h"
 #include "core/io.h"
 #include "core/log.h"
+#include "core/event.h"
+#include "core/when.h"
 #include "core/tool_main.h"
 
 namespace {
@@ -17,7 +21,9 @@ struct SecretFlags {
   std::string token, token_file, secret, secret_file;
   bool insecure = false, secure = false, h2c = false, no_h2c = false;
   int max_in_flight = 0;
+  std::string events;
   CLI::Option* token_opt = nullptr;
+  CLI::Option* events_opt = nullptr;
   CLI::Option* secret_opt = nullptr;
 
   // delivery: the options of webhook-add and webhook-mod, not of webhook-test.
@@ -26,6 +32,8 @@ struct SecretFlags {
       sub->add_option("--max-in-flight", max_in_flight,
                       "Requests at once (default the config's max-in-flight, 1: in order); each retried on its own")
           ->check(CLI::Range(1, 1024));
+      events_opt = sub->add_option("--events", events,
+                                   "Only these event types: names or globs, comma-separated (VOLUME_*,PEER_ATTACH; \"\": all)");
       sub->add_flag("--h2c", h2c, "HTTP/2 over cleartext (prior knowledge), for an http:// receiver that speaks it");
       if (secure_flag) sub->add_flag("--no-h2c", no_h2c, "HTTP/1.1 again for an http:// receiver");
     }
@@ -48,6 +56,30 @@ struct SecretFlags {
     if (max_in_flight > 0) o.max_in_flight = max_in_flight;
     if (h2c) o.h2c = true;
     if (no_h2c) o.h2c = false;
+    if (events_opt && events_opt->count() > 0) o.events = evt::parse_event_patterns(events);
+    return o;
+  }
+};
+
+// redeliver's arguments: which events, from where, to which webhooks.
+struct RedeliverFlags {
+  evt::RedeliverOptions o;
+  std::string since;
+  CLI::Option* since_opt = nullptr;
+
+  CLI::App* add(CLI::App& app) {
+    auto* sub = app.add_subcommand("redeliver", "Queue events again from failed.log or events.log, with their webhook-id");
+    sub->add_option("url", o.urls, "Webhooks to send them to (default all enabled ones)");
+    sub->add_flag("--failed", o.failed, "From failed.log, each to the webhook that gave it up (the default)");
+    since_opt = sub->add_option("--since", since, "From events.log: events since WHEN (90s, 15m, 2h, 1d, RFC 3339, epoch)");
+    // One id per --id (or a comma-separated list), so that URLs may follow.
+    sub->add_option("--id", o.ids, "Only the events with these ids")->allow_extra_args(false)->delimiter(',');
+    sub->add_flag("--dry-run", o.dry_run, "List what would be queued; queue nothing");
+    return sub;
+  }
+
+  evt::RedeliverOptions options() {
+    if (since_opt->count() > 0) o.since = evt::parse_when("--since", since, evt::now_ts());
     return o;
   }
 };
@@ -96,6 +128,9 @@ int main(int argc, char** argv) {
   import->add_option("dir", events_dir, "Gluster's events directory, with webhooks.json and config.json (default /var/lib/glusterd/events)");
   import->add_option("--eventsconfig", eventsconfig, "Gluster's default configuration (default /etc/glusterfs/eventsconfig.json)");
 
+  RedeliverFlags redo;
+  auto* redeliver = redo.add(app);
+
   evt::ServeOptions serve_options;
   serve_options.from.clear();  // unset: choose_url decides
   std::string password_file, port;
@@ -122,6 +157,7 @@ int main(int argc, char** argv) {
       if (*cget) return evt::api_config_get(c, name_opt->count() ? std::optional<std::string>(name) : std::nullopt);
       if (*cset) return evt::api_config_set(c, name, value);
       if (*creset) return evt::api_config_reset(c, name);
+      if (*redeliver) return evt::api_redeliver(c, redo.options());
       if (*import) return evt::api_import_gluster(c, events_dir, eventsconfig);
       if (*serve) {
         evt::Config config = evt::load_config();

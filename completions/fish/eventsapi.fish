@@ -1,5 +1,5 @@
 # fish completion for eventsapi
-set -l subs status reload sync webhook-add webhook-mod webhook-del webhook-test config-get config-set config-reset import-gluster serve
+set -l subs status reload sync webhook-add webhook-mod webhook-del webhook-test config-get config-set config-reset redeliver import-gluster serve
 set -l names log-level port disable-events-log connect-timeout timeout retry-schedule max-in-flight spool-max-mb events-log-max-mb
 complete -c eventsapi -f
 complete -c eventsapi -n "not __fish_seen_subcommand_from $subs" -l store -r -F -d 'A directory, or redis://host for a cluster'
@@ -17,6 +17,7 @@ complete -c eventsapi -n "not __fish_seen_subcommand_from $subs" -a webhook-test
 complete -c eventsapi -n "not __fish_seen_subcommand_from $subs" -a config-get -d 'Show the configuration'
 complete -c eventsapi -n "not __fish_seen_subcommand_from $subs" -a config-set -d 'Change a config value'
 complete -c eventsapi -n "not __fish_seen_subcommand_from $subs" -a config-reset -d 'Reset a config value'
+complete -c eventsapi -n "not __fish_seen_subcommand_from $subs" -a redeliver -d 'Queue events again from failed.log or events.log'
 complete -c eventsapi -n "not __fish_seen_subcommand_from $subs" -a import-gluster -d 'Take over a Gluster node'
 complete -c eventsapi -n "not __fish_seen_subcommand_from $subs" -a serve -d 'Deliver events to the webhooks'
 set -l hooks webhook-add webhook-mod webhook-test
@@ -39,3 +40,8 @@ complete -c eventsapi -n "__fish_seen_subcommand_from import-gluster" -a '(__fis
 complete -c eventsapi -n "__fish_seen_subcommand_from webhook-add webhook-mod" -l max-in-flight -x -d 'Requests at once (1: in order)'
 complete -c eventsapi -n "__fish_seen_subcommand_from webhook-add webhook-mod" -l h2c -d 'HTTP/2 over cleartext, prior knowledge'
 complete -c eventsapi -n "__fish_seen_subcommand_from webhook-mod" -l no-h2c -d 'HTTP/1.1 again'
+complete -c eventsapi -n "__fish_seen_subcommand_from webhook-add webhook-mod" -l events -x -d 'Only these event types: names or globs, comma-separated'
+complete -c eventsapi -n "__fish_seen_subcommand_from redeliver" -l failed -d 'From failed.log, each to the webhook that gave it up'
+complete -c eventsapi -n "__fish_seen_subcommand_from redeliver" -l since -x -d 'From events.log: events since WHEN (90s, 15m, 2h, 1d, RFC 3339, epoch)'
+complete -c eventsapi -n "__fish_seen_subcommand_from redeliver" -l id -x -d 'Only the events with these ids'
+complete -c eventsapi -n "__fish_seen_subcommand_from redeliver" -l dry-run -d 'List what would be queued; queue nothing'

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/io.h"
 #include "core/json.h"
+#include "core/json_text.h"
 
 namespace evt {
 
@@ -27,6 +28,20 @@ std::string events_log_line(std::string_view id, std::string_view body) {
   line += body;
   line += "}\n";
   return line;
+}
+
+std::optional<EventsLogRecord> parse_events_log_line(std::string_view line) {
+  constexpr std::string_view head = "{\"id\":", middle = ",\"event\":";
+  if (line.substr(0, head.size()) != head) return std::nullopt;
+  EventsLogRecord r;
+  size_t pos = head.size();
+  if (scan_json_string(line, pos, r.id) || line.substr(pos, middle.size()) != middle) return std::nullopt;
+  pos += middle.size();
+  size_t start = pos;
+  std::string compact;
+  if (scan_json(line, pos, compact) || pos + 1 != line.size() || line[pos] != '}') return std::nullopt;
+  r.body = std::string(line.substr(start, pos - start));
+  return r;
 }
 
 void EventsLog::write(std::string_view id, std::string_view body, uint64_t max_bytes) {

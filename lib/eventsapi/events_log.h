@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,15 @@ namespace evt {
 
 // One line of it: {"id": the id as a JSON string, "event": body}, newline included.
 std::string events_log_line(std::string_view id, std::string_view body);
+
+// A line as events_log_line wrote it (newline dropped): the id, and the body
+// byte for byte (a redelivery sends what the webhook got first); nullopt
+// for a line that is not one.
+struct EventsLogRecord {
+  std::string id;
+  std::string body;
+};
+std::optional<EventsLogRecord> parse_events_log_line(std::string_view line);
 
 class EventsLog {
  public:

@@ -17,8 +17,10 @@
 #include "eventsapi/eventsapi_config.h"
 #include "eventsapi/eventsapi_store.h"
 #include "core/log.h"
+#include "eventsapi/redeliver.h"
 #include "eventsapi/table.h"
 #include "eventsapi/webhook_delivery.h"
+#include "eventsapi/webhook_filter.h"
 #include "eventsapi/webhook_signature.h"
 
 namespace evt {
@@ -135,16 +137,16 @@ int api_fail(const ApiContext& c, ApiExit code, const std::string& message) {
 
 // Per webhook, the counts summed over the nodes that report, the slowest
 // node's latency, and what is wrong on any.
-njson webhook_totals(const Webhooks& hooks, const std::vector<NodeInfo>& nodes) {
+static njson webhook_totals(const Webhooks& hooks, const std::vector<NodeInfo>& nodes) {
   njson totals = njson::object();
   for (const auto& [url, hook] : hooks)
-    totals[url] = {{"delivered", 0}, {"pending", 0}, {"failed", 0}, {"refused", 0}, {"refused_by", njson::object()},
+    totals[url] = {{"delivered", 0}, {"pending", 0}, {"failed", 0}, {"refused", 0}, {"refused_by", njson::object()}, {"redelivered", 0},
                    {"in_flight", 0}, {"p50_ms", -1}, {"p99_ms", -1}, {"write_errors", 0}, {"paused", false}};
   for (const NodeInfo& n : nodes) {
     for (auto& [url, s] : n.stats.items()) {
       if (!totals.contains(url)) continue;
       njson& t = totals[url];
-      for (const char* k : {"delivered", "pending", "failed", "refused", "in_flight", "write_errors"})
+      for (const char* k : {"delivered", "pending", "failed", "refused", "redelivered", "in_flight", "write_errors"})
         t[k] = t[k].get<long long>() + s.value(k, 0LL);
       for (const char* k : {"p50_ms", "p99_ms"}) t[k] = std::max(t[k].get<long long>(), s.value(k, -1LL));
       t["paused"] = t["paused"].get<bool>() || s.value("paused", false);
@@ -157,11 +159,20 @@ njson webhook_totals(const Webhooks& hooks, const std::vector<NodeInfo>& nodes) 
   return totals;
 }
 
+static std::string webhook_state(const Webhook& hook, const njson& s) {  // status's STATE column
+  if (hook.disabled) return "disabled";
+  if (s.contains("error")) return "no spool (" + s["error"].get<std::string>() + ")";
+  if (s["paused"].get<bool>()) return "spool full, reading paused";
+  if (s["write_errors"].get<long long>() > 0) return "enabled, " + std::to_string(s["write_errors"].get<long long>()) + " spool write error(s)";
+  return "enabled";
+}
+
 int api_status(const ApiContext& c) {
   auto store = open_store(c);
   Webhooks hooks = store->webhooks();
   std::vector<NodeInfo> nodes = store->nodes();
   njson totals = webhook_totals(hooks, nodes);
+  if (!store->cluster()) add_redelivered(totals, c.state_dir);  // counted here even while serve is stopped
   if (c.json) {
     njson list = njson::array();
     for (const auto& [url, hook] : hooks) {
@@ -171,6 +182,7 @@ int api_status(const ApiContext& c) {
       w["insecure"] = hook.insecure;
       w["max_in_flight"] = hook.max_in_flight > 0 ? hook.max_in_flight : EventsapiConfig(store->config()).max_in_flight();
       w["h2c"] = hook.h2c;
+      w["events"] = hook.events;
       // Enough to tell which credential is set, never enough to use it.
       w["bearer_token"] = mask_secret(hook.token);
       w["secret"] = mask_secret(hook.secret);
@@ -184,33 +196,23 @@ int api_status(const ApiContext& c) {
     print(njson({{"output", {{"webhooks", list}, {"nodes", rows}}}, {"error", ""}}).dump() + "\n");
     return 0;
   }
-  std::string out = "Webhooks:";
-  if (hooks.empty()) out += " None\n";
-  else {
-    out += "\n";
-    for (const auto& [url, hook] : hooks) out += masked_url(url) + (hook.disabled ? " (disabled: " + hook.disabled_reason + ")" : "") + "\n";
-  }
+  std::string out = hooks.empty() ? "Webhooks: None\n" : "Webhooks:\n";
+  for (const auto& [url, h] : hooks)
+    out += masked_url(url) + (h.events.empty() ? "" : " (events: " + event_patterns_text(h.events) + ")") + (h.disabled ? " (disabled: " + h.disabled_reason + ")" : "") + "\n";
   out += "\n";
   Table t({{"NODE", Table::Align::left}, {"NODE STATUS", Table::Align::right}, {"SERVE STATUS", Table::Align::right}});
   for (const NodeInfo& n : nodes) t.add({n.name, store->cluster() ? (n.up ? "UP" : "DOWN") : "UP", n.up ? "UP" : "DOWN"});
   out += t.render();
   if (!hooks.empty()) {
     Table d({{"WEBHOOK", Table::Align::left}, {"DELIVERED", Table::Align::right}, {"PENDING", Table::Align::right},
-             {"IN FLIGHT", Table::Align::right}, {"FAILED", Table::Align::right}, {"REFUSED", Table::Align::right},
+             {"IN FLIGHT", Table::Align::right}, {"FAILED", Table::Align::right}, {"REFUSED", Table::Align::right}, {"REDELIVERED", Table::Align::right},
              {"P50 MS", Table::Align::right}, {"P99 MS", Table::Align::right}, {"STATE", Table::Align::left}});
     auto count = [](const njson& v) { return std::to_string(v.get<long long>()); };
     auto ms = [](const njson& v) { return v.get<long long>() < 0 ? std::string("-") : std::to_string(v.get<long long>()); };
-    auto state = [](const Webhook& hook, const njson& s) -> std::string {
-      if (hook.disabled) return "disabled";
-      if (s.contains("error")) return "no spool (" + s["error"].get<std::string>() + ")";
-      if (s["paused"].get<bool>()) return "spool full, reading paused";
-      if (s["write_errors"].get<long long>() > 0) return "enabled, " + std::to_string(s["write_errors"].get<long long>()) + " spool write error(s)";
-      return "enabled";
-    };
     for (const auto& [url, hook] : hooks) {
       const njson& s = totals[url];
       d.add({masked_url(url), count(s["delivered"]), count(s["pending"]), count(s["in_flight"]), count(s["failed"]),
-             count(s["refused"]), ms(s["p50_ms"]), ms(s["p99_ms"]), state(hook, s)});
+             count(s["refused"]), count(s["redelivered"]), ms(s["p50_ms"]), ms(s["p99_ms"]), webhook_state(hook, s)});
     }
     out += "\n" + d.render();
   }
@@ -249,6 +251,7 @@ int api_webhook_add(const ApiContext& c, const std::string& url, const WebhookOp
     w.insecure = o.insecure.value_or(false);
     w.max_in_flight = o.max_in_flight.value_or(0);
     w.h2c = o.h2c.value_or(false);
+    w.events = o.events.value_or(std::vector<std::string>{});
     hooks[url] = w;
     return true;
   });
@@ -271,6 +274,7 @@ int api_webhook_mod(const ApiContext& c, const std::string& url, const WebhookOp
     if (o.insecure) it->second.insecure = *o.insecure;
     if (o.max_in_flight) it->second.max_in_flight = *o.max_in_flight;
     if (o.h2c) it->second.h2c = *o.h2c;
+    if (o.events) it->second.events = *o.events;
     it->second.disabled = false;  // a change is the owner's word that it works again
     it->second.disabled_reason.clear();
     return true;

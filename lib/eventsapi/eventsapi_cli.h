@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace evt {
 
@@ -34,6 +35,7 @@ struct WebhookOptions {
   std::optional<bool> insecure;
   std::optional<int> max_in_flight;
   std::optional<bool> h2c;
+  std::optional<std::vector<std::string>> events;  // --events: the types it gets; empty: all
 };
 
 int api_status(const ApiContext& c);

@@ -25,6 +25,8 @@
 #include "eventsapi/events_log.h"
 #include "eventsapi/eventsapi_store.h"
 #include "eventsapi/gluster.h"
+#include "eventsapi/node_id.h"
+#include "eventsapi/redeliver.h"
 #include "eventsapi/udp_ingest.h"
 #include "core/io.h"
 #include "core/log.h"
@@ -34,46 +36,6 @@
 #include "eventsapi/webhook_delivery.h"
 
 namespace evt {
-
-std::string glusterd_workdir() {
-  const char* dir = std::getenv("GLUSTERD_WORKDIR");
-  return dir && *dir ? dir : "/var/lib/glusterd";
-}
-
-namespace {
-
-// Serve's own UUID for a node without Gluster, made once.
-std::string own_node_uuid(const std::string& state_dir) {
-  std::string path = state_dir + "/node-id";
-  std::ifstream in(path);
-  std::string id;
-  if (in && std::getline(in, id) && id.size() == 36) return id;
-  unsigned char b[16];
-  random_bytes(b, sizeof b);
-  b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);  // version 4
-  b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);  // RFC 4122 variant
-  char text[40];
-  std::snprintf(text, sizeof text, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
-                b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-  write_file_atomically(path, std::string(text) + "\n");
-  return text;
-}
-
-}  // namespace
-
-NodeId::NodeId(std::string state_dir) : state_dir_(std::move(state_dir)) {}
-
-std::string NodeId::get() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (gluster_) return id_;
-  if (auto gluster = glusterd_uuid(glusterd_workdir())) {
-    gluster_ = true;
-    id_ = *gluster;
-  } else if (id_.empty()) {
-    id_ = own_node_uuid(state_dir_);
-  }
-  return id_;
-}
 
 namespace {
 
@@ -179,6 +141,8 @@ class Server {
         }
       }
       if (reload) apply_reload();
+      if (size_t n = take_redelivery_requests(o_.state_dir, *delivery_, [this](const std::string& m) { say(Severity::warning, m); }))
+        say(Severity::info, "redelivering " + std::to_string(n) + " event(s)");
       disable_gone();
       // A change the delivery loop has just taken is reported at once: webhook-add waits for it.
       if (reload || second || delivery_->applied() != reported_applied_) {
@@ -248,8 +212,9 @@ class Server {
     std::string path = o_.state_dir + "/serve.lock";
     lock_fd_.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
     if (!lock_fd_) throw usage_error("state directory " + o_.state_dir + ": " + errno_text(errno));
-    if (::flock(lock_fd_.get(), LOCK_EX | LOCK_NB) != 0)
-      throw usage_error("another eventsapi serve uses the state directory " + o_.state_dir);
+    // `eventsapi redeliver` holds it a moment when no serve runs: waited for.
+    for (int i = 0; ::flock(lock_fd_.get(), LOCK_EX | LOCK_NB) != 0; ::poll(nullptr, 0, 100))
+      if (++i > 20) throw usage_error("another eventsapi serve uses the state directory " + o_.state_dir);
   }
 
   void load() {
@@ -280,6 +245,7 @@ class Server {
     n.pid = when > 0 ? static_cast<long>(::getpid()) : 0;
     n.applied = reported_applied_ = delivery_->applied();
     n.stats = delivery_->stats();
+    add_redelivered(n.stats, o_.state_dir);
     // Said once when reporting starts failing, and once when it works again.
     try {
       store_->report_node(n);

@@ -27,6 +27,7 @@ nlohmann::json webhook_json(const Webhook& w) {
   if (w.insecure) j["insecure"] = true;
   if (w.max_in_flight > 0) j["max_in_flight"] = w.max_in_flight;
   if (w.h2c) j["h2c"] = true;
+  if (!w.events.empty()) j["events"] = w.events;
   if (w.disabled) {
     j["disabled"] = true;
     j["disabled_reason"] = w.disabled_reason;
@@ -48,6 +49,11 @@ Webhook webhook_from(const nlohmann::json& j) {
   w.h2c = j.value("h2c", false);
   w.disabled = j.value("disabled", false);
   w.disabled_reason = j.value("disabled_reason", "");
+  // A pattern that is not a string (a hand-edited store) is dropped, not
+  // taken as "all events": what a filter still names it keeps.
+  if (auto events = j.find("events"); events != j.end() && events->is_array())
+    for (const auto& p : *events)
+      if (p.is_string() && !p.get<std::string>().empty()) w.events.push_back(p.get<std::string>());
   return w;
 }
 

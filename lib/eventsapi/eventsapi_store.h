@@ -21,6 +21,7 @@ struct Webhook {
   bool insecure = false;
   bool disabled = false;
   std::string disabled_reason;
+  std::vector<std::string> events;  // the event types it gets (webhook_filter.h); empty: all
 };
 
 using Webhooks = std::map<std::string, Webhook>;   // by URL

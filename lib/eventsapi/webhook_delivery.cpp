@@ -18,6 +18,7 @@
 #include "core/sha256.h"
 #include "core/text.h"
 #include "eventsapi/spool.h"
+#include "eventsapi/webhook_filter.h"
 #include "eventsapi/webhook_signature.h"
 
 namespace evt {
@@ -160,18 +161,23 @@ void WebhookDelivery::retry_broken() {
 }
 
 std::vector<std::string> WebhookDelivery::enqueue(const std::string& id, const std::string& body, bool can_wait,
-                                                  const std::vector<std::string>* only) {
+                                                  const std::vector<std::string>* only, std::vector<std::string>* taken) {
   std::vector<std::string> waiting;
   std::lock_guard<std::mutex> lock(mutex_);
-  auto wanted = [&](const std::string& url) { return !only || std::find(only->begin(), only->end(), url) != only->end(); };
+  auto wanted = [&](const std::string& url, const Webhook& conf) {
+    return !conf.disabled && (!only || std::find(only->begin(), only->end(), url) != only->end()) &&
+           body_wanted(conf.events, body);  // the types it asked for (--events)
+  };
   long long total = 0;
   for (auto& [url, h] : hooks_) total += static_cast<long long>(h->spool->pending_bytes());
   for (auto& [url, h] : hooks_) {
-    if (h->config.disabled || !wanted(url)) continue;
+    if (!wanted(url, h->config)) continue;
+    uint64_t before = h->spool->pending();
     if (!admit(*h, id, body, total, can_wait)) waiting.push_back(url);
+    else if (taken && h->spool->pending() > before) taken->push_back(url);
   }
   for (const auto& [url, b] : broken_)
-    if (!b.config.disabled && wanted(url)) refuse(url, id, "spool unavailable", b.error);
+    if (wanted(url, b.config)) refuse(url, id, "spool unavailable", b.error);
   curl_multi_wakeup(multi_);
   return waiting;
 }

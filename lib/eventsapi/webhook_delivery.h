@@ -42,14 +42,16 @@ class WebhookDelivery {
   // The version whose webhooks the delivery loop runs with now (-1: none yet).
   long long applied() const { return applied_; }
 
-  // Queues an event for every enabled webhook (any thread), or for those in
-  // only. A webhook whose spool has no room (full, or the disk refused)
+  // Queues an event for every enabled webhook that asks for its type (any
+  // thread), or for those of them in only; taken, when given, gets the URLs
+  // whose spools took it. A webhook whose spool has no room (full, or the disk refused)
   // does not take it: with can_wait it is named in the result, for a
   // caller whose source holds the event (a Redis stream, stdin) to offer it
   // again later, and nothing is counted; otherwise the event is refused
   // for that webhook and counted by cause.
   std::vector<std::string> enqueue(const std::string& id, const std::string& body, bool can_wait = false,
-                                   const std::vector<std::string>* only = nullptr);
+                                   const std::vector<std::string>* only = nullptr,
+                                   std::vector<std::string>* taken = nullptr);
 
   // The delivery loop; returns once stop is set (and wake() called).
   // heartbeat: beaten every turn (at least once a second), for the watchdog.

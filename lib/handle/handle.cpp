@@ -184,7 +184,7 @@ class Runner : public StepSupervisor::Observer {
     source_.limit_batch(free_slots());
     if (!source_.receive(batch_, wait_ms)) source_ended_ = true;
     for (Message& m : batch_) {
-      if (!r_.filter.matches(m.tag)) {
+      if (!wanted(m)) {
         source_.delivered(m);  // not ours to handle: passed over, as event-listen would
         continue;
       }
@@ -193,6 +193,17 @@ class Runner : public StepSupervisor::Observer {
       pending_.push_back(std::move(m));
     }
     start_pending();
+  }
+
+  // Whether m is ours to handle: its tag matches and its data holds for
+  // --where. A malformed event is: the runner rejects it and says why.
+  bool wanted(Message& m) {
+    if (!r_.filter.matches(m.tag)) return false;
+    try {
+      return where_holds(r_.where, m);
+    } catch (const Error&) {
+      return true;
+    }
   }
 
   // Starts what was received, as slots free up; nothing new once stopping
@@ -306,13 +317,11 @@ class Runner : public StepSupervisor::Observer {
     last_end_signalled_ = false;
   }
 
-  // --- retries
-
+  // Retries: the wait is the policy's; the job moves to retries_ in emit_finished().
   void wait_to_retry(Job& j) {
-    auto wait = retries_.schedule(j, Clock::now());
-    log_.log(Severity::warning,
-             "Handler of " + j.message.event().tag + " runs again in " + seconds_text(wait.count() / 1000.0) +
-                 "s (attempt " + std::to_string(j.attempt + 1) + " of " + std::to_string(policy_.max_attempts()) + ")",
+    double wait = retries_.schedule(j, Clock::now()).count() / 1000.0;
+    log_.log(Severity::warning, "Handler of " + j.message.event().tag + " runs again in " + seconds_text(wait) + "s (attempt " +
+                                    std::to_string(j.attempt + 1) + " of " + std::to_string(policy_.max_attempts()) + ")",
              context_of(&j));
   }
 
@@ -334,8 +343,7 @@ class Runner : public StepSupervisor::Observer {
     log_.log(Severity::info, "stopping: no more events are read; running steps get " + seconds_text(r_.grace) + "s");
   }
 
-  // Stopping: a waiting event the source keeps (a stream entry) is left
-  // unacknowledged for the next worker; one from a pipe is given up now.
+  // Stopping: a waiting stream entry is left for the next worker; one from a pipe is given up now.
   void release_waiting() {
     for (Job& j : retries_.release()) {
       if (j.message.cursor.empty()) {
@@ -358,8 +366,7 @@ class Runner : public StepSupervisor::Observer {
         ++it;
         continue;
       }
-      // A dry run consumes nothing; an interrupted run of a retried event
-      // is left for the next worker; a dead letter not sent leaves it too.
+      // A dry run consumes nothing; a retried stream entry stopped, or a dead letter not sent, stays.
       bool left = it->stopped && policy_.enabled() && !it->message.cursor.empty();
       if (!r_.dry_run && !left) {
         write_out(result_line(*it, r_.node, policy_.enabled() || it->attempt > 1));

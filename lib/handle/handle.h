@@ -23,6 +23,7 @@
 #include "core/error.h"
 #include "core/user_regex.h"
 #include "core/tag_filter.h"
+#include "core/where_filter.h"
 #include "handle/dead_letter.h"
 #include "handle/job.h"
 #include "handle/logger.h"
@@ -42,6 +43,7 @@ struct HandleRequest {
   std::string node;         // for result events
   std::string env_file;     // KEY=VALUE lines for every step, read for each event (the agent's ./environment)
   TagFilter filter;         // events whose tags it does not match are passed over (and acknowledged)
+  WhereFilter where;        // --where: so are events whose data does not hold
   long count = 0;           // -n: exit after this many events handled (0: no limit)
   double idle_timeout = 0;  // -w: exit 0 once nothing arrived and nothing ran for this long
   std::string ready_file;   // created once the source is live

@@ -9,7 +9,8 @@ namespace evt {
 HandleSource open_handle_source(const std::string& url, const TransportOptions& options, const TagFilter& filter) {
   HandleSource source;
   Endpoint ep = parse_endpoint(url);
-  if (ep.scheme == Scheme::redis_stream && ep.stream.consumer.empty()) {
+  // History reads no group: no consumer name, no slot.
+  if (ep.scheme == Scheme::redis_stream && ep.stream.consumer.empty() && !options.history.wanted()) {
     source.slot = std::make_unique<WorkerSlot>(default_bus_dir() + "/workers",
                                                ep.host + ":" + std::to_string(ep.port) + "/" + ep.path + "/" +
                                                    std::to_string(ep.db) + "/" + ep.key + "?group=" + ep.stream.group);

@@ -41,7 +41,7 @@ static std::optional<int> wait_allowed(const ListenRequest& r, Clock::time_point
   return wait_ms;
 }
 
-// What a batch holds for the listener: the events the filter wants, in the
+// What a batch holds for the listener: the events the filters want, in the
 // output format, appended to out, up to -n. Returns how many messages of the
 // batch were dealt with (all, unless -n was reached: then done is set).
 static size_t format_batch(const ListenRequest& r, std::vector<Message>& batch, std::string& out, long& printed,
@@ -50,7 +50,13 @@ static size_t format_batch(const ListenRequest& r, std::vector<Message>& batch, 
   size_t handled = 0;
   for (Message& m : batch) {
     ++handled;
-    if (!r.filter.matches(m.tag)) continue;
+    try {
+      if (!r.filter.matches(m.tag) || !where_holds(r.where, m)) continue;
+    } catch (const Error& e) {
+      ++bad;
+      report("skipped a malformed event: " + std::string(e.what()));
+      continue;
+    }
     if (raw_json && !m.envelope.empty()) {
       out += m.envelope;  // as it arrived: no parse, no re-encoding
       out += '\n';

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/output_format.h"
+#include "core/where_filter.h"
 #include "transport/transport.h"
 
 namespace evt {
@@ -13,6 +14,7 @@ struct ListenRequest {
   std::string url;
   TransportOptions transport;
   TagFilter filter;          // the tags wanted
+  WhereFilter where;         // --where: what their data must hold
   OutputFormat format;
   long count = 0;            // -n: stop after this many events (0: no limit)
   double idle_timeout = 0;   // -w: exit 1 when no event arrives for this long

@@ -12,6 +12,9 @@ Frames parse_frames(std::string_view name) {
 void check_transport_options(const Endpoint& ep, const TransportOptions& o) {
   const ZmqOptions& z = o.zmq;
   if (o.allow_reserved && ep.scheme != Scheme::salt) throw usage_error("--allow-reserved applies to salt: endpoints only");
+  if (o.history.exit_at_end && !o.history.wanted()) throw usage_error("-e/--exit-at-end needs --since or --from-id");
+  if (o.history.wanted() && ep.scheme != Scheme::redis_stream)
+    throw usage_error(ep.display() + " keeps no history: --since and --from-id need a durable endpoint (redis+stream://)");
   if (ep.is_zmq()) {
     if (ep.scheme == Scheme::zmq_tcp && ep.host == "*" && !z.bind)
       throw usage_error(ep.display() + ": '*' is for --bind; connect to a host");

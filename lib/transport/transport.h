@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/event.h"
 #include "core/tag_filter.h"
+#include "core/where_filter.h"
 
 namespace evt {
 
@@ -32,6 +33,18 @@ struct ZmqOptions {
   std::string curve_clients;     // server: the public keys it admits, one a line
 };
 
+// History on a durable transport (--since, --from-id): read from that
+// point without a consumer group (none is created or moved), then go on
+// live; exit_at_end ends the source once it has caught up with what the
+// transport held when it opened.
+struct HistoryOptions {
+  double since = -1;        // seconds since the epoch; < 0: not asked
+  std::string from_id;      // a Redis stream entry id, read from inclusively; empty: not asked
+  bool exit_at_end = false; // -e
+
+  bool wanted() const { return since >= 0 || !from_id.empty(); }
+};
+
 // What every transport shares. A URL's own parameters (a stream's group,
 // maxlen, claim) are in its Endpoint.
 struct TransportOptions {
@@ -46,6 +59,7 @@ struct TransportOptions {
   // forwards them as Salt's fire_master does (salt_bus.h).
   bool to_master = false;
   ZmqOptions zmq;
+  HistoryOptions history;
 };
 
 // One received event: tag and envelope (its compact JSON text) as they
@@ -75,6 +89,16 @@ class Message {
  private:
   std::optional<Event> event_;
 };
+
+// Whether m's data passes where: on its envelope's text where that is
+// compact (no parse), else on the parsed event. Throws invalid_input for an
+// envelope that does not parse.
+inline bool where_holds(const WhereFilter& where, Message& m) {
+  if (where.empty()) return true;
+  if (!m.envelope.empty())
+    if (auto holds = where.matches_envelope(m.envelope)) return *holds;
+  return where.matches_data(m.event().data.text());
+}
 
 class Publisher {
  public:
@@ -141,7 +165,7 @@ class Subscriber {
 
 // Throws a usage error for options the endpoint does not take (--bind, --frames
 // or CURVE keys on an endpoint that is not ZeroMQ, --allow-reserved on one
-// that is not a Salt bus).
+// that is not a Salt bus, history on one that keeps none).
 void check_transport_options(const Endpoint& endpoint, const TransportOptions& options);
 
 std::unique_ptr<Publisher> open_publisher(const Endpoint& endpoint, const TransportOptions& options);

@@ -1,5 +1,9 @@
 #include "transport/transport_options.h"
 
+#include <chrono>
+
+#include "core/when.h"
+
 namespace evt {
 
 void add_transport_options(CLI::App& app, TransportFlags& f, const std::string& bind_help) {
@@ -26,6 +30,25 @@ TransportOptions transport_options(const TransportFlags& f, const Config& config
   o.zmq = f.zmq;
   o.zmq.frames = parse_frames(f.frames);
   return o;
+}
+
+void add_history_options(CLI::App& app, HistoryFlags& f) {
+  app.add_option("--since", f.since,
+                 "redis+stream: first the history from WHEN (90s, 15m, 2h, 1d, RFC 3339 or epoch seconds), no group used");
+  app.add_option("--from-id", f.from_id, "redis+stream: first the history from entry ID on, no group used");
+  app.add_flag("-e,--exit-at-end", f.exit_at_end, "With --since or --from-id: exit 0 once caught up");
+}
+
+HistoryOptions history_options(const HistoryFlags& f) {
+  HistoryOptions h;
+  if (!f.since.empty() && !f.from_id.empty()) throw usage_error("--since and --from-id: give one of them");
+  if (!f.since.empty()) {
+    double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    h.since = parse_when("--since", f.since, now);
+  }
+  h.from_id = f.from_id;
+  h.exit_at_end = f.exit_at_end;
+  return h;
 }
 
 }  // namespace evt

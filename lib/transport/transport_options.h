@@ -1,6 +1,7 @@
 // The endpoint options event-fire, event-listen and event-handle -u share,
 // declared once: -u, --id, --password-file, --max-message, and ZeroMQ's
-// --bind, --frames and --curve-*. Not --timeout: it means a delivery wait in
+// --bind, --frames and --curve-*; and the history options (--since,
+// --from-id, -e) event-listen and event-handle share. Not --timeout: it means a delivery wait in
 // event-fire, an absolute limit in event-listen and a per-step limit in
 // event-handle, and each tool keeps its own.
 #pragma once
@@ -29,5 +30,16 @@ void add_transport_options(CLI::App& app, TransportFlags& flags, const std::stri
 // url, else local:), and the options they give.
 std::string transport_url(const TransportFlags& flags, const Config& config);
 TransportOptions transport_options(const TransportFlags& flags, const Config& config);
+
+struct HistoryFlags {
+  std::string since;
+  std::string from_id;
+  bool exit_at_end = false;
+};
+
+// Adds --since, --from-id and -e/--exit-at-end to app.
+void add_history_options(CLI::App& app, HistoryFlags& flags);
+// What they ask for, --since read against the clock now. Throws a usage error.
+HistoryOptions history_options(const HistoryFlags& flags);
 
 }  // namespace evt

@@ -23,6 +23,8 @@ std::unique_ptr<Subscriber> open_redis_subscriber(const Endpoint& endpoint, cons
 std::unique_ptr<Subscriber> open_pubsub_listener(const Endpoint& endpoint, const TransportOptions& options,
                                                  const TagFilter& filter);
 std::unique_ptr<Subscriber> open_stream_listener(const Endpoint& endpoint, const TransportOptions& options);
+// --since/--from-id: XREAD from that point, no group (stream_history.cpp).
+std::unique_ptr<Subscriber> open_stream_history(const Endpoint& endpoint, const TransportOptions& options);
 
 // The event a Pub/Sub message stands for: the channel is the tag, the
 // message the data (JSON, else a string), ts the time it arrived, a new id,

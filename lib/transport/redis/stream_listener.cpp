@@ -4,6 +4,7 @@
 #include "transport/redis/redis.h"
 #include "transport/redis/redis_listener.h"
 #include "transport/redis/resp.h"
+#include "transport/redis/stream_entry.h"
 #include "core/signals.h"
 
 #include <algorithm>
@@ -271,28 +272,8 @@ class StreamListener : public RedisListenerBase {
       acks_.push_back(id);
       return;
     }
-    std::string tag, envelope, data;
-    bool have_data = false;
-    for (size_t f = 0; f + 1 < fields->elements; f += 2) {
-      std::string name = reply_text(fields->element[f]);
-      if (name == "envelope") envelope = reply_text(fields->element[f + 1]);
-      else if (name == "tag") tag = reply_text(fields->element[f + 1]);
-      else if (name == "data") {
-        data = reply_text(fields->element[f + 1]);
-        have_data = true;
-      }
-    }
     try {
-      Event e;
-      if (!envelope.empty()) {
-        e = parse_envelope(envelope);
-      } else if (!tag.empty()) {  // an entry added by hand: XADD key * tag T [data D]
-        e = make_event(tag, have_data ? data_from_text(data) : JsonText(), options_.node);
-        e.ts = std::strtod(id.c_str(), nullptr) / 1000.0;
-      } else {
-        throw invalid_input("no \"envelope\" or \"tag\" field");
-      }
-      complete(e, options_.node);
+      Event e = stream_entry_event(id, fields, options_.node);
       Message m(std::move(e));
       m.cursor = id;
       in_flight_.insert(std::move(id));
