@@ -217,3 +217,13 @@ flaky() { step "$1" "echo \"\$EVENT_ATTEMPT\" >> '$3'; [ \"\$EVENT_ATTEMPT\" -ge
   assert_equal "$(cat "$T/attempts" | tr '\n' ' ')" '1 2 '
   assert_equal "$(pending evq g1)" 0
 }
+
+@test "a history read (--since) retries too, and ends once caught up and done" {
+  start_redis
+  flaky "$H/x/10flaky" 2 "$T/attempts"
+  event a/event/x | event-fire -l -u "$(stream evq)"
+  run timeout 60 event-handle -u "$(stream evq)" --since 1d -e --retry 2 --retry-delay 0.05 --log none "$H"
+  assert_success
+  assert_equal "$(cat "$T/attempts" | tr '\n' ' ')" '1 2 '
+  assert_equal "$(jget data.attempts <<< "$output")" 2
+}

@@ -346,7 +346,7 @@ class Runner : public StepSupervisor::Observer {
   // Stopping: a waiting stream entry is left for the next worker; one from a pipe is given up now.
   void release_waiting() {
     for (Job& j : retries_.release()) {
-      if (j.message.cursor.empty()) {
+      if (!source_.redelivers()) {
         ++handled_;
         ++failed_;
         jobs_.push_back(std::move(j));
@@ -367,7 +367,7 @@ class Runner : public StepSupervisor::Observer {
         continue;
       }
       // A dry run consumes nothing; a retried stream entry stopped, or a dead letter not sent, stays.
-      bool left = it->stopped && policy_.enabled() && !it->message.cursor.empty();
+      bool left = it->stopped && policy_.enabled() && source_.redelivers();
       if (!r_.dry_run && !left) {
         write_out(result_line(*it, r_.node, policy_.enabled() || it->attempt > 1));
         if (send_dead_letter(*it)) source_.delivered(it->message);

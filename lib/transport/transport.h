@@ -151,6 +151,10 @@ class Subscriber {
   // True where the source keeps what has not been delivered() (a Redis
   // stream, stdin): a reader without room may stop reading and lose nothing.
   virtual bool holds_unacknowledged() const { return false; }
+  // True where a message not delivered() is handed out again, to this
+  // reader after a restart or to another of its group (a Redis stream
+  // consumer group; not a history read, not stdin).
+  virtual bool redelivers() const { return false; }
   // Malformed messages reported and skipped so far.
   size_t invalid() const { return invalid_; }
   // At most n messages a receive: a reader that can take only n more (event-

@@ -50,6 +50,7 @@ class StreamListener : public RedisListenerBase {
   }
 
   bool holds_unacknowledged() const override { return true; }
+  bool redelivers() const override { return true; }
 
   void delivered(const Message& m) override {
     in_flight_.erase(m.cursor);
