@@ -10,7 +10,12 @@ JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 DEBS = g++ cmake make pkg-config libcli11-dev libhiredis-dev cppzmq-dev libzmq3-dev \
        nlohmann-json3-dev libcurl4-openssl-dev libre2-dev libgtest-dev bats bats-assert bats-support \
        redis-server python3 python3-zmq openssl mandoc bash-completion zsh fish procps util-linux time \
-       glusterfs-server python3-requests python3-jwt iproute2 nginx libmsgpack-cxx-dev python3-msgpack systemd
+       glusterfs-server python3-requests python3-jwt iproute2 nginx libmsgpack-cxx-dev python3-msgpack systemd \
+       libnats-dev nats-server
+# The npm nats client of tests/nats.bats: Debian's node and npm, unless a
+# node with its own npm is there already (NodeSource's nodejs carries npm and
+# conflicts with Debian's npm package).
+NODE_DEBS = $(if $(shell command -v npm 2>/dev/null),,nodejs npm)
 # Only for `make bench`.
 BENCH_DEBS = hyperfine mosquitto mosquitto-clients redis-tools python3-requests
 
@@ -33,7 +38,7 @@ FUZZ_DEBS = clang libclang-rt-14-dev
 all: deps build
 
 deps:
-	@tests/install-deps.sh $(DEBS)
+	@tests/install-deps.sh $(DEBS) $(NODE_DEBS)
 
 bench-deps:
 	@tests/install-deps.sh $(DEBS) $(BENCH_DEBS)
@@ -54,7 +59,7 @@ check: all
 # Only what the demo runs: the unit tests are built by `make check`.
 binaries: deps
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
-	@cmake --build $(BUILD) -j $(JOBS) --target event-fire event-listen event-handle eventsapi event-tools-zmq -- --no-print-directory
+	@cmake --build $(BUILD) -j $(JOBS) --target event-fire event-listen event-handle eventsapi event-tools-zmq event-tools-nats -- --no-print-directory
 
 demo: binaries
 	@BUILD=$(BUILD) tests/demo.sh

@@ -38,6 +38,10 @@ teardown() {
   # serve rotates events.log itself: no logrotate file to fight it.
   [ ! -e /etc/logrotate.d/eventsapi ]
   [ -e /usr/share/event-tools/gluster-event-types.txt ]
+  # The NATS plugin is packaged and found: an endpoint nobody serves is exit 3, not "not installed".
+  ls /usr/lib/*/event-tools/event-tools-nats.so /usr/lib/event-tools/event-tools-nats.so 2> /dev/null | grep -q .
+  run /usr/bin/event-fire -u "nats://127.0.0.1:$(free_port)" --timeout 0.2 t
+  assert_failure 3
   # The plugin is found from the installed binary: a ZeroMQ fire with no peer is exit 3, not "not installed".
   run /usr/bin/event-fire -u "tcp://127.0.0.1:$(free_port)" --timeout 0.2 t
   assert_failure 3

@@ -5,6 +5,7 @@
 # in the test's directory.
 
 load helpers
+load nats_helpers
 
 README=$BATS_TEST_DIRNAME/../README.md
 
@@ -91,4 +92,13 @@ run_recipe() {
   run_recipe opennebula
   assert_success
   assert_line 'EVENT STATE VM/ACTIVE/RUNNING/5 '
+}
+
+@test "README recipe: a JetStream stream and a handler group over NATS" {
+  start_nats nats
+  export NATS_SERVERS=127.0.0.1:$NATS_PORT REPLICAS=1
+  run_recipe nats
+  stop_nats nats
+  assert_success
+  assert_output --regexp '^[^:]+: backup of \{"size":1234\}$'
 }

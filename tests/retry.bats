@@ -120,6 +120,8 @@ flaky() { step "$1" "echo \"\$EVENT_ATTEMPT\" >> '$3'; [ \"\$EVENT_ATTEMPT\" -ge
   assert_output --partial 'whole envelope'
   run event-handle --dead-letter tcp://127.0.0.1:1 --log none "$H" < /dev/null
   assert_failure 2
+  run event-handle --dead-letter nats://127.0.0.1:1 --log none "$H" < /dev/null
+  assert_failure 2
   run event-handle --retry 1 --retry-delay 10 --retry-max-delay 5 --log none "$H" < /dev/null
   assert_failure 2
 }
@@ -226,4 +228,20 @@ flaky() { step "$1" "echo \"\$EVENT_ATTEMPT\" >> '$3'; [ \"\$EVENT_ATTEMPT\" -ge
   assert_success
   assert_equal "$(cat "$T/attempts" | tr '\n' ' ')" '1 2 '
   assert_equal "$(jget data.attempts <<< "$output")" 2
+}
+
+@test "--dead-letter nats+js://: the dead letter whole in a JetStream stream" {
+  load nats_helpers
+  start_nats n1
+  flaky "$H/x/20fail" 99 "$T/attempts"
+  local dlq="nats+js://127.0.0.1:$NATS_PORT/DLQ?create=1&subjects=a.>"
+  run event-handle --retry 1 --retry-delay 0.05 --dead-letter "$dlq" --log none "$H" <<< '{"tag":"a/event/x","data":5,"id":"nid-1"}'
+  assert_failure 1
+  run timeout 10 event-listen -u "$dlq&group=g" -n 1
+  assert_success
+  assert_equal "$(jget id <<< "$output")" '"nid-1"'
+  assert_equal "$(jget data <<< "$output")" 5
+  assert_equal "$(jget dead_letter.attempts <<< "$output")" 2
+  assert_equal "$(jget dead_letter.step <<< "$output")" '"20fail"'
+  stop_nats n1
 }

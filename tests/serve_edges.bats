@@ -18,10 +18,12 @@ teardown() {
   return 0
 }
 
-# fire_padded N TAG URL: N events of about 1 KB each, through event-fire -l.
+# fire_padded N TAG URL [FIRST]: N events of about 1 KB each, numbered from
+# FIRST (0), through event-fire -l.
 fire_padded() {
   $PYTHON -c 'import json,sys
-for i in range(int(sys.argv[1])): print(json.dumps({"i": i, "pad": "x" * 1000}))' "$1" | event-fire -l -u "$3" "$2"
+for i in range(int(sys.argv[2]), int(sys.argv[2]) + int(sys.argv[1])): print(json.dumps({"i": i, "pad": "x" * 1000}))' \
+    "$1" "${4:-0}" | event-fire -l -u "$3" "$2"
 }
 
 # json_status EXPR: a Python expression over the first webhook w of `eventsapi --json status`.
@@ -192,6 +194,26 @@ for line in open(sys.argv[1]):
   wait_for_lines "$T/r.log" 3
   run field "$T/r.log" 'r["path"] + " " + json.loads(b)["event"]'
   assert_output --partial '/hook after/repair'
+  stop_serve s
+}
+
+@test "row 6: the spool file on disk stays within about twice what is pending while its queue never empties" {
+  quiet eventsapi webhook-add "$HOOK"
+  quiet eventsapi config-set spool-max-mb 4
+  start_receiver r "$RPORT" --delay 0.01
+  start_serve s
+  # 250 events of about 10 KB (2.5 MB) for a receiver slower than them.
+  $PYTHON -c 'import json
+for i in range(250): print(json.dumps({"i": i, "pad": "x" * 10000}))' | event-fire -l big
+  wait_for_lines "$T/r.log" 200 60
+  local delivered size
+  delivered=$(wc -l < "$T/r.log")
+  size=$(stat -c %s "$T"/state/spool/*.spool)
+  # At most 251 - delivered entries were pending when the file was measured:
+  # it holds them, and less than 1 MiB and as much again of what was done.
+  [ "$delivered" -lt 240 ]
+  [ "$size" -lt $(( (251 - delivered) * 10200 * 2 + 1048576 )) ]
+  wait_for_unique "$T/r.log" 250 60
   stop_serve s
 }
 

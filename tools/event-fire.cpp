@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
                "  event-fire [OPTIONS] send TAG [DATA | KEY=VALUE | KEY:=JSON ...]",
                "event-fire");
   evt::TransportFlags transport;
-  std::string timeout = "5";
+  std::string timeout;
   bool master = false, whole_stdin = false, lines = false, allow_reserved = false, require_listener = false;
   std::vector<std::string> args;
   evt::add_transport_options(app, transport, "PUB: a publisher others subscribe to");
@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
                "Fire to the master endpoint ($EVENT_MASTER or the config's master; or -u salt:DIR, a minion's bus)");
   app.add_flag("-s,--stdin", whole_stdin, "All of stdin is the DATA");
   app.add_flag("-l,--lines", lines, "One event per stdin line: an envelope, or DATA when TAG is given");
-  app.add_option("--timeout", timeout, "Seconds a delivery may wait (default 5)");
+  app.add_option("--timeout", timeout, "Seconds a delivery may wait (default 5; 30 on nats+js://)");
   app.add_flag("--allow-reserved", allow_reserved, "salt: fire tags in Salt's own namespace (salt/) too, and fire_master* as a plain event");
   app.add_flag("--require-listener", require_listener, "Exit 3 when an event reached no listener");
   app.add_option("args", args, "TAG and DATA, KEY=VALUE or KEY:=JSON");
@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
     r.url = evt::fire_url(transport.url, master || p.master, config);
     r.transport = evt::transport_options(transport, config);
     r.transport.to_master = master || p.master;
-    r.transport.timeout = evt::parse_seconds("--timeout", timeout);
+    r.transport.timeout_set = !timeout.empty();
+    if (r.transport.timeout_set) r.transport.timeout = evt::parse_seconds("--timeout", timeout);
     r.transport.allow_reserved = allow_reserved;
     r.input = lines         ? evt::FireRequest::Input::lines
               : whole_stdin ? evt::FireRequest::Input::whole_stdin

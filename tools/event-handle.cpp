@@ -43,7 +43,7 @@ void add_retry_options(CLI::App& app, RetryFlags& f) {
   app.add_option("--retry-delay", f.delay, "Seconds before the first retry, doubled for each next, jittered (default 1)");
   app.add_option("--retry-max-delay", f.max_delay, "The longest wait between retries (default 300)");
   app.add_option("--dead-letter", f.dead_letter,
-                 "Fire events given up to URL (redis+stream://, local:, -) with a dead_letter member");
+                 "Fire events given up to URL (redis+stream://, nats+js://, local:, -) with a dead_letter member");
 }
 
 // The retry settings into r, and the dead-letter endpoint, if any.

@@ -1,12 +1,14 @@
 # fish completion for event-fire
 complete -c event-fire -f
-complete -c event-fire -s u -l url -x -a 'local: - redis:// redis+unix:// redis+stream:// tcp:// ipc:// salt:' -d 'Endpoint URL'
+complete -c event-fire -s u -l url -x -a 'local: - redis:// redis+unix:// redis+stream:// nats:// nats+js:// tcp:// ipc:// salt:' -d 'Endpoint URL'
 complete -c event-fire -l master -d 'Fire to the master endpoint (or through the minion bus -u salt: names)'
 complete -c event-fire -l id -x -d 'This node id'
 complete -c event-fire -s s -l stdin -d 'All of stdin is the data'
 complete -c event-fire -s l -l lines -d 'One event per stdin line'
 complete -c event-fire -l timeout -x -d 'Seconds a delivery may wait'
-complete -c event-fire -l password-file -r -F -d 'Read the Redis password from FILE'
+complete -c event-fire -l password-file -r -F -d 'Read the Redis or NATS password from FILE'
+complete -c event-fire -l creds -r -F -d 'NATS credentials file (JWT and NKey seed)'
+complete -c event-fire -l nkey -r -F -d 'NATS user NKey seed file'
 complete -c event-fire -l bind -d 'Bind a pub socket others subscribe to'
 complete -c event-fire -l frames -x -a 'json one' -d 'ZeroMQ frames'
 complete -c event-fire -l curve-secret-key -r -F -d 'This side CURVE secret key'

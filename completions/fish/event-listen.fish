@@ -1,6 +1,6 @@
 # fish completion for event-listen
 complete -c event-listen -f
-complete -c event-listen -s u -l url -x -a 'local: - redis:// redis+unix:// redis+stream:// tcp:// ipc:// salt:' -d 'Endpoint URL'
+complete -c event-listen -s u -l url -x -a 'local: - redis:// redis+unix:// redis+stream:// nats:// nats+js:// tcp:// ipc:// salt:' -d 'Endpoint URL'
 complete -c event-listen -l match -x -a 'glob prefix regex exact' -d 'How patterns match tags'
 complete -c event-listen -s x -l exclude -x -d 'Skip tags matching pattern'
 complete -c event-listen -l where -x -d 'Print only events whose data EXPR holds for'
@@ -13,7 +13,9 @@ complete -c event-listen -l timeout -x -d 'Exit 1 after SECS in all'
 complete -c event-listen -s o -l output -x -a 'json pretty salt data' -d 'Output format or template'
 complete -c event-listen -l ready-file -r -F -d 'Create PATH once live'
 complete -c event-listen -l id -x -d 'Node id for events without one'
-complete -c event-listen -l password-file -r -F -d 'Read the Redis password from FILE'
+complete -c event-listen -l password-file -r -F -d 'Read the Redis or NATS password from FILE'
+complete -c event-listen -l creds -r -F -d 'NATS credentials file (JWT and NKey seed)'
+complete -c event-listen -l nkey -r -F -d 'NATS user NKey seed file'
 complete -c event-listen -l no-reconnect -d 'Exit 3 when the endpoint is lost'
 complete -c event-listen -l bind -d 'Bind a pull socket (a master)'
 complete -c event-listen -l frames -x -a 'json one' -d 'ZeroMQ frames'

@@ -30,7 +30,7 @@ complete -c eventsapi -n "__fish_seen_subcommand_from webhook-mod" -l secure -d 
 complete -c eventsapi -n "__fish_seen_subcommand_from config-get" -l name -x -a "$names" -d 'Config name'
 complete -c eventsapi -n "__fish_seen_subcommand_from config-set config-reset" -a "$names" -d 'Config name'
 complete -c eventsapi -n "__fish_seen_subcommand_from config-reset" -a all -d 'Every config value'
-complete -c eventsapi -n "__fish_seen_subcommand_from serve" -l from -x -a 'local: redis:// redis+unix:// redis+stream:// tcp:// ipc:// salt:' -d 'Where events come from'
+complete -c eventsapi -n "__fish_seen_subcommand_from serve" -l from -x -a 'local: redis:// redis+unix:// redis+stream:// nats:// nats+js:// tcp:// ipc:// salt:' -d 'Where events come from'
 complete -c eventsapi -n "__fish_seen_subcommand_from serve" -l port -x -d 'UDP port for Gluster datagrams'
 complete -c eventsapi -n "__fish_seen_subcommand_from serve" -l name -x -d 'Node name in tables'
 complete -c eventsapi -n "__fish_seen_subcommand_from serve" -l ready-file -r -F -d 'Create PATH once serving'

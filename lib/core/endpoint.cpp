@@ -123,6 +123,14 @@ class Query {
   std::vector<std::pair<std::string, std::string>> items_;
 };
 
+static double parse_seconds_param(std::string_view url, const std::string& name, const std::string& v, double max) {
+  char* end = nullptr;
+  double secs = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end != '\0' || !(secs >= 0) || secs > max)
+    throw bad_url(url, name + "='" + v + "' is not a number of seconds (0 to " + std::to_string(static_cast<long>(max)) + ")");
+  return secs;
+}
+
 static void parse_stream_params(std::string_view url, const Query& q, StreamParams& p) {
   if (const std::string* v = q.find("group")) p.group = *v;
   if (const std::string* v = q.find("consumer")) {
@@ -130,13 +138,110 @@ static void parse_stream_params(std::string_view url, const Query& q, StreamPara
     p.consumer = *v;
   }
   if (const std::string* v = q.find("maxlen")) p.maxlen = parse_int(url, *v, "maxlen", 0, 2000000000);
-  if (const std::string* v = q.find("claim")) {
-    char* end = nullptr;
-    double secs = std::strtod(v->c_str(), &end);
-    if (v->empty() || *end != '\0' || !(secs >= 0) || secs > 86400 * 30)
-      throw bad_url(url, "claim='" + *v + "' is not a number of seconds (0 to 2592000)");
-    p.claim = secs;
+  if (const std::string* v = q.find("claim")) p.claim = parse_seconds_param(url, "claim", *v, 86400 * 30);
+}
+
+static std::vector<std::string_view> split(std::string_view text, char sep) {
+  std::vector<std::string_view> out;
+  for (;;) {
+    auto at = text.find(sep);
+    out.push_back(text.substr(0, at));
+    if (at == std::string_view::npos) return out;
+    text = text.substr(at + 1);
   }
+}
+
+// One server of a NATS host list, "[user:pass@]host[:port]", as a URL nats.c takes.
+static std::string nats_server(std::string_view url, std::string_view item, Endpoint& ep) {
+  Endpoint one;
+  parse_authority(url, item, one, false);
+  if (!one.user.empty() || !one.password.empty()) {
+    if (!ep.password.empty() && (one.user != ep.user || one.password != ep.password))
+      throw bad_url(url, "give one user and password for all servers");
+    ep.user = one.user;
+    ep.password = one.password;
+  }
+  std::string host = one.host.find(':') != std::string::npos ? "[" + one.host + "]" : one.host;
+  return host + ":" + std::to_string(one.port == 0 ? 4222 : one.port);
+}
+
+// The host list: from the URL, else from $NATS_URL as natscli reads it
+// (comma-separated nats:// or tls:// URLs, or bare hosts).
+static void parse_nats_hosts(std::string_view url, std::string_view auth, Endpoint& ep) {
+  std::string env;
+  if (auth.empty()) {
+    const char* v = std::getenv("NATS_URL");
+    if (v == nullptr || *v == '\0') throw bad_url(url, "no host, and $NATS_URL is not set");
+    env = v;
+    auth = env;
+  }
+  for (std::string_view item : split(auth, ',')) {
+    for (std::string_view scheme : {"nats://", "tls://"}) {
+      if (item.substr(0, scheme.size()) != scheme) continue;
+      if (scheme == "tls://") ep.nats.tls = true;
+      item = item.substr(scheme.size());
+    }
+    if (item.empty()) throw bad_url(url, "an empty host in the list");
+    ep.nats.servers.push_back(nats_server(url, item, ep));
+  }
+  ep.host = ep.nats.servers.front().substr(0, ep.nats.servers.front().rfind(':'));
+  ep.port = std::stoi(ep.nats.servers.front().substr(ep.nats.servers.front().rfind(':') + 1));
+}
+
+// The servers as URLs libnats takes, once ?tls= is known.
+static void name_servers(Endpoint& ep) {
+  for (auto& s : ep.nats.servers) s = (ep.nats.tls ? "tls://" : "nats://") + s;
+}
+
+static bool flag_param(std::string_view url, const Query& q, const char* name) {
+  const std::string* v = q.find(name);
+  if (v == nullptr) return false;
+  if (*v != "1" && *v != "0") throw bad_url(url, std::string(name) + "='" + *v + "': expected 1 or 0");
+  return *v == "1";
+}
+
+// Checks a NATS name (stream, consumer, queue): no '.', '*', '>', space or control character.
+static void check_nats_name(std::string_view url, const std::string& what, const std::string& name) {
+  if (name.empty() || name.find_first_of(".*> \t\r\n/\\") != std::string::npos)
+    throw bad_url(url, what + " '" + name + "' is not a NATS name (no '.', '*', '>', '/', spaces)");
+}
+
+static void parse_nats(std::string_view url, std::string_view scheme, std::string_view rest, std::string_view query,
+                       Endpoint& ep) {
+  auto slash = rest.find('/');
+  std::string_view path = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+  parse_nats_hosts(url, rest.substr(0, slash), ep);
+  if (scheme == "nats") {
+    ep.scheme = Scheme::nats;
+    if (!path.empty()) throw bad_url(url, "nats:// takes no path (a stream is nats+js://HOSTS/STREAM)");
+    Query q(url, query, {"queue", "tls"});
+    if (const std::string* v = q.find("queue")) check_nats_name(url, "queue", ep.nats.queue = *v);
+    ep.nats.tls = ep.nats.tls || flag_param(url, q, "tls");
+    return name_servers(ep);
+  }
+  ep.scheme = Scheme::nats_js;
+  ep.stream.claim = 30;  // JetStream's AckWait, as the server defaults it
+  Query q(url, query, {"group", "consumer", "claim", "tls", "create", "replicas", "subjects", "max-age"});
+  parse_stream_params(url, q, ep.stream);
+  ep.key = url_decode(path);
+  if (ep.key.empty()) throw bad_url(url, "no stream (nats+js://HOSTS/STREAM?group=G)");
+  check_nats_name(url, "stream", ep.key);
+  if (!ep.stream.group.empty()) check_nats_name(url, "group", ep.stream.group);
+  ep.nats.tls = ep.nats.tls || flag_param(url, q, "tls");
+  name_servers(ep);
+  ep.nats.create = flag_param(url, q, "create");
+  if (const std::string* v = q.find("replicas")) ep.nats.replicas = parse_int(url, *v, "replicas", 1, 5);
+  if (const std::string* v = q.find("max-age")) ep.nats.max_age = parse_seconds_param(url, "max-age", *v, 86400.0 * 3650);
+  if (const std::string* v = q.find("subjects"))
+    for (std::string_view s : split(*v, ',')) {
+      // A stream on everything would also keep NATS's own replies and advisories.
+      if (s == ">" || s.substr(0, 2) == "*." || s == "*")
+        throw bad_url(url, "subjects='" + std::string(s) + "' would capture NATS's own subjects; name the tags' first tokens (module.>)");
+      // Spaces as tags' subjects have them (nats_subject.h): EVENT STATE VM.> is EVENT%20STATE%20VM.>
+      std::string subject;
+      for (char c : s) subject += c == ' ' ? std::string("%20") : std::string(1, c);
+      if (!subject.empty()) ep.nats.subjects.push_back(std::move(subject));
+    }
 }
 
 Endpoint parse_endpoint(std::string_view url) {
@@ -202,6 +307,10 @@ Endpoint parse_endpoint(std::string_view url) {
     }
     return ep;
   }
+  if (scheme == "nats" || scheme == "nats+js") {
+    parse_nats(url, scheme, rest, query, ep);
+    return ep;
+  }
   if (scheme == "redis+unix") {
     ep.scheme = Scheme::redis_unix;
     ep.path = url_decode(take_userinfo(rest, ep));
@@ -244,6 +353,8 @@ std::string masked_url(std::string_view url) {
 }
 
 std::string Endpoint::display() const { return masked_url(url); }
+
+bool Endpoint::is_nats() const { return scheme == Scheme::nats || scheme == Scheme::nats_js; }
 
 bool Endpoint::is_zmq() const { return scheme == Scheme::zmq_tcp || scheme == Scheme::zmq_ipc; }
 

@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace evt {
 
@@ -13,6 +14,8 @@ enum class Scheme {
   redis_stream,  // redis+stream://[user:pass@]host[:port]/KEY?group=G[&db=N][&maxlen=N][&consumer=C]
   zmq_tcp,       // tcp://host:port
   zmq_ipc,       // ipc:///path
+  nats,          // nats://[user:pass@]host[:port][,host[:port]...][?queue=Q][&tls=1]: core NATS
+  nats_js,       // nats+js://HOSTS/STREAM?group=G[&claim=S][&create=1&replicas=N&subjects=S,..&max-age=S]: JetStream
   salt,          // salt:DIR, salt:///DIR[?id=MINION]: a Salt master's or minion's event bus
   stdio,         // -
 };
@@ -25,6 +28,17 @@ struct StreamParams {
   double claim = 60;     // ?claim=: seconds after which another consumer's unacknowledged entries are claimed
 };
 
+// What nats:// and nats+js:// URLs add (the group and claim= are in StreamParams).
+struct NatsParams {
+  std::vector<std::string> servers;  // nats://host:port (tls://host:port with tls), all of the cluster we were given
+  std::string queue;                 // nats:// ?queue=: a queue group sharing the messages
+  bool tls = false;                  // ?tls=1, or tls:// servers in $NATS_URL
+  bool create = false;               // nats+js ?create=1: add the stream when it is absent
+  int replicas = 1;                  // ?replicas=N for a stream created here
+  std::vector<std::string> subjects; // ?subjects=A,B: the created stream's subjects
+  double max_age = 0;                // ?max-age=SECS: the created stream's limit (0: none)
+};
+
 struct Endpoint {
   Scheme scheme = Scheme::local;
   std::string url;       // as given, for messages (see display())
@@ -35,12 +49,14 @@ struct Endpoint {
   int db = 0;
   std::string user;
   std::string password;  // from the URL; never printed
-  StreamParams stream;   // redis+stream:// only
+  StreamParams stream;   // redis+stream:// and nats+js://
+  NatsParams nats;       // nats:// and nats+js:// only
   std::string minion;    // salt: ?id=, the minion whose sockets to use (empty: the master's, or the only ones)
 
   // The URL with any password replaced by "***".
   std::string display() const;
   bool is_zmq() const;
+  bool is_nats() const;
   // The ZeroMQ address (tcp://host:port or ipc://path).
   std::string zmq_address() const;
 };

@@ -25,12 +25,13 @@ Endpoint whole_envelope_endpoint(const std::string& url) {
   Endpoint ep = parse_endpoint(url);
   switch (ep.scheme) {
     case Scheme::redis_stream:
+    case Scheme::nats_js:
     case Scheme::local:
     case Scheme::stdio:
       return ep;
     default:
       throw usage_error("--dead-letter " + ep.display() +
-                        ": a dead-letter endpoint must carry the whole envelope (redis+stream://, local:, -)");
+                        ": a dead-letter endpoint must carry the whole envelope (redis+stream://, nats+js://, local:, -)");
   }
 }
 

@@ -2,7 +2,8 @@
 // event as it came, its id kept, with one member added, "dead_letter":
 // {handler, step, status, exit_code, attempts, time}. Only transports that
 // carry the whole envelope keep an event whole, so only they are taken:
-// redis+stream://, local:, and "-" (stdout).
+// redis+stream://, nats+js:// (the other keys in a header), local:, and "-"
+// (stdout).
 //
 // Sending one back: `event-listen -u DLQ | jq -c 'del(.dead_letter)' |
 // event-fire -l -u SOURCE`.

@@ -1,5 +1,6 @@
 // Kept apart from open_publisher.cpp so that event-fire links no listener.
 #include "transport/local_bus.h"
+#include "transport/nats/nats_plugin.h"
 #include "transport/redis/redis.h"
 #include "transport/salt/salt_bus.h"
 #include "transport/stdio_transport.h"
@@ -19,6 +20,8 @@ std::unique_ptr<Subscriber> open_subscriber(const Endpoint& ep, const TransportO
     case Scheme::salt: return open_salt_subscriber(ep, o);
     case Scheme::zmq_tcp:
     case Scheme::zmq_ipc: return open_zmq_subscriber(ep, o, filter);
+    case Scheme::nats:
+    case Scheme::nats_js: return open_nats_subscriber(ep, o, filter);
   }
   return nullptr;
 }

@@ -15,6 +15,8 @@ void check_transport_options(const Endpoint& ep, const TransportOptions& o) {
   if (o.history.exit_at_end && !o.history.wanted()) throw usage_error("-e/--exit-at-end needs --since or --from-id");
   if (o.history.wanted() && ep.scheme != Scheme::redis_stream)
     throw usage_error(ep.display() + " keeps no history: --since and --from-id need a durable endpoint (redis+stream://)");
+  if ((!o.nats_creds.empty() || !o.nats_nkey.empty()) && !ep.is_nats())
+    throw usage_error("--creds and --nkey apply to NATS endpoints (nats://, nats+js://) only");
   if (ep.is_zmq()) {
     if (ep.scheme == Scheme::zmq_tcp && ep.host == "*" && !z.bind)
       throw usage_error(ep.display() + ": '*' is for --bind; connect to a host");
@@ -32,7 +34,9 @@ ListenerCheck listener_check(const Endpoint& ep, const TransportOptions& o) {
     case Scheme::redis:
     case Scheme::redis_unix: return ListenerCheck::counted;
     case Scheme::redis_stream:
+    case Scheme::nats_js:  // the stream keeps it for its consumers
     case Scheme::stdio: return ListenerCheck::implied;
+    case Scheme::nats: return ListenerCheck::unsupported;  // core NATS does not say who took a message
     case Scheme::zmq_tcp:
     case Scheme::zmq_ipc: return o.zmq.bind ? ListenerCheck::unsupported : ListenerCheck::implied;
     case Scheme::salt: return ListenerCheck::unsupported;

@@ -50,7 +50,10 @@ struct HistoryOptions {
 struct TransportOptions {
   std::string node;      // this node's id, for events made here
   double timeout = 5;    // seconds a bounded wait may take (connecting, a delivery)
-  std::string password;  // Redis, from --password-file or REDISCLI_AUTH
+  bool timeout_set = false;  // --timeout given (a nats+js publisher otherwise waits 30 s)
+  std::string password;  // Redis, from --password-file or REDISCLI_AUTH; NATS, from --password-file
+  std::string nats_creds;  // NATS: --creds FILE (else $NATS_CREDS)
+  std::string nats_nkey;   // NATS: --nkey FILE, a user's NKey seed
   bool reconnect = true; // a subscriber reconnects after a lost peer
   long long max_message = default_max_message;  // ZeroMQ, Salt and Redis: the largest message a peer may send us
   bool allow_reserved = false;  // Salt: fire tags in Salt's own namespace (salt/)

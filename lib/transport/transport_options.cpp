@@ -9,7 +9,9 @@ namespace evt {
 void add_transport_options(CLI::App& app, TransportFlags& f, const std::string& bind_help) {
   app.add_option("-u,--url", f.url, "Endpoint URL (default $EVENT_URL, else the config's url, else local:)");
   app.add_option("--id", f.id, "This node's id (default the config's id, else the host name)");
-  app.add_option("--password-file", f.password_file, "Read the Redis password from FILE (- for stdin)");
+  app.add_option("--password-file", f.password_file, "Read the Redis or NATS password from FILE (- for stdin)");
+  app.add_option("--creds", f.creds, "NATS: a credentials file (JWT and NKey seed; default $NATS_CREDS)");
+  app.add_option("--nkey", f.nkey, "NATS: a user's NKey seed file (SU...)");
   app.add_flag("--bind", f.zmq.bind, "ZeroMQ: bind (" + bind_help + ") instead of connecting");
   app.add_option("--frames", f.frames, "ZeroMQ frames: json ([tag, envelope], default) or one (OpenNebula's [key, base64])");
   app.add_option("--max-message", f.max_message,
@@ -27,6 +29,8 @@ TransportOptions transport_options(const TransportFlags& f, const Config& config
   o.node = choose_node(f.id, config);
   o.password = choose_password(f.password_file);
   o.max_message = f.max_message;
+  o.nats_creds = f.creds;
+  o.nats_nkey = f.nkey;
   o.zmq = f.zmq;
   o.zmq.frames = parse_frames(f.frames);
   return o;

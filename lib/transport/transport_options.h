@@ -18,6 +18,8 @@ struct TransportFlags {
   std::string url;
   std::string id;
   std::string password_file;
+  std::string creds;
+  std::string nkey;
   std::string frames = "json";
   long long max_message = default_max_message;
   ZmqOptions zmq;

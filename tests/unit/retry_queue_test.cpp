@@ -87,4 +87,6 @@ TEST(DeadLetter, RefusesTransportsThatDoNotCarryTheEnvelope) {
   EXPECT_NO_THROW(DeadLetter("-", o));
   EXPECT_NO_THROW(DeadLetter("local:", o));
   EXPECT_NO_THROW(DeadLetter("redis+stream://127.0.0.1:1/dlq", o));
+  EXPECT_NO_THROW(DeadLetter("nats+js://127.0.0.1:1/DLQ", o));
+  EXPECT_THROW(DeadLetter("nats://127.0.0.1:1", o), Error);  // core NATS keeps nothing
 }

@@ -1,0 +1,138 @@
+#include "transport/nats/nats_subject.h"
+
+#include <algorithm>
+
+namespace evt {
+
+namespace {
+
+constexpr const char* hex_digits = "0123456789ABCDEF";
+
+void append_escaped(std::string& out, unsigned char c) {
+  out += '%';
+  out += hex_digits[c >> 4];
+  out += hex_digits[c & 15];
+}
+
+void append_token(std::string& out, std::string_view token) {
+  if (token.empty()) return out.append("%00"), void();
+  if (token == "*" || token == ">") return append_escaped(out, static_cast<unsigned char>(token[0]));
+  for (char c : token) {
+    if (c == '.' || c == ' ' || c == '%') append_escaped(out, static_cast<unsigned char>(c));
+    else out += c;
+  }
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::vector<std::string_view> tokens(std::string_view text, char sep) {
+  std::vector<std::string_view> out;
+  for (;;) {
+    auto at = text.find(sep);
+    out.push_back(text.substr(0, at));
+    if (at == std::string_view::npos) return out;
+    text = text.substr(at + 1);
+  }
+}
+
+// A glob with no wildcard is its own literal.
+bool glob_is_literal(std::string_view pattern) {
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '*' || pattern[i] == '?' || pattern[i] == '[') return false;
+    if (pattern[i] == '\\') ++i;
+  }
+  return true;
+}
+
+std::string unescape_glob(std::string_view pattern) {
+  std::string out;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '\\' && i + 1 < pattern.size()) ++i;
+    out += pattern[i];
+  }
+  return out;
+}
+
+// The filter for one pattern.
+std::string subject_filter(MatchKind kind, const std::string& pattern) {
+  if (kind == MatchKind::exact) return tag_to_subject(pattern);
+  if (kind == MatchKind::glob && glob_is_literal(pattern)) return tag_to_subject(unescape_glob(pattern));
+  std::string prefix = literal_prefix(kind, pattern);
+  auto slash = prefix.rfind('/');
+  if (slash == std::string::npos) return ">";
+  return tag_to_subject(prefix.substr(0, slash)) + ".>";
+}
+
+}  // namespace
+
+std::string tag_to_subject(std::string_view tag) {
+  std::string out;
+  out.reserve(tag.size() + 8);
+  bool first = true;
+  for (std::string_view token : tokens(tag, '/')) {
+    if (!first) out += '.';
+    first = false;
+    append_token(out, token);
+  }
+  return out;
+}
+
+std::string subject_to_tag(std::string_view subject) {
+  std::string out;
+  out.reserve(subject.size());
+  bool first = true;
+  for (std::string_view token : tokens(subject, '.')) {
+    if (!first) out += '/';
+    first = false;
+    if (token == "%00") continue;
+    for (size_t i = 0; i < token.size(); ++i) {
+      if (token[i] == '%' && i + 2 < token.size()) {
+        int hi = hex_value(token[i + 1]);
+        int lo = hex_value(token[i + 2]);
+        if (hi >= 0 && lo >= 0 && hi * 16 + lo >= 0x20) {  // never a control character: no tag holds one
+          out += static_cast<char>(hi * 16 + lo);
+          i += 2;
+          continue;
+        }
+      }
+      out += token[i];
+    }
+  }
+  return out;
+}
+
+bool subject_covers(std::string_view b, std::string_view a) {
+  auto bt = tokens(b, '.'), at = tokens(a, '.');
+  for (size_t i = 0; i < bt.size(); ++i) {
+    if (bt[i] == ">") return i < at.size();
+    if (i >= at.size()) return false;
+    if (bt[i] == "*") {
+      if (at[i] == ">") return false;
+      continue;
+    }
+    if (bt[i] != at[i]) return false;
+  }
+  return bt.size() == at.size();
+}
+
+std::vector<std::string> subject_filters(MatchKind kind, const std::vector<std::string>& patterns) {
+  std::vector<std::string> all;
+  if (patterns.empty()) return {">"};
+  for (const auto& p : patterns) all.push_back(subject_filter(kind, p));
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  std::vector<std::string> out;
+  for (size_t i = 0; i < all.size(); ++i) {
+    bool covered = false;
+    for (size_t j = 0; j < all.size() && !covered; ++j) covered = j != i && subject_covers(all[j], all[i]);
+    if (!covered) out.push_back(all[i]);
+  }
+  return out;
+}
+
+}  // namespace evt
