@@ -245,3 +245,21 @@ flaky() { step "$1" "echo \"\$EVENT_ATTEMPT\" >> '$3'; [ \"\$EVENT_ATTEMPT\" -ge
   assert_equal "$(jget dead_letter.step <<< "$output")" '"20fail"'
   stop_nats n1
 }
+
+@test "nats+js:// source: kill -9 during a retry wait, then a restart: handled, attempt 2 from the delivery count" {
+  load nats_helpers
+  start_nats n1
+  flaky "$H/x/10flaky" 2 "$T/attempts"
+  local u="nats+js://127.0.0.1:$NATS_PORT/EV?create=1&subjects=a.>&group=w&claim=1"
+  event-fire -u "$u" a/event/x 1
+  event-handle -u "$u" --retry 3 --retry-delay 30 --log stderr "$H" > "$T/w1.out" 2> "$T/w1.err" 3>&- &
+  local w1=$!
+  wait_for_text "$T/w1.err" "runs again" 30
+  kill -9 "$w1"
+  wait "$w1" 2>/dev/null || true
+  run timeout 60 event-handle -u "$u" -n 1 --retry 3 --retry-delay 0.05 --log none "$H"
+  assert_success
+  assert_equal "$(cat "$T/attempts" | tr '\n' ' ')" '1 2 '
+  assert_equal "$(jget data.attempts <<< "$output")" 2
+  stop_nats n1
+}
