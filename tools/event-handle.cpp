@@ -1,10 +1,61 @@
 // event-handle: run NethServer-style handler steps for each event, read from
 // stdin or, with -u, from an endpoint (a Redis stream durably).
+#include <algorithm>
+#include <optional>
+
 #include "core/config.h"
 #include "core/tool_main.h"
 #include "handle/handle.h"
 #include "handle/logger.h"
 #include "transport/transport_options.h"
+
+namespace {
+
+// How each step runs: --env-file, --name-from, --timeout, --grace, as given.
+struct StepFlags {
+  std::string env_file, name_from, timeout, grace = "5";
+};
+
+void add_step_options(CLI::App& app, StepFlags& f) {
+  app.add_option("--env-file", f.env_file, "KEY=VALUE lines added to every step's environment, read for each event");
+  app.add_option("--name-from", f.name_from, "Take the handler name from the first capture group of REGEX (RE2) on the tag");
+  app.add_option("--timeout", f.timeout, "Seconds a step may run before SIGTERM to its process group");
+  app.add_option("--grace", f.grace, "Seconds from SIGTERM to SIGKILL, and for running steps at shutdown (default 5)");
+}
+
+void apply_steps(const StepFlags& f, evt::HandleRequest& r) {
+  r.env_file = f.env_file;
+  if (!f.name_from.empty()) r.name_from.emplace(f.name_from, "--name-from");
+  if (!f.timeout.empty()) r.step_timeout = evt::parse_seconds("--timeout", f.timeout);
+  r.grace = evt::parse_seconds("--grace", f.grace);
+}
+
+// --retry, --retry-delay, --retry-max-delay and --dead-letter, as given.
+struct RetryFlags {
+  int retries = 0;
+  std::string delay = "1", max_delay, dead_letter;
+  std::optional<evt::DeadLetter> opened;  // the dead-letter endpoint, once checked
+};
+
+void add_retry_options(CLI::App& app, RetryFlags& f) {
+  app.add_option("--retry", f.retries, "Run an aborted or timed-out handler again, up to N more times")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--retry-delay", f.delay, "Seconds before the first retry, doubled for each next, jittered (default 1)");
+  app.add_option("--retry-max-delay", f.max_delay, "The longest wait between retries (default 300)");
+  app.add_option("--dead-letter", f.dead_letter,
+                 "Fire events given up to URL (redis+stream://, nats+js://, local:, -) with a dead_letter member");
+}
+
+// The retry settings into r, and the dead-letter endpoint, if any.
+void apply_retry(RetryFlags& f, const evt::TransportOptions& options, evt::HandleRequest& r) {
+  evt::RetrySettings& s = r.retry;
+  s.retries = f.retries;
+  s.delay = evt::parse_seconds("--retry-delay", f.delay);
+  s.max_delay = f.max_delay.empty() ? std::max(300.0, s.delay) : evt::parse_seconds("--retry-max-delay", f.max_delay);
+  if (!f.dead_letter.empty()) r.dead_letter = &f.opened.emplace(f.dead_letter, options);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app("Run the handler steps of each event: read from stdin (one envelope a line), or with -u from an endpoint.\n"
@@ -15,9 +66,11 @@ int main(int argc, char** argv) {
   evt::HistoryFlags history;
   transport.url = "-";
   std::vector<std::string> dirs, patterns, excludes, wheres;
-  std::string env_file, name_from, timeout, grace = "5", log = "syslog", syslog_socket = "/dev/log",
-              journal_socket = "/run/systemd/journal/socket", match = "glob", idle, ready_file;
+  std::string log = "syslog", syslog_socket = "/dev/log", journal_socket = "/run/systemd/journal/socket",
+              match = "glob", idle, ready_file;
   int jobs = 1;
+  StepFlags step;
+  RetryFlags retry;
   long count = 0;
   bool dry_run = false, no_reconnect = false;
   evt::add_transport_options(app, transport, "PULL: a master minions fire to");
@@ -32,25 +85,19 @@ int main(int argc, char** argv) {
   app.add_option("-w,--wait", idle, "Exit 0 once no event arrived and none ran for SECS");
   app.add_option("--ready-file", ready_file, "Create PATH once the source is live");
   app.add_flag("--no-reconnect", no_reconnect, "Exit 3 when the endpoint is lost instead of reconnecting");
-  app.add_option("--env-file", env_file, "KEY=VALUE lines added to every step's environment, read for each event");
-  app.add_option("--name-from", name_from, "Take the handler name from the first capture group of REGEX (RE2) on the tag");
-  app.add_option("--timeout", timeout, "Seconds a step may run before SIGTERM to its process group");
-  app.add_option("--grace", grace, "Seconds from SIGTERM to SIGKILL, and for running steps at shutdown (default 5)");
+  add_step_options(app, step);
+  add_retry_options(app, retry);
   app.add_option("-j,--jobs", jobs, "Events handled at once (default 1, in order)")->check(CLI::PositiveNumber);
   app.add_option("--log", log, "Where step output and messages go: syslog (default), journal, stderr, none");
   app.add_option("--syslog-socket", syslog_socket, "The syslog socket (default /dev/log)");
   app.add_option("--journal-socket", journal_socket, "The journal's socket (default /run/systemd/journal/socket)");
   app.add_flag("--dry-run", dry_run, "Print the steps that would run, run nothing");
   app.add_option("dirs", dirs, "Handler directories (a later one's step wins a name)")->required();
-
   return evt::run_tool(app, argc, argv, [&] {
     evt::Config config = evt::load_config();
     evt::HandleRequest r;
     r.dirs = dirs;
-    r.env_file = env_file;
-    if (!name_from.empty()) r.name_from.emplace(name_from, "--name-from");
-    if (!timeout.empty()) r.step_timeout = evt::parse_seconds("--timeout", timeout);
-    r.grace = evt::parse_seconds("--grace", grace);
+    apply_steps(step, r);
     r.jobs = jobs;
     r.dry_run = dry_run;
     r.filter = evt::TagFilter(evt::parse_match_kind(match), patterns, excludes);
@@ -62,6 +109,7 @@ int main(int argc, char** argv) {
     options.reconnect = !no_reconnect;
     options.history = evt::history_options(history);
     r.node = options.node;
+    apply_retry(retry, options, r);
     auto target = evt::Logger::parse_target(log);
     evt::Logger logger(target, target == evt::Logger::Target::journal ? journal_socket : syslog_socket, "event-handle");
     evt::HandleSource source = evt::open_handle_source(transport.url, options, r.filter);

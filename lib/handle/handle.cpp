@@ -16,51 +16,24 @@
 #include "core/signals.h"
 #include "core/text.h"
 #include "handle/handler.h"
+#include "handle/retry_queue.h"
 #include "handle/step_supervisor.h"
-#include "transport/local_bus.h"
 
 extern char** environ;
 
 namespace evt {
 
-const char* outcome_name(Outcome outcome) {
-  switch (outcome) {
-    case Outcome::completed: return "completed";
-    case Outcome::aborted: return "aborted";
-    case Outcome::timeout: return "timeout";
-    case Outcome::rejected: return "rejected";
-    case Outcome::skipped: return "skipped";
-  }
-  return "aborted";
-}
-
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = Job::Clock;
 
 // While steps run and slots are free, the source is looked at this often.
 constexpr int source_poll_ms = 25;
 
-// One event being handled.
-struct Job {
-  Message message;             // as the source gave it: the result acknowledges it
-  std::string handler;
-  std::vector<Step> steps;
-  size_t next = 0;             // index of the next step to start
-  Clock::time_point started = Clock::now();
-  pid_t running = -1;          // the step running now
-  std::string step;            // the last step started
-  std::optional<Outcome> outcome;  // set once final
-  std::optional<int> exit_code;
-  std::string reason;
-  size_t left_running = 0;
-  std::vector<std::string> env_file;  // read when the event started
-};
-
 class Runner : public StepSupervisor::Observer {
  public:
   Runner(const HandleRequest& r, Subscriber& source, Logger& log)
-      : r_(r), source_(source), log_(log), supervisor_(r.step_timeout, r.grace, *this, r.slot) {
+      : r_(r), source_(source), log_(log), supervisor_(r.step_timeout, r.grace, *this, r.slot), policy_(r.retry), retries_(policy_) {
     for (char** e = environ; e != nullptr && *e != nullptr; ++e) base_env_.emplace_back(*e);
   }
 
@@ -72,13 +45,15 @@ class Runner : public StepSupervisor::Observer {
       keep_service_informed();
       start_pending();
       bool can_take = !stopping_ && !source_ended_ && !counted_out() && free_slots() > 0;
-      if (jobs_.empty() && pending_.empty() && idle_out()) break;
-      if (jobs_.empty() && !can_take) break;
+      if (jobs_.empty() && pending_.empty() && retries_.empty() && idle_out()) break;
+      if (jobs_.empty() && retries_.empty() && !can_take) break;
       if (stopping_ && !stop_sent_ && Clock::now() >= stop_deadline_) {
         supervisor_.stop_running();
         stop_sent_ = true;
       }
-      int keep = keep_claims();
+      // A retry that is due but finds no free slot waits for a step to end.
+      int due = static_cast<int>(jobs_.size()) < r_.jobs ? retries_.due_ms(Clock::now()) : -1;
+      int keep = cap(keep_claims(), due);
       if (int ping = service_.keep_alive_ms(); ping >= 0) keep = keep < 0 ? ping : std::min(keep, ping);
       if (can_take) {
         // Nothing running: wait on the source (the supervisor's timers, of
@@ -94,7 +69,7 @@ class Runner : public StepSupervisor::Observer {
     while (supervisor_.lingering()) supervisor_.poll(100);
     Exit status = Exit::ok;
     if (source_.invalid() > 0 || rejected_ > 0) status = worse(status, Exit::invalid_input);
-    if (failed_ > 0) status = worse(status, Exit::failed);
+    if (failed_ > 0 || dead_letter_failed_ > 0) status = worse(status, Exit::failed);
     return status;
   }
 
@@ -121,6 +96,7 @@ class Runner : public StepSupervisor::Observer {
     if (code != 0) log_.log(Severity::err, j->handler + "/" + j->step + ": " + end.how(), context_of(j));
     last_end_signalled_ = WIFSIGNALED(end.wait_status);
     if (end.timed_out) return finish(*j, Outcome::timeout, code, "step ran longer than " + seconds_text(r_.step_timeout) + "s");
+    j->stopped = end.stopped;
     if (end.stopped) return finish(*j, Outcome::aborted, code, "event-handle was stopped");
     if (code != 0) return finish(*j, Outcome::aborted, code, "");
     start_next_step(*j);
@@ -145,7 +121,8 @@ class Runner : public StepSupervisor::Observer {
 
   // -w: nothing arrived and nothing ran for the idle time.
   bool idle_out() const {
-    return r_.idle_timeout > 0 && supervisor_.running() == 0 && Clock::now() - last_activity_ >= idle_limit();
+    return r_.idle_timeout > 0 && supervisor_.running() == 0 && retries_.empty() &&
+           Clock::now() - last_activity_ >= idle_limit();
   }
   Clock::duration idle_limit() const {
     return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(r_.idle_timeout));
@@ -160,7 +137,8 @@ class Runner : public StepSupervisor::Observer {
   int keep_claims() {
     std::vector<const Message*> running;
     for (const Job& j : jobs_)
-      if (!j.outcome) running.push_back(&j.message);
+      if (!j.outcome || j.retry_at) running.push_back(&j.message);
+    for (const Job& j : retries_.jobs()) running.push_back(&j.message);  // waiting to run again: still ours
     return source_.still_working(running);
   }
 
@@ -232,6 +210,7 @@ class Runner : public StepSupervisor::Observer {
   // (what was not started is not acknowledged, so a stream hands it out again).
   void start_pending() {
     emit_finished();
+    start_due_retries();
     while (!stopping_ && !pending_.empty() && static_cast<int>(jobs_.size()) < r_.jobs) {
       Message m = std::move(pending_.front());
       pending_.pop_front();
@@ -243,6 +222,12 @@ class Runner : public StepSupervisor::Observer {
   void begin(Message m) {
     Job& j = jobs_.emplace_back();
     j.message = std::move(m);
+    j.attempt = std::max(1, j.message.deliveries);
+    prepare(j);
+  }
+
+  // Finds j's handler and steps, and starts the first.
+  void prepare(Job& j) {
     Event& e = j.message.event();
     auto name = handler_name(e.tag, r_.name_from ? &*r_.name_from : nullptr);
     if (!name) {
@@ -298,7 +283,8 @@ class Runner : public StepSupervisor::Observer {
       const Step& s = j.steps[j.next++];
       j.step = s.name;
       try {
-        j.running = supervisor_.start(s.path, step_environment(base_env_, j.env_file, e, j.handler, s.name), step_input(e));
+        j.running = supervisor_.start(s.path, step_environment(base_env_, j.env_file, e, j.handler, s.name, j.attempt),
+                                      step_input(e));
       } catch (const Error& err) {
         // Gone or no longer executable since the list was taken (an update
         // step removed it): skipped, and the handler goes on, as the agent does.
@@ -315,59 +301,98 @@ class Runner : public StepSupervisor::Observer {
     j.outcome = outcome;
     j.exit_code = code;
     j.reason = reason;
+    log_finish(j, code);
+    if (outcome != Outcome::completed && !j.stopped && !stopping_ && policy_.may_retry(j.attempt)) return wait_to_retry(j);
     ++handled_;
     if (outcome != Outcome::completed) ++failed_;
+  }
+
+  void log_finish(Job& j, std::optional<int> code) {
     // The agent says -1 for a step a signal ended (Go's ExitCode()).
-    int shown = code.value_or(0);
-    if (last_end_signalled_) shown = -1;
-    log_.log(outcome == Outcome::completed ? Severity::info : Severity::err,
-             "Handler of " + j.message.event().tag + " exited with status \"" + outcome_name(outcome) + "\" (" +
-                 std::to_string(shown) + ") at step " + j.step + (reason.empty() ? "" : ": " + reason),
+    int shown = last_end_signalled_ ? -1 : code.value_or(0);
+    log_.log(*j.outcome == Outcome::completed ? Severity::info : Severity::err,
+             "Handler of " + j.message.event().tag + " exited with status \"" + outcome_name(*j.outcome) + "\" (" +
+                 std::to_string(shown) + ") at step " + j.step + (j.reason.empty() ? "" : ": " + j.reason),
              context_of(&j));
     last_end_signalled_ = false;
   }
 
+  // Retries: the wait is the policy's; the job moves to retries_ in emit_finished().
+  void wait_to_retry(Job& j) {
+    double wait = retries_.schedule(j, Clock::now()).count() / 1000.0;
+    log_.log(Severity::warning, "Handler of " + j.message.event().tag + " runs again in " + seconds_text(wait) + "s (attempt " +
+                                    std::to_string(j.attempt + 1) + " of " + std::to_string(policy_.max_attempts()) + ")",
+             context_of(&j));
+  }
+
+  // Events whose wait is over run again, from their first step, as slots free up.
+  void start_due_retries() {
+    while (!stopping_ && static_cast<int>(jobs_.size()) < r_.jobs && retries_.take_due(jobs_, Clock::now())) {
+      Job& j = jobs_.back();
+      source_.attempting(j.message, j.attempt);
+      prepare(j);
+      emit_finished();
+    }
+  }
+
   void begin_stop() {
     stopping_ = true;
+    release_waiting();
     service_.stopping();
     stop_deadline_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(r_.grace));
     log_.log(Severity::info, "stopping: no more events are read; running steps get " + seconds_text(r_.grace) + "s");
+  }
+
+  // Stopping: a waiting stream entry is left for the next worker; one from a pipe is given up now.
+  void release_waiting() {
+    for (Job& j : retries_.release()) {
+      if (!source_.redelivers()) {
+        ++handled_;
+        ++failed_;
+        jobs_.push_back(std::move(j));
+      } else {
+        log_.log(Severity::info, "left event " + j.message.event().id + " unacknowledged for its next run");
+      }
+    }
   }
 
   // --- output
 
   // Results of the jobs that are final, then the source is told.
   void emit_finished() {
+    retries_.hold_marked(jobs_);
     for (auto it = jobs_.begin(); it != jobs_.end();) {
       if (!it->outcome) {
         ++it;
         continue;
       }
-      if (!r_.dry_run) {
-        emit_result(*it);
-        source_.delivered(it->message);  // a dry run consumes nothing
+      // A dry run consumes nothing; a retried stream entry stopped, or a dead letter not sent, stays.
+      bool left = it->stopped && policy_.enabled() && source_.redelivers();
+      if (!r_.dry_run && !left) {
+        write_out(result_line(*it, r_.node, policy_.enabled() || it->attempt > 1));
+        if (send_dead_letter(*it)) source_.delivered(it->message);
       }
       last_activity_ = Clock::now();
       it = jobs_.erase(it);
     }
   }
 
-  void emit_result(Job& j) {
-    const Event& e = j.message.event();
-    json data = json::object();
-    data["event_id"] = e.id;
-    data["handler"] = j.handler;
-    data["status"] = outcome_name(*j.outcome);
-    data["exit_code"] = j.exit_code ? json(*j.exit_code) : json(nullptr);
-    data["step"] = j.step.empty() ? json(nullptr) : json(j.step);
-    data["duration_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - j.started).count();
-    if (!j.reason.empty()) data["reason"] = j.reason;
-    if (j.left_running > 0) data["left_running"] = j.left_running;  // ended by us, see the log
-    std::string tag = e.tag + "/handled";
-    if (tag_problem(tag)) tag = "event-handle/handled";
-    std::string line = to_envelope(make_event(tag, JsonText(data), r_.node));
-    line += '\n';
-    write_out(line);
+  // Sends j to the dead-letter endpoint when it is given up. Returns false
+  // when that failed (the source then keeps it).
+  bool send_dead_letter(Job& j) {
+    if (r_.dead_letter == nullptr || !j.given_up()) return true;
+    DeadLetterRecord why{j.handler, j.step, outcome_name(*j.outcome), j.exit_code, j.attempt, now_ts()};
+    try {
+      r_.dead_letter->send(j.message.event(), why);
+      log_.log(Severity::warning, "gave up event " + j.message.event().id + " after " + std::to_string(j.attempt) +
+                                      " attempt(s): sent to " + r_.dead_letter->where(), context_of(&j));
+      return true;
+    } catch (const Error& err) {
+      ++dead_letter_failed_;
+      log_.log(Severity::err, "event " + j.message.event().id + " not sent to the dead-letter endpoint, left unacknowledged: " + err.what(),
+               context_of(&j));
+      return false;
+    }
   }
 
   void write_out(const std::string& text) {
@@ -380,7 +405,9 @@ class Runner : public StepSupervisor::Observer {
   Logger& log_;
   StepSupervisor supervisor_;
   std::vector<std::string> base_env_;
+  RetryPolicy policy_;
   std::list<Job> jobs_;
+  RetryQueue retries_;  // aborted, to run again once their time comes; they hold no slot
   std::deque<Message> pending_;  // received, waiting for a slot
   std::vector<Message> batch_;
   bool source_ended_ = false;
@@ -396,24 +423,10 @@ class Runner : public StepSupervisor::Observer {
   Clock::time_point stop_deadline_;
   bool out_closed_ = false;
   bool last_end_signalled_ = false;  // the step that just ended was killed by a signal
-  size_t rejected_ = 0, failed_ = 0;
+  size_t rejected_ = 0, failed_ = 0, dead_letter_failed_ = 0;
 };
 
 }  // namespace
-
-HandleSource open_handle_source(const std::string& url, const TransportOptions& options, const TagFilter& filter) {
-  HandleSource source;
-  Endpoint ep = parse_endpoint(url);
-  // History reads no group: no consumer name, no slot.
-  if (ep.scheme == Scheme::redis_stream && ep.stream.consumer.empty() && !options.history.wanted()) {
-    source.slot = std::make_unique<WorkerSlot>(default_bus_dir() + "/workers",
-                                               ep.host + ":" + std::to_string(ep.port) + "/" + ep.path + "/" +
-                                                   std::to_string(ep.db) + "/" + ep.key + "?group=" + ep.stream.group);
-    ep.stream.consumer = options.node + "/" + std::to_string(source.slot->number());
-  }
-  source.subscriber = open_subscriber(ep, options, filter);
-  return source;
-}
 
 Exit handle_events(const HandleRequest& request, Subscriber& source, Logger& log) {
   if (request.dirs.empty()) throw usage_error("no handler directory given");

@@ -6,8 +6,13 @@
 // source is not read (backpressure), so nothing is dropped. For each event
 // handled a result envelope goes to stdout: tag "<tag>/handled", data
 // {event_id, handler, status, exit_code, step, duration_ms[, reason]
-// [, left_running]}. Once an event's result is final the source is told
-// (a Redis stream acknowledges the entry then, and not before).
+// [, left_running][, attempts]}. Once an event's result is final the source
+// is told (a Redis stream acknowledges the entry then, and not before).
+//
+// With retries, an aborted or timed-out handler runs again, from its first
+// step, after the policy's wait; a waiting event holds no slot. An event
+// given up (retries used up, or rejected) goes to the dead-letter endpoint
+// first, and the source is told only once it went there.
 #pragma once
 
 #include <memory>
@@ -19,15 +24,14 @@
 #include "core/user_regex.h"
 #include "core/tag_filter.h"
 #include "core/where_filter.h"
+#include "handle/dead_letter.h"
+#include "handle/job.h"
 #include "handle/logger.h"
+#include "handle/retry_policy.h"
 #include "handle/worker_slot.h"
 #include "transport/transport.h"
 
 namespace evt {
-
-// How an event's handling ended.
-enum class Outcome { completed, aborted, timeout, rejected, skipped };
-const char* outcome_name(Outcome outcome);
 
 struct HandleRequest {
   std::vector<std::string> dirs;
@@ -43,6 +47,8 @@ struct HandleRequest {
   long count = 0;           // -n: exit after this many events handled (0: no limit)
   double idle_timeout = 0;  // -w: exit 0 once nothing arrived and nothing ran for this long
   std::string ready_file;   // created once the source is live
+  RetrySettings retry;      // --retry: aborted and timed-out handlers run again
+  DeadLetter* dead_letter = nullptr;  // --dead-letter: where what is given up goes
   WorkerSlot* slot = nullptr;  // a stream consumer's slot: records step groups, ends a dead predecessor's
   int out_fd = 1;
 };

@@ -88,7 +88,8 @@ StepList find_steps(const std::vector<std::string>& dirs, const std::string& nam
 }
 
 std::vector<std::string> step_environment(const std::vector<std::string>& base, const std::vector<std::string>& env_file,
-                                          const Event& e, const std::string& handler, const std::string& step) {
+                                          const Event& e, const std::string& handler, const std::string& step,
+                                          int attempt) {
   std::string source(tag_source(e.tag));
   const std::vector<std::string> ours = {
       "AGENT_COMFD=2",  // the agent's commands channel: here, as there during events, the log
@@ -101,6 +102,7 @@ std::vector<std::string> step_environment(const std::vector<std::string>& base, 
       "EVENT_TS=" + format_ts(e.ts),
       "EVENT_NODE=" + e.node,
       "EVENT_STEP=" + step,
+      "EVENT_ATTEMPT=" + std::to_string(attempt),
   };
   // One entry per name, the last given: a program's getenv() takes the first.
   std::vector<std::string> env;

@@ -44,11 +44,13 @@ StepList find_steps(const std::vector<std::string>& dirs, const std::string& nam
 // the --env-file (the agent's ./environment), then AGENT_COMFD=2,
 // AGENT_EVENT_NAME (the handler), AGENT_EVENT_SOURCE (the part of the tag
 // before "/event/"), and EVENT_TAG, EVENT_NAME, EVENT_SOURCE, EVENT_ID,
-// EVENT_TS, EVENT_NODE and EVENT_STEP; a later one of a name replaces an
+// EVENT_TS, EVENT_NODE, EVENT_STEP and EVENT_ATTEMPT (1 for the first run,
+// counting the runs of --retry and a durable source's deliveries); a later one of a name replaces an
 // earlier one. The event's values come from validated names, so none holds
 // a newline or a NUL that would cut it short.
 std::vector<std::string> step_environment(const std::vector<std::string>& base, const std::vector<std::string>& env_file,
-                                          const Event& event, const std::string& handler, const std::string& step);
+                                          const Event& event, const std::string& handler, const std::string& step,
+                                          int attempt = 1);
 // Its stdin: the data as the event carries it, as the agent passes the
 // payload: a string's characters as they are, any other value its JSON
 // text; no newline added.

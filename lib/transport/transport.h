@@ -85,6 +85,9 @@ class Message {
   std::string tag;
   std::string envelope;
   std::string cursor;  // where the transport keeps it (a Redis stream entry id)
+  // How many times the transport has handed it out, this time included (a
+  // Redis stream's delivery count); 1 where a transport cannot tell.
+  int deliveries = 1;
 
  private:
   std::optional<Event> event_;
@@ -141,11 +144,20 @@ class Subscriber {
   // consumer of the group takes them over. Returns how many milliseconds
   // until it wants to be told again (-1: never).
   virtual int still_working(const std::vector<const Message*>&) { return -1; }
+  // Told that the handling of a message it holds starts its run numbered
+  // attempt (event-handle --retry): a Redis stream makes that the entry's
+  // delivery count, so that whoever takes it over after a crash goes on
+  // counting from there.
+  virtual void attempting(const Message&, int /*attempt*/) {}
   // True once the subscription is in place (a ZeroMQ SUB: once connected).
   virtual bool live() const { return true; }
   // True where the source keeps what has not been delivered() (a Redis
   // stream, stdin): a reader without room may stop reading and lose nothing.
   virtual bool holds_unacknowledged() const { return false; }
+  // True where a message not delivered() is handed out again, to this
+  // reader after a restart or to another of its group (a Redis stream
+  // consumer group; not a history read, not stdin).
+  virtual bool redelivers() const { return false; }
   // Malformed messages reported and skipped so far.
   size_t invalid() const { return invalid_; }
   // At most n messages a receive: a reader that can take only n more (event-

@@ -3,6 +3,7 @@
 // claim=), each event acknowledged once delivered() (printed, handled,
 // spooled), in progress while still_working(), as redis+stream's group.
 // Unacknowledged events come back after AckWait to any member of the group.
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <thread>
@@ -84,6 +85,7 @@ class JsSubscriber : public Subscriber {
   }
 
   bool holds_unacknowledged() const override { return true; }
+  bool redelivers() const override { return true; }
 
   bool receive(std::vector<Message>& out, int timeout_ms) override {
     int batch = static_cast<int>(std::min<size_t>(256, batch_limit_));
@@ -154,8 +156,10 @@ class JsSubscriber : public Subscriber {
     NatsMsgPtr msg(raw);
     jsMsgMetaData* meta = nullptr;
     std::string cursor;
+    int deliveries = 1;
     if (natsMsg_GetMetaData(&meta, raw) == NATS_OK) {
       cursor = std::to_string(meta->Sequence.Stream);
+      deliveries = static_cast<int>(std::clamp<uint64_t>(meta->NumDelivered, 1, 1 << 30));
       jsMsgMetaData_Destroy(meta);
     }
     if (cursor.empty()) return;  // not a stream message (a status); nothing to ack
@@ -167,6 +171,7 @@ class JsSubscriber : public Subscriber {
       std::string_view payload(natsMsg_GetData(raw), static_cast<size_t>(natsMsg_GetDataLength(raw)));
       Message m = from_nats(natsMsg_GetSubject(raw), payload, header, node_);
       m.cursor = cursor;
+      m.deliveries = deliveries;  // event-handle's EVENT_ATTEMPT after a redelivery
       bool again = held_.count(cursor) > 0;  // redelivered while still ours: not twice
       held_[cursor] = std::move(msg);
       if (!again) out.push_back(std::move(m));

@@ -8,6 +8,7 @@
 #include "core/signals.h"
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <set>
 
@@ -49,10 +50,25 @@ class StreamListener : public RedisListenerBase {
   }
 
   bool holds_unacknowledged() const override { return true; }
+  bool redelivers() const override { return true; }
 
   void delivered(const Message& m) override {
     in_flight_.erase(m.cursor);
     acks_.push_back(m.cursor);
+  }
+
+  void attempting(const Message& m, int attempt) override {
+    if (!conn_) return;
+    try {
+      finish_read(&early_);
+      // RETRYCOUNT sets the delivery count (JUSTID alone leaves it as it is).
+      std::string count = std::to_string(attempt);
+      Reply r = call({"XCLAIM", key_, group_, consumer_, "0", m.cursor, "RETRYCOUNT", count, "JUSTID"});
+      if (r->type == REDIS_REPLY_ERROR) report(ep_.display() + ": XCLAIM: " + reply_text(r.get()));
+    } catch (const Error& e) {
+      if (e.code() != Exit::unreachable) throw;
+      drop_connection();  // receive() reconnects and says so
+    }
   }
 
   int still_working(const std::vector<const Message*>& running) override {
@@ -110,7 +126,7 @@ class StreamListener : public RedisListenerBase {
       size_t got = take_entries(r.get(), out);
       if (got == 0) own_pending_ = false;
       else pending_from_ = last_id_;
-      if (out.size() > before) return;
+      if (out.size() > before) return count_deliveries(out, before);
     }
     if (Clock::now() >= autoclaim_due_) {
       autoclaim_due_ = Clock::now() + autoclaim_every_;
@@ -118,6 +134,7 @@ class StreamListener : public RedisListenerBase {
       if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2) {
         take_entry_list(r->element[1], out);
         if (out.size() > before) {
+          count_deliveries(out, before);
           report("claimed " + std::to_string(out.size() - before) + " entries other consumers of group " + group_ +
                  " left unacknowledged");
           return;
@@ -137,6 +154,22 @@ class StreamListener : public RedisListenerBase {
   static int ms_until(Clock::time_point t) {
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t - Clock::now()).count();
     return ms < 0 ? 0 : static_cast<int>(ms + 1);
+  }
+
+  // Entries handed out before (our own pending ones, or claimed): their
+  // delivery counts, from XPENDING over the range they span.
+  void count_deliveries(std::vector<Message>& out, size_t from) {
+    std::map<std::string, int> counts;
+    std::string n = std::to_string(out.size() - from);
+    Reply r = call({"XPENDING", key_, group_, out[from].cursor, out.back().cursor, n, consumer_});
+    if (r->type != REDIS_REPLY_ARRAY) return;
+    for (size_t i = 0; i < r->elements; ++i) {
+      const redisReply* e = r->element[i];
+      if (e->type == REDIS_REPLY_ARRAY && e->elements == 4 && e->element[3]->type == REDIS_REPLY_INTEGER)
+        counts[reply_text(e->element[0])] = static_cast<int>(std::clamp<long long>(e->element[3]->integer, 1, 1 << 30));
+    }
+    for (size_t i = from; i < out.size(); ++i)
+      if (auto it = counts.find(out[i].cursor); it != counts.end()) out[i].deliveries = it->second;
   }
 
   // Waits for the outstanding XREADGROUP's reply (the server sends it by
