@@ -67,8 +67,10 @@ max_rss_kb() { tail -n 1 "$1"; }
 
 @test "a \$4000000000 message announced: memory stays small, one clear line" {
   start_resp_server
-  # 300 MB of the announced message are sent: none of it is kept.
-  command time -f '%M' -o "$T/rss" event-listen -u "redis://127.0.0.1:$RESP_PORT" --ready-file "$T/l.ready" 'huge/300/*' \
+  # 300 MB of the announced message are sent: none of it is kept. (Under
+  # ASan, freed reads wait in its quarantine, 256 MB by default: kept small
+  # so that what is measured is what the listener holds.)
+  ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4" command time -f '%M' -o "$T/rss" event-listen -u "redis://127.0.0.1:$RESP_PORT" --ready-file "$T/l.ready" 'huge/300/*' \
     > "$T/l.out" 2> "$T/l.err" 3>&- &
   wait_for_text "$T/resp.log" 'sent 300' 60
   wait_for_text "$T/l.err" 'skipped a message'
