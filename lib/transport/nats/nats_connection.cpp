@@ -11,9 +11,9 @@ namespace evt {
 
 namespace nats_host {
 namespace {
-NatsHost given{};
+PluginHost given{};
 }
-void set(const NatsHost& host) { given = host; }
+void set(const PluginHost& host) { given = host; }
 bool stop_requested() { return given.stop_requested != nullptr && given.stop_requested(); }
 void report(std::string_view message) {
   try {

@@ -26,7 +26,7 @@ using JsCtxPtr = std::unique_ptr<jsCtx, NatsDeleter<jsCtx, jsCtx_Destroy>>;
 
 // The plugin's copies of the executable's functions (nats_plugin.h).
 namespace nats_host {
-void set(const NatsHost& host);
+void set(const PluginHost& host);
 bool stop_requested();
 void report(std::string_view message);  // never throws
 }  // namespace nats_host

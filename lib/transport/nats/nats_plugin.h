@@ -12,15 +12,10 @@
 #include <string_view>
 #include <vector>
 
+#include "transport/plugin.h"
 #include "transport/transport.h"
 
 namespace evt {
-
-struct NatsHost {
-  bool (*stop_requested)();
-  void (*report)(std::string_view message);
-  std::string (*read_secret_file)(const std::string& path);
-};
 
 struct NatsRequest {
   std::string name;                  // the endpoint as messages show it (no password)
@@ -40,7 +35,7 @@ struct NatsRequest {
   std::vector<std::string> stream_subjects;  // for a stream created here
   double max_age = 0;
   std::vector<std::string> filters;  // subscription subjects (subject_filters)
-  NatsHost host;
+  PluginHost host;
 };
 
 // The core's side: loads the plugin on first use and asks it.

@@ -14,15 +14,10 @@
 #include <string_view>
 #include <vector>
 
+#include "transport/plugin.h"
 #include "transport/transport.h"
 
 namespace evt {
-
-struct ZmqHost {
-  bool (*stop_requested)();
-  void (*report)(std::string_view message);
-  std::string (*read_secret_file)(const std::string& path);
-};
 
 struct ZmqRequest {
   std::string address;   // tcp://host:port, tcp://*:port (bind) or ipc://path
@@ -32,7 +27,7 @@ struct ZmqRequest {
   long long max_message = default_max_message;  // ZMQ_MAXMSGSIZE
   ZmqOptions options;
   std::vector<std::string> prefixes;  // SUB subscriptions: the tags' literal prefixes ("" for all)
-  ZmqHost host;
+  PluginHost host;
 };
 
 // The core's side: loads the plugin on first use and asks it.

@@ -34,7 +34,7 @@ constexpr int high_water_mark = 100000;
 // The executable's functions, given at creation (zmq_plugin.h): the
 // plugin's own copies of these would report under the wrong name and watch
 // a stop flag no signal handler sets.
-ZmqHost host;
+PluginHost host;
 bool stop_requested() { return host.stop_requested(); }
 void report(std::string_view message) { host.report(message); }
 std::string read_secret_file(const std::string& path) { return host.read_secret_file(path); }
