@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/text.h"
 
 namespace evt {
 
@@ -141,16 +142,6 @@ static void parse_stream_params(std::string_view url, const Query& q, StreamPara
   if (const std::string* v = q.find("claim")) p.claim = parse_seconds_param(url, "claim", *v, 86400 * 30);
 }
 
-static std::vector<std::string_view> split(std::string_view text, char sep) {
-  std::vector<std::string_view> out;
-  for (;;) {
-    auto at = text.find(sep);
-    out.push_back(text.substr(0, at));
-    if (at == std::string_view::npos) return out;
-    text = text.substr(at + 1);
-  }
-}
-
 // One server of a NATS host list, "[user:pass@]host[:port]", as a URL nats.c takes.
 static std::string nats_server(std::string_view url, std::string_view item, Endpoint& ep) {
   Endpoint one;
@@ -175,7 +166,7 @@ static void parse_nats_hosts(std::string_view url, std::string_view auth, Endpoi
     env = v;
     auth = env;
   }
-  for (std::string_view item : split(auth, ',')) {
+  for (std::string_view item : split_view(auth, ',')) {
     for (std::string_view scheme : {"nats://", "tls://"}) {
       if (item.substr(0, scheme.size()) != scheme) continue;
       if (scheme == "tls://") ep.nats.tls = true;
@@ -233,7 +224,7 @@ static void parse_nats(std::string_view url, std::string_view scheme, std::strin
   if (const std::string* v = q.find("replicas")) ep.nats.replicas = parse_int(url, *v, "replicas", 1, 5);
   if (const std::string* v = q.find("max-age")) ep.nats.max_age = parse_seconds_param(url, "max-age", *v, 86400.0 * 3650);
   if (const std::string* v = q.find("subjects"))
-    for (std::string_view s : split(*v, ',')) {
+    for (std::string_view s : split_view(*v, ',')) {
       // A stream on everything would also keep NATS's own replies and advisories.
       if (s == ">" || s.substr(0, 2) == "*." || s == "*")
         throw bad_url(url, "subjects='" + std::string(s) + "' would capture NATS's own subjects; name the tags' first tokens (module.>)");

@@ -85,4 +85,14 @@ std::string seconds_text(double seconds) {
   return buf;
 }
 
+std::vector<std::string_view> split_view(std::string_view text, char sep) {
+  std::vector<std::string_view> out;
+  for (;;) {
+    auto at = text.find(sep);
+    out.push_back(text.substr(0, at));
+    if (at == std::string_view::npos) return out;
+    text = text.substr(at + 1);
+  }
+}
+
 }  // namespace evt

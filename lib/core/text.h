@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace evt {
 
@@ -16,6 +17,10 @@ bool has_control_character(std::string_view s);
 // s for a log or error line: control characters written as escapes (\n,
 // \t, \x1b, \u009b) and bytes that are not UTF-8 as \xNN; the rest as is.
 std::string printable(std::string_view s);
+
+// The parts of text between the seps, empty ones kept ("a,,b" is three;
+// "" is one, empty). Views into text.
+std::vector<std::string_view> split_view(std::string_view text, char sep);
 
 // A number of seconds as people write it: "5", "0.25", "1e+06" (%g).
 std::string seconds_text(double seconds);

@@ -1,5 +1,7 @@
 #include "transport/nats/nats_subject.h"
 
+#include "core/text.h"
+
 #include <algorithm>
 
 namespace evt {
@@ -28,16 +30,6 @@ int hex_value(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-std::vector<std::string_view> tokens(std::string_view text, char sep) {
-  std::vector<std::string_view> out;
-  for (;;) {
-    auto at = text.find(sep);
-    out.push_back(text.substr(0, at));
-    if (at == std::string_view::npos) return out;
-    text = text.substr(at + 1);
-  }
 }
 
 // A glob with no wildcard is its own literal.
@@ -74,7 +66,7 @@ std::string tag_to_subject(std::string_view tag) {
   std::string out;
   out.reserve(tag.size() + 8);
   bool first = true;
-  for (std::string_view token : tokens(tag, '/')) {
+  for (std::string_view token : split_view(tag, '/')) {
     if (!first) out += '.';
     first = false;
     append_token(out, token);
@@ -86,7 +78,7 @@ std::string subject_to_tag(std::string_view subject) {
   std::string out;
   out.reserve(subject.size());
   bool first = true;
-  for (std::string_view token : tokens(subject, '.')) {
+  for (std::string_view token : split_view(subject, '.')) {
     if (!first) out += '/';
     first = false;
     if (token == "%00") continue;
@@ -107,7 +99,7 @@ std::string subject_to_tag(std::string_view subject) {
 }
 
 bool subject_covers(std::string_view b, std::string_view a) {
-  auto bt = tokens(b, '.'), at = tokens(a, '.');
+  auto bt = split_view(b, '.'), at = split_view(a, '.');
   for (size_t i = 0; i < bt.size(); ++i) {
     if (bt[i] == ">") return i < at.size();
     if (i >= at.size()) return false;
