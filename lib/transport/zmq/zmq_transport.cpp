@@ -1,5 +1,6 @@
-// The ZeroMQ plugin (event-tools-zmq.so): sockets, CURVE and the socket
-// monitor. Frames are encoded and decoded in zmq_frames.h.
+// The ZeroMQ plugin (event-tools-zmq.so): the sockets of each role. CURVE
+// is applied by zmq_curve.h, connection events are watched by
+// zmq_monitor.h, and frames are encoded and decoded in zmq_frames.h.
 //
 // event-fire: PUSH connects (a one-shot is delivered or fails within
 // --timeout); --bind: an XPUB publisher that waits for its first subscriber
@@ -7,19 +8,14 @@
 // prefix subscriptions (exact match after); --bind: PULL, a Salt-style master.
 #include "transport/zmq/zmq_plugin.h"
 
-#include <signal.h>
-
-#include <atomic>
 #include <chrono>
-#include <set>
-#include <thread>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
-#include "core/daemon_thread.h"
-#include "core/signals.h"
 #include "core/text.h"
+#include "transport/zmq/zmq_curve.h"
 #include "transport/zmq/zmq_frames.h"
+#include "transport/zmq/zmq_monitor.h"
 
 namespace evt {
 
@@ -37,201 +33,10 @@ constexpr int high_water_mark = 100000;
 PluginHost host;
 bool stop_requested() { return host.stop_requested(); }
 void report(std::string_view message) { host.report(message); }
-std::string read_secret_file(const std::string& path) { return host.read_secret_file(path); }
 
 int timeout_ms(double seconds) { return std::max(1, static_cast<int>(seconds * 1000)); }
 
 std::string what_of(const zmq::error_t& e) { return e.what(); }
-
-// --- CURVE keys
-
-bool z85_char(char c) {
-  static const std::string_view z85 =
-      "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
-  return z85.find(c) != std::string_view::npos;
-}
-
-// Every 40-character Z85 token in text, in order (comments after '#' at the
-// start of a line are skipped; quotes around keys are allowed, as in zmq's
-// certificate files).
-std::vector<std::string> z85_keys(const std::string& text) {
-  std::vector<std::string> keys;
-  size_t line_start = 0;
-  while (line_start < text.size()) {
-    size_t line_end = text.find('\n', line_start);
-    if (line_end == std::string::npos) line_end = text.size();
-    std::string_view line(text.data() + line_start, line_end - line_start);
-    line_start = line_end + 1;
-    size_t first = line.find_first_not_of(" \t");
-    if (first == std::string_view::npos || line[first] == '#') continue;
-    size_t i = 0;
-    while (i < line.size()) {
-      while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '"' || line[i] == '\'' || line[i] == '\r')) ++i;
-      size_t start = i;
-      while (i < line.size() && !(line[i] == ' ' || line[i] == '\t' || line[i] == '"' || line[i] == '\'' || line[i] == '\r')) ++i;
-      std::string_view token = line.substr(start, i - start);
-      if (token.size() == 40 && std::all_of(token.begin(), token.end(), z85_char)) keys.emplace_back(token);
-    }
-  }
-  return keys;
-}
-
-std::string one_key(const std::string& path, const char* option) {
-  auto keys = z85_keys(read_secret_file(path));
-  if (keys.empty()) throw usage_error(std::string(option) + ": " + path + " holds no Z85 key (40 characters)");
-  return keys.back();  // a certificate lists the public key, then the secret one
-}
-
-// Answers ZeroMQ's authentication requests (ZAP) for a CURVE server: only
-// the listed client keys get in.
-class ZapHandler {
- public:
-  ZapHandler(zmq::context_t& ctx, std::set<std::string> allowed) : sock_(ctx, zmq::socket_type::rep), allowed_(std::move(allowed)) {
-    sock_.bind("inproc://zeromq.zap.01");
-    // A failure here leaves every client out (no answer is no admission): said once.
-    thread_.start("the CURVE authenticator", [this] { run(); }, [](const std::string& why) { report(why); });
-  }
-  // The context's shutdown ends run(); join then.
-  void join() { thread_.join(); }
-
- private:
-  void run() {
-    for (;;) {
-      std::vector<zmq::message_t> request;
-      try {
-        if (!zmq::recv_multipart(sock_, std::back_inserter(request))) continue;
-      } catch (const zmq::error_t& e) {
-        if (e.num() == ETERM) break;
-        continue;
-      }
-      // [version, request id, domain, address, identity, mechanism, client key]
-      bool ok = false;
-      if (request.size() >= 7 && request[5].to_string_view() == "CURVE" && request[6].size() == 32) {
-        char z85[41];
-        zmq_z85_encode(z85, static_cast<const uint8_t*>(request[6].data()), 32);
-        ok = allowed_.count(z85) > 0;
-      }
-      try {
-        std::array<zmq::const_buffer, 6> reply = {
-            zmq::str_buffer("1.0"),
-            zmq::buffer(request.size() > 1 ? request[1].data() : nullptr, request.size() > 1 ? request[1].size() : 0),
-            ok ? zmq::str_buffer("200") : zmq::str_buffer("400"),
-            ok ? zmq::str_buffer("OK") : zmq::str_buffer("client key not admitted"),
-            zmq::str_buffer(""),
-            zmq::str_buffer("")};
-        zmq::send_multipart(sock_, reply);
-      } catch (const zmq::error_t& e) {
-        if (e.num() == ETERM) break;
-      }
-    }
-    sock_.close();
-  }
-
-  zmq::socket_t sock_;
-  std::set<std::string> allowed_;
-  DaemonThread thread_;
-};
-
-// Applies the CURVE options to sock, as a server (binding) or client.
-std::unique_ptr<ZapHandler> apply_curve(zmq::context_t& ctx, zmq::socket_t& sock, const ZmqOptions& o, bool server) {
-  bool any = !o.curve_secret_key.empty() || !o.curve_server_key.empty() || !o.curve_clients.empty();
-  if (!any) return nullptr;
-  if (server) {
-    if (o.curve_secret_key.empty() || o.curve_clients.empty())
-      throw usage_error("a CURVE server (the side that binds) needs --curve-secret-key and --curve-clients");
-    if (!o.curve_server_key.empty()) throw usage_error("--curve-server-key is for the side that connects");
-    std::string secret = one_key(o.curve_secret_key, "--curve-secret-key");
-    auto clients = z85_keys(read_secret_file(o.curve_clients));
-    if (clients.empty()) throw usage_error("--curve-clients: " + o.curve_clients + " lists no Z85 public key");
-    auto zap = std::make_unique<ZapHandler>(ctx, std::set<std::string>(clients.begin(), clients.end()));
-    sock.set(zmq::sockopt::curve_server, true);
-    sock.set(zmq::sockopt::curve_secretkey, secret);
-    sock.set(zmq::sockopt::zap_domain, "event-tools");
-    return zap;
-  }
-  if (o.curve_secret_key.empty() || o.curve_server_key.empty())
-    throw usage_error("a CURVE client (the side that connects) needs --curve-secret-key and --curve-server-key");
-  if (!o.curve_clients.empty()) throw usage_error("--curve-clients is for the side that binds");
-  std::string secret = one_key(o.curve_secret_key, "--curve-secret-key");
-  std::string server_key = one_key(o.curve_server_key, "--curve-server-key");
-  char public_key[41];
-  if (zmq_curve_public(public_key, secret.c_str()) != 0) throw usage_error("--curve-secret-key: not a valid secret key");
-  sock.set(zmq::sockopt::curve_serverkey, server_key);
-  sock.set(zmq::sockopt::curve_publickey, std::string(public_key));
-  sock.set(zmq::sockopt::curve_secretkey, secret);
-  return nullptr;
-}
-
-// Watches a socket's connection events, so losses, reconnections and
-// refused handshakes are said on stderr instead of passing in silence.
-class Monitor {
- public:
-  // connecting: losses and reconnections are news; a bound socket's peers
-  // come and go as they please.
-  Monitor(zmq::context_t& ctx, zmq::socket_t& sock, bool connecting)
-      : pair_(ctx, zmq::socket_type::pair), connecting_(connecting) {
-    static std::atomic<int> counter{0};
-    std::string addr = "inproc://evt-monitor-" + std::to_string(counter++);
-    int events = ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_CONNECT_RETRIED |
-                 ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                 ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_BIND_FAILED;
-    if (zmq_socket_monitor(sock.handle(), addr.c_str(), events) != 0) throw failed("zmq_socket_monitor: " + std::string(zmq_strerror(zmq_errno())));
-    pair_.connect(addr);
-  }
-
-  zmq::socket_t& socket() { return pair_; }
-
-  struct Seen {
-    int event;
-    std::string address;
-  };
-
-  // Events waiting now.
-  std::vector<Seen> take() {
-    std::vector<Seen> out;
-    for (;;) {
-      std::vector<zmq::message_t> parts;
-      if (!zmq::recv_multipart(pair_, std::back_inserter(parts), zmq::recv_flags::dontwait)) break;
-      if (parts.size() < 2 || parts[0].size() < 6) continue;
-      uint16_t event;
-      std::memcpy(&event, parts[0].data(), sizeof event);
-      out.push_back({event, parts[1].to_string()});
-    }
-    return out;
-  }
-
-  // One line on stderr for an event worth a human's attention; what it means.
-  enum class Meaning { none, connected, waiting, lost, refused, failed };
-  Meaning explain(const Seen& s) {
-    switch (s.event) {
-      case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
-        if (lost_) report("reconnected to " + s.address);
-        lost_ = false;
-        return Meaning::connected;
-      case ZMQ_EVENT_CONNECTED: return Meaning::none;  // the handshake follows
-      case ZMQ_EVENT_CONNECT_RETRIED: return Meaning::waiting;  // nobody there yet
-      case ZMQ_EVENT_DISCONNECTED:
-        if (!connecting_) return Meaning::none;
-        lost_ = true;
-        return Meaning::lost;
-      case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
-        report(s.address + " refused this side's CURVE key");
-        return Meaning::refused;
-      case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
-      case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
-        if (!handshake_reported_) report("handshake with " + s.address + " failed (a CURVE key mismatch, or not a ZeroMQ peer)");
-        handshake_reported_ = true;
-        return Meaning::failed;
-      default: return Meaning::none;
-    }
-  }
-
- private:
-  zmq::socket_t pair_;
-  bool connecting_;
-  bool lost_ = false;
-  bool handshake_reported_ = false;
-};
 
 // Sends [first, second] without blocking; when the socket is full, waits up
 // to wait_ms for room with zmq_poll. (A send timeout, ZMQ_SNDTIMEO, would do
@@ -273,8 +78,8 @@ struct Base {
   // Binds or connects, after CURVE is set. A bad address is a usage error,
   // an address in use or unreachable for binding exits 3.
   void attach() {
-    zap = apply_curve(ctx, sock, options, options.bind);
-    monitor = std::make_unique<Monitor>(ctx, sock, !options.bind);
+    zap = apply_curve(ctx, sock, options, options.bind, host);
+    monitor = std::make_unique<Monitor>(ctx, sock, !options.bind, host);
     try {
       if (options.bind) sock.bind(name);
       else sock.connect(name);
