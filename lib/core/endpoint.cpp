@@ -197,20 +197,25 @@ static void check_nats_name(std::string_view url, const std::string& what, const
     throw bad_url(url, what + " '" + name + "' is not a NATS name (no '.', '*', '>', '/', spaces)");
 }
 
-static void parse_nats(std::string_view url, std::string_view scheme, std::string_view rest, std::string_view query,
-                       Endpoint& ep) {
+// What parse_endpoint hands a scheme's parser: the URL, its scheme, and
+// what follows (after "//" and without the query for a scheme with an
+// authority; all after the ':' for one without).
+struct UrlParts {
+  std::string_view url, scheme, rest, query;
+};
+
+static void parse_nats(const UrlParts& u, Endpoint& ep) {
+  std::string_view url = u.url, rest = u.rest, query = u.query;
   auto slash = rest.find('/');
   std::string_view path = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
   parse_nats_hosts(url, rest.substr(0, slash), ep);
-  if (scheme == "nats") {
-    ep.scheme = Scheme::nats;
+  if (ep.scheme == Scheme::nats) {
     if (!path.empty()) throw bad_url(url, "nats:// takes no path (a stream is nats+js://HOSTS/STREAM)");
     Query q(url, query, {"queue", "tls"});
     if (const std::string* v = q.find("queue")) check_nats_name(url, "queue", ep.nats.queue = *v);
     ep.nats.tls = ep.nats.tls || flag_param(url, q, "tls");
     return name_servers(ep);
   }
-  ep.scheme = Scheme::nats_js;
   ep.stream.claim = 30;  // JetStream's AckWait, as the server defaults it
   Query q(url, query, {"group", "consumer", "claim", "tls", "create", "replicas", "subjects", "max-age"});
   parse_stream_params(url, q, ep.stream);
@@ -235,6 +240,90 @@ static void parse_nats(std::string_view url, std::string_view scheme, std::strin
     }
 }
 
+static std::string_view split_query(std::string_view& rest) {
+  auto q = rest.find('?');
+  if (q == std::string_view::npos) return {};
+  std::string_view query = rest.substr(q + 1);
+  rest = rest.substr(0, q);
+  return query;
+}
+
+static void parse_local(const UrlParts& u, Endpoint& ep) {
+  std::string_view rest = u.rest;
+  if (rest.substr(0, 2) == "//") rest = rest.substr(2);  // local:///dir reads as local:/dir
+  ep.path = url_decode(rest);
+}
+
+static void parse_salt(const UrlParts& u, Endpoint& ep) {
+  std::string_view rest = u.rest;
+  if (rest.substr(0, 2) == "//") rest = rest.substr(2);  // salt:///var/run/salt/master
+  std::string_view query = split_query(rest);
+  ep.path = rest.empty() ? std::string(default_salt_sock_dir) : url_decode(rest);
+  Query q(u.url, query, {"id"});
+  if (const std::string* id = q.find("id")) {
+    if (id->empty() || id->find('/') != std::string::npos) throw bad_url(u.url, "id='" + *id + "' is not a minion id");
+    ep.minion = *id;
+  }
+}
+
+static void parse_redis(const UrlParts& u, Endpoint& ep) {
+  auto slash = u.rest.find('/');
+  std::string_view path = slash == std::string_view::npos ? std::string_view() : u.rest.substr(slash + 1);
+  parse_authority(u.url, u.rest.substr(0, slash), ep, false);
+  if (ep.port == 0) ep.port = 6379;
+  if (ep.scheme == Scheme::redis) {
+    Query(u.url, u.query, {"db"}).db(ep);
+    if (!path.empty()) ep.db = parse_int(u.url, path, "db", 0, 1 << 20);
+    return;
+  }
+  Query q(u.url, u.query, {"db", "group", "consumer", "maxlen", "claim"});
+  q.db(ep);
+  parse_stream_params(u.url, q, ep.stream);
+  ep.key = url_decode(path);
+  if (ep.key.empty()) throw bad_url(u.url, "no stream key (redis+stream://host/KEY?group=G)");
+}
+
+static void parse_redis_unix(const UrlParts& u, Endpoint& ep) {
+  std::string_view rest = u.rest;
+  ep.path = url_decode(take_userinfo(rest, ep));
+  if (ep.path.empty() || ep.path.front() != '/') throw bad_url(u.url, "expected an absolute socket path (redis+unix:///path.sock)");
+  Query(u.url, u.query, {"db"}).db(ep);
+}
+
+static void parse_tcp(const UrlParts& u, Endpoint& ep) {
+  if (u.rest.find('/') != std::string_view::npos) throw bad_url(u.url, "tcp:// takes host:port only");
+  parse_authority(u.url, u.rest, ep, true);
+  if (!ep.user.empty() || !ep.password.empty()) throw bad_url(u.url, "tcp:// takes no user or password");
+  Query(u.url, u.query, {});
+}
+
+static void parse_ipc(const UrlParts& u, Endpoint& ep) {
+  ep.path = url_decode(u.rest);
+  if (ep.path.empty()) throw bad_url(u.url, "no socket path (ipc:///path)");
+  Query(u.url, u.query, {});
+}
+
+// Every scheme: its name, what it opens, whether "//" must follow the ':'
+// (then the query is split off before its parser runs), and its parser.
+struct SchemeEntry {
+  std::string_view name;
+  Scheme scheme;
+  bool hierarchical;
+  void (*parse)(const UrlParts&, Endpoint&);
+};
+
+constexpr SchemeEntry schemes[] = {
+    {"local", Scheme::local, false, parse_local},
+    {"salt", Scheme::salt, false, parse_salt},
+    {"redis", Scheme::redis, true, parse_redis},
+    {"redis+stream", Scheme::redis_stream, true, parse_redis},
+    {"redis+unix", Scheme::redis_unix, true, parse_redis_unix},
+    {"nats", Scheme::nats, true, parse_nats},
+    {"nats+js", Scheme::nats_js, true, parse_nats},
+    {"tcp", Scheme::zmq_tcp, true, parse_tcp},
+    {"ipc", Scheme::zmq_ipc, true, parse_ipc},
+};
+
 Endpoint parse_endpoint(std::string_view url) {
   Endpoint ep;
   ep.url = std::string(url);
@@ -245,86 +334,19 @@ Endpoint parse_endpoint(std::string_view url) {
   }
   auto colon = url.find(':');
   if (colon == std::string_view::npos) throw bad_url(url, "no scheme (expected local:, redis://, tcp://, ...)");
-  std::string_view scheme = url.substr(0, colon);
-  std::string_view rest = url.substr(colon + 1);
-
-  if (scheme == "local") {
-    ep.scheme = Scheme::local;
-    if (rest.substr(0, 2) == "//") rest = rest.substr(2);  // local:///dir reads as local:/dir
-    ep.path = url_decode(rest);
-    return ep;
-  }
-  if (scheme == "salt") {
-    ep.scheme = Scheme::salt;
-    if (rest.substr(0, 2) == "//") rest = rest.substr(2);  // salt:///var/run/salt/master
-    std::string_view query;
-    if (auto q = rest.find('?'); q != std::string_view::npos) {
-      query = rest.substr(q + 1);
-      rest = rest.substr(0, q);
+  UrlParts u{url, url.substr(0, colon), url.substr(colon + 1), {}};
+  for (const SchemeEntry& entry : schemes) {
+    if (entry.name != u.scheme) continue;
+    ep.scheme = entry.scheme;
+    if (entry.hierarchical) {
+      if (u.rest.substr(0, 2) != "//") throw bad_url(url, "expected '//' after '" + std::string(u.scheme) + ":'");
+      u.rest = u.rest.substr(2);
+      u.query = split_query(u.rest);
     }
-    ep.path = rest.empty() ? std::string(default_salt_sock_dir) : url_decode(rest);
-    Query q(url, query, {"id"});
-    if (const std::string* id = q.find("id")) {
-      if (id->empty() || id->find('/') != std::string::npos) throw bad_url(url, "id='" + *id + "' is not a minion id");
-      ep.minion = *id;
-    }
+    entry.parse(u, ep);
     return ep;
   }
-  if (rest.substr(0, 2) != "//") throw bad_url(url, "expected '//' after '" + std::string(scheme) + ":'");
-  rest = rest.substr(2);
-  std::string_view query;
-  if (auto q = rest.find('?'); q != std::string_view::npos) {
-    query = rest.substr(q + 1);
-    rest = rest.substr(0, q);
-  }
-
-  if (scheme == "redis" || scheme == "redis+stream") {
-    auto slash = rest.find('/');
-    std::string_view auth = rest.substr(0, slash);
-    std::string_view path = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
-    parse_authority(url, auth, ep, false);
-    if (ep.port == 0) ep.port = 6379;
-    if (scheme == "redis") {
-      ep.scheme = Scheme::redis;
-      Query(url, query, {"db"}).db(ep);
-      if (!path.empty()) ep.db = parse_int(url, path, "db", 0, 1 << 20);
-    } else {
-      ep.scheme = Scheme::redis_stream;
-      Query q(url, query, {"db", "group", "consumer", "maxlen", "claim"});
-      q.db(ep);
-      parse_stream_params(url, q, ep.stream);
-      ep.key = url_decode(path);
-      if (ep.key.empty()) throw bad_url(url, "no stream key (redis+stream://host/KEY?group=G)");
-    }
-    return ep;
-  }
-  if (scheme == "nats" || scheme == "nats+js") {
-    parse_nats(url, scheme, rest, query, ep);
-    return ep;
-  }
-  if (scheme == "redis+unix") {
-    ep.scheme = Scheme::redis_unix;
-    ep.path = url_decode(take_userinfo(rest, ep));
-    if (ep.path.empty() || ep.path.front() != '/') throw bad_url(url, "expected an absolute socket path (redis+unix:///path.sock)");
-    Query(url, query, {"db"}).db(ep);
-    return ep;
-  }
-  if (scheme == "tcp") {
-    ep.scheme = Scheme::zmq_tcp;
-    if (rest.find('/') != std::string_view::npos) throw bad_url(url, "tcp:// takes host:port only");
-    parse_authority(url, rest, ep, true);
-    if (!ep.user.empty() || !ep.password.empty()) throw bad_url(url, "tcp:// takes no user or password");
-    Query(url, query, {});
-    return ep;
-  }
-  if (scheme == "ipc") {
-    ep.scheme = Scheme::zmq_ipc;
-    ep.path = url_decode(rest);
-    if (ep.path.empty()) throw bad_url(url, "no socket path (ipc:///path)");
-    Query(url, query, {});
-    return ep;
-  }
-  throw bad_url(url, "unknown scheme '" + std::string(scheme) + "'");
+  throw bad_url(url, "unknown scheme '" + std::string(u.scheme) + "'");
 }
 
 std::string masked_url(std::string_view url) {
