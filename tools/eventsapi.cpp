@@ -13,6 +13,9 @@
 #include "core/when.h"
 #include "core/tool_main.h"
 
+#include <optional>
+#include <string>
+
 namespace {
 
 // -t/--bearer_token and -s/--secret as Gluster takes them, and files for
@@ -27,7 +30,7 @@ struct SecretFlags {
   CLI::Option* secret_opt = nullptr;
 
   // delivery: the options of webhook-add and webhook-mod, not of webhook-test.
-  void add(CLI::App* sub, bool tls_flags, bool secure_flag = false, bool delivery = false) {
+  void add(CLI::App* sub, bool secure_flag = false, bool delivery = false) {
     if (delivery) {
       sub->add_option("--max-in-flight", max_in_flight,
                       "Requests at once (default the config's max-in-flight, 1: in order); each retried on its own")
@@ -41,7 +44,7 @@ struct SecretFlags {
     sub->add_option("--bearer-token-file", token_file, "Read the bearer token from FILE (- for stdin)");
     secret_opt = sub->add_option("-s,--secret", secret, "Secret: whsec_... signs Standard Webhooks headers, any other string a Gluster JWT (prefer --secret-file)");
     sub->add_option("--secret-file", secret_file, "Read the secret from FILE (- for stdin)");
-    if (tls_flags) sub->add_flag("--insecure", insecure, "Do not verify the webhook's TLS certificate");
+    sub->add_flag("--insecure", insecure, "Do not verify the webhook's TLS certificate");
     if (secure_flag) sub->add_flag("--secure", secure, "Verify the webhook's TLS certificate again");
   }
 
@@ -84,6 +87,89 @@ struct RedeliverFlags {
   }
 };
 
+// The webhook subcommands: webhook-add, webhook-mod, webhook-del, webhook-test.
+struct WebhookCommands {
+  std::string url;
+  SecretFlags add_flags, mod_flags, test_flags;
+  CLI::App *add = nullptr, *mod = nullptr, *del = nullptr, *test = nullptr;
+
+  void declare(CLI::App& app) {
+    add = app.add_subcommand("webhook-add", "Register a webhook");
+    add->add_option("url", url, "URL of the webhook")->required();
+    add_flags.add(add, false, true);
+    mod = app.add_subcommand("webhook-mod", "Change a webhook's token, secret or TLS check (and enable it again)");
+    mod->add_option("url", url, "URL of the webhook")->required();
+    mod_flags.add(mod, true, true);
+    del = app.add_subcommand("webhook-del", "Remove a webhook");
+    del->add_option("url", url, "URL of the webhook")->required();
+    test = app.add_subcommand("webhook-test", "POST a test request to a webhook");
+    test->add_option("url", url, "URL of the webhook")->required();
+    test_flags.add(test);
+  }
+
+  // The chosen one's exit status, or nullopt when none was chosen.
+  std::optional<int> run(const evt::ApiContext& c) const {
+    if (*add) return evt::api_webhook_add(c, url, add_flags.options());
+    if (*mod) return evt::api_webhook_mod(c, url, mod_flags.options());
+    if (*del) return evt::api_webhook_del(c, url);
+    if (*test) return evt::api_webhook_test(c, url, test_flags.options());
+    return std::nullopt;
+  }
+};
+
+// The config subcommands: config-get, config-set, config-reset.
+struct ConfigCommands {
+  std::string name, value;
+  CLI::App *get = nullptr, *set = nullptr, *reset = nullptr;
+  CLI::Option* name_opt = nullptr;
+
+  void declare(CLI::App& app) {
+    get = app.add_subcommand("config-get", "Show the configuration");
+    name_opt = get->add_option("--name", name, "Config name");
+    set = app.add_subcommand("config-set", "Change a config value");
+    set->add_option("name", name, "Config name")->required();
+    set->add_option("value", value, "Config value")->required();
+    reset = app.add_subcommand("config-reset", "Reset a config value (or all) to its default");
+    reset->add_option("name", name, "Config name or all")->required();
+  }
+
+  std::optional<int> run(const evt::ApiContext& c) const {
+    if (*get) return evt::api_config_get(c, name_opt->count() ? std::optional<std::string>(name) : std::nullopt);
+    if (*set) return evt::api_config_set(c, name, value);
+    if (*reset) return evt::api_config_reset(c, name);
+    return std::nullopt;
+  }
+};
+
+// serve's options; what it takes from the configuration file is chosen
+// when it runs.
+struct ServeFlags {
+  evt::ServeOptions o;
+  std::string password_file, port;
+
+  CLI::App* declare(CLI::App& app) {
+    o.from.clear();  // unset: choose_url decides
+    auto* serve = app.add_subcommand("serve", "Deliver events to the webhooks (the daemon)");
+    serve->add_option("--from", o.from, "Where events come from (default $EVENT_URL, the config's url, local:)");
+    serve->add_option("--port", port, "UDP port for Gluster's datagrams, instead of the config's (0: none)");
+    serve->add_option("--name", o.name, "This node's name in tables (default the host name)");
+    serve->add_option("--ready-file", o.ready_file, "Create PATH once serving");
+    serve->add_option("--password-file", password_file, "Read the Redis password for --from from FILE");
+    return serve;
+  }
+
+  evt::ServeOptions options(const evt::ApiContext& c) {
+    evt::Config config = evt::load_config();
+    o.from = evt::choose_url(o.from, config);
+    if (!o.name.empty() || !config.id.empty()) o.name = evt::choose_node(o.name, config);
+    o.store = c.store;
+    o.state_dir = c.state_dir;
+    o.password = evt::choose_password(password_file);
+    if (!port.empty()) o.port = evt::parse_port("--port", port);
+    return o;
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -99,47 +185,18 @@ int main(int argc, char** argv) {
   auto* status = app.add_subcommand("status", "Webhooks, nodes and deliveries");
   auto* reload = app.add_subcommand("reload", "Make every serve reread the configuration");
   auto* sync = app.add_subcommand("sync", "Push the configuration to every node and wait for it");
-
-  std::string url;
-  SecretFlags add_flags, mod_flags, test_flags;
-  auto* add = app.add_subcommand("webhook-add", "Register a webhook");
-  add->add_option("url", url, "URL of the webhook")->required();
-  add_flags.add(add, true, false, true);
-  auto* mod = app.add_subcommand("webhook-mod", "Change a webhook's token, secret or TLS check (and enable it again)");
-  mod->add_option("url", url, "URL of the webhook")->required();
-  mod_flags.add(mod, true, true, true);
-  auto* del = app.add_subcommand("webhook-del", "Remove a webhook");
-  del->add_option("url", url, "URL of the webhook")->required();
-  auto* test = app.add_subcommand("webhook-test", "POST a test request to a webhook");
-  test->add_option("url", url, "URL of the webhook")->required();
-  test_flags.add(test, true);
-
-  std::string name, value;
-  auto* cget = app.add_subcommand("config-get", "Show the configuration");
-  auto* name_opt = cget->add_option("--name", name, "Config name");
-  auto* cset = app.add_subcommand("config-set", "Change a config value");
-  cset->add_option("name", name, "Config name")->required();
-  cset->add_option("value", value, "Config value")->required();
-  auto* creset = app.add_subcommand("config-reset", "Reset a config value (or all) to its default");
-  creset->add_option("name", name, "Config name or all")->required();
-
+  WebhookCommands webhooks;
+  webhooks.declare(app);
+  ConfigCommands config;
+  config.declare(app);
   std::string events_dir = "/var/lib/glusterd/events", eventsconfig = "/etc/glusterfs/eventsconfig.json";
   auto* import = app.add_subcommand("import-gluster", "Take over a Gluster node's webhooks and configuration");
   import->add_option("dir", events_dir, "Gluster's events directory, with webhooks.json and config.json (default /var/lib/glusterd/events)");
   import->add_option("--eventsconfig", eventsconfig, "Gluster's default configuration (default /etc/glusterfs/eventsconfig.json)");
-
   RedeliverFlags redo;
   auto* redeliver = redo.add(app);
-
-  evt::ServeOptions serve_options;
-  serve_options.from.clear();  // unset: choose_url decides
-  std::string password_file, port;
-  auto* serve = app.add_subcommand("serve", "Deliver events to the webhooks (the daemon)");
-  serve->add_option("--from", serve_options.from, "Where events come from (default $EVENT_URL, the config's url, local:)");
-  serve->add_option("--port", port, "UDP port for Gluster's datagrams, instead of the config's (0: none)");
-  serve->add_option("--name", serve_options.name, "This node's name in tables (default the host name)");
-  serve->add_option("--ready-file", serve_options.ready_file, "Create PATH once serving");
-  serve->add_option("--password-file", password_file, "Read the Redis password for --from from FILE");
+  ServeFlags serve_flags;
+  auto* serve = serve_flags.declare(app);
 
   return evt::run_tool(app, argc, argv, [&]() -> int {
     evt::ApiContext c;
@@ -150,25 +207,11 @@ int main(int argc, char** argv) {
       if (*status) return evt::api_status(c);
       if (*reload) return evt::api_reload(c);
       if (*sync) return evt::api_sync(c);
-      if (*add) return evt::api_webhook_add(c, url, add_flags.options());
-      if (*mod) return evt::api_webhook_mod(c, url, mod_flags.options());
-      if (*del) return evt::api_webhook_del(c, url);
-      if (*test) return evt::api_webhook_test(c, url, test_flags.options());
-      if (*cget) return evt::api_config_get(c, name_opt->count() ? std::optional<std::string>(name) : std::nullopt);
-      if (*cset) return evt::api_config_set(c, name, value);
-      if (*creset) return evt::api_config_reset(c, name);
+      if (auto done = webhooks.run(c)) return *done;
+      if (auto done = config.run(c)) return *done;
       if (*redeliver) return evt::api_redeliver(c, redo.options());
       if (*import) return evt::api_import_gluster(c, events_dir, eventsconfig);
-      if (*serve) {
-        evt::Config config = evt::load_config();
-        serve_options.from = evt::choose_url(serve_options.from, config);
-        if (!serve_options.name.empty() || !config.id.empty()) serve_options.name = evt::choose_node(serve_options.name, config);
-        serve_options.store = c.store;
-        serve_options.state_dir = c.state_dir;
-        serve_options.password = evt::choose_password(password_file);
-        if (!port.empty()) serve_options.port = evt::parse_port("--port", port);
-        return evt::serve_events(serve_options);
-      }
+      if (*serve) return evt::serve_events(serve_flags.options(c));
     } catch (const evt::Error& e) {
       if (e.code() == evt::Exit::usage) throw;
       return evt::api_fail(c, evt::ApiExit::error, e.what());
