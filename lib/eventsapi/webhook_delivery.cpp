@@ -188,7 +188,7 @@ bool WebhookDelivery::admit(Hook& h, const std::string& id, const std::string& b
   std::string cause, why;
   if (total + static_cast<long long>(body.size()) > config_.spool_limit_bytes()) {
     cause = "spool full";
-    why = "spool full (spool-max-mb " + config_.get("spool-max-mb") + ")";
+    why = "spool full (spool-max-mb " + std::to_string(config_.spool_max_mb()) + ")";
   } else {
     try {
       h.spool->append(id, body);
@@ -293,7 +293,7 @@ void WebhookDelivery::finish(Hook& h, Slot& s, int code) {
     gone_(h.url, "410 Gone");
     return;
   }
-  std::vector<double> schedule = config_.retry_schedule();
+  const std::vector<double>& schedule = config_.retry_schedule();
   if (s.attempt >= static_cast<int>(schedule.size())) {
     log_("giving up on event " + printable(s.entry.id) + " for " + masked_url(h.url) + " after " + std::to_string(s.attempt + 1) +
          " attempts (" + why + "); it is kept in failed.log");
