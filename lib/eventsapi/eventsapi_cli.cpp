@@ -22,6 +22,7 @@
 #include "eventsapi/webhook_delivery.h"
 #include "eventsapi/webhook_filter.h"
 #include "eventsapi/webhook_signature.h"
+#include "eventsapi/webhook_stats.h"
 
 namespace evt {
 
@@ -66,9 +67,8 @@ int print_node_results(const ApiContext& c, const std::vector<NodeResult>& resul
 // A running serve that applied the change but could not open the
 // webhook's spool did not take it: its reason, else nothing.
 std::string not_taken(const NodeInfo& n, const std::string& url) {
-  if (url.empty() || !n.stats.is_object() || !n.stats.contains(url)) return "";
-  const auto& hook = n.stats[url];
-  return hook.is_object() && hook.contains("error") && hook["error"].is_string() ? hook["error"].get<std::string>() : "";
+  auto hook = n.stats.find(url);
+  return url.empty() || hook == n.stats.end() ? "" : hook->second.error.value_or("");
 }
 
 // Waits until every running serve has applied version (or the wait ends);
@@ -137,33 +137,20 @@ int api_fail(const ApiContext& c, ApiExit code, const std::string& message) {
 
 // Per webhook, the counts summed over the nodes that report, the slowest
 // node's latency, and what is wrong on any.
-static njson webhook_totals(const Webhooks& hooks, const std::vector<NodeInfo>& nodes) {
-  njson totals = njson::object();
-  for (const auto& [url, hook] : hooks)
-    totals[url] = {{"delivered", 0}, {"pending", 0}, {"failed", 0}, {"refused", 0}, {"refused_by", njson::object()}, {"redelivered", 0},
-                   {"in_flight", 0}, {"p50_ms", -1}, {"p99_ms", -1}, {"write_errors", 0}, {"paused", false}};
-  for (const NodeInfo& n : nodes) {
-    for (auto& [url, s] : n.stats.items()) {
-      if (!totals.contains(url)) continue;
-      njson& t = totals[url];
-      for (const char* k : {"delivered", "pending", "failed", "refused", "redelivered", "in_flight", "write_errors"})
-        t[k] = t[k].get<long long>() + s.value(k, 0LL);
-      for (const char* k : {"p50_ms", "p99_ms"}) t[k] = std::max(t[k].get<long long>(), s.value(k, -1LL));
-      t["paused"] = t["paused"].get<bool>() || s.value("paused", false);
-      if (s.contains("refused_by") && s["refused_by"].is_object())
-        for (auto& [cause, count] : s["refused_by"].items())
-          t["refused_by"][cause] = t["refused_by"].value(cause, 0LL) + count.get<long long>();
-      if (s.contains("error") && s["error"].is_string()) t["error"] = n.name + ": " + s["error"].get<std::string>();
-    }
-  }
+static WebhookStatsByUrl webhook_totals(const Webhooks& hooks, const std::vector<NodeInfo>& nodes) {
+  WebhookStatsByUrl totals;
+  for (const auto& [url, hook] : hooks) totals[url] = WebhookStats{};
+  for (const NodeInfo& n : nodes)
+    for (const auto& [url, s] : n.stats)
+      if (auto t = totals.find(url); t != totals.end()) add_node_stats(t->second, s, n.name);
   return totals;
 }
 
-static std::string webhook_state(const Webhook& hook, const njson& s) {  // status's STATE column
+static std::string webhook_state(const Webhook& hook, const WebhookStats& s) {  // status's STATE column
   if (hook.disabled) return "disabled";
-  if (s.contains("error")) return "no spool (" + s["error"].get<std::string>() + ")";
-  if (s["paused"].get<bool>()) return "spool full, reading paused";
-  if (s["write_errors"].get<long long>() > 0) return "enabled, " + std::to_string(s["write_errors"].get<long long>()) + " spool write error(s)";
+  if (s.error) return "no spool (" + *s.error + ")";
+  if (s.paused) return "spool full, reading paused";
+  if (s.write_errors > 0) return "enabled, " + std::to_string(s.write_errors) + " spool write error(s)";
   return "enabled";
 }
 
@@ -171,12 +158,12 @@ int api_status(const ApiContext& c) {
   auto store = open_store(c);
   Webhooks hooks = store->webhooks();
   std::vector<NodeInfo> nodes = store->nodes();
-  njson totals = webhook_totals(hooks, nodes);
+  WebhookStatsByUrl totals = webhook_totals(hooks, nodes);
   if (!store->cluster()) add_redelivered(totals, c.state_dir);  // counted here even while serve is stopped
   if (c.json) {
     njson list = njson::array();
     for (const auto& [url, hook] : hooks) {
-      njson w = totals[url];
+      njson w = status_json(totals[url]);
       w["url"] = masked_url(url);  // a password in the URL is a secret too
       w["disabled"] = hook.disabled;
       w["insecure"] = hook.insecure;
@@ -207,12 +194,12 @@ int api_status(const ApiContext& c) {
     Table d({{"WEBHOOK", Table::Align::left}, {"DELIVERED", Table::Align::right}, {"PENDING", Table::Align::right},
              {"IN FLIGHT", Table::Align::right}, {"FAILED", Table::Align::right}, {"REFUSED", Table::Align::right}, {"REDELIVERED", Table::Align::right},
              {"P50 MS", Table::Align::right}, {"P99 MS", Table::Align::right}, {"STATE", Table::Align::left}});
-    auto count = [](const njson& v) { return std::to_string(v.get<long long>()); };
-    auto ms = [](const njson& v) { return v.get<long long>() < 0 ? std::string("-") : std::to_string(v.get<long long>()); };
+    auto count = [](long long v) { return std::to_string(v); };
+    auto ms = [](long long v) { return v < 0 ? std::string("-") : std::to_string(v); };
     for (const auto& [url, hook] : hooks) {
-      const njson& s = totals[url];
-      d.add({masked_url(url), count(s["delivered"]), count(s["pending"]), count(s["in_flight"]), count(s["failed"]),
-             count(s["refused"]), count(s["redelivered"]), ms(s["p50_ms"]), ms(s["p99_ms"]), webhook_state(hook, s)});
+      const WebhookStats& s = totals[url];
+      d.add({masked_url(url), count(s.delivered), count(s.pending), count(s.in_flight), count(s.failed), count(s.refused),
+             count(s.redelivered), ms(s.p50_ms), ms(s.p99_ms), webhook_state(hook, s)});
     }
     out += "\n" + d.render();
   }

@@ -183,16 +183,15 @@ class Server {
   std::string status_text() {
     long long delivered = 0, pending = 0, failed = 0, refused = 0, write_errors = 0;
     size_t enabled = 0, paused = 0, broken = 0;
-    nlohmann::json stats = delivery_->stats();
-    for (const auto& hook : stats) {
-      delivered += hook.value("delivered", 0LL);
-      pending += hook.value("pending", 0LL);
-      failed += hook.value("failed", 0LL);
-      refused += hook.value("refused", 0LL);
-      write_errors += hook.value("write_errors", 0LL);
-      enabled += !hook.value("disabled", false);
-      paused += hook.value("paused", false);
-      broken += hook.contains("error");
+    for (const auto& [url, hook] : delivery_->stats()) {
+      delivered += hook.delivered;
+      pending += hook.pending;
+      failed += hook.failed;
+      refused += hook.refused;
+      write_errors += hook.write_errors;
+      enabled += !hook.disabled;
+      paused += hook.paused;
+      broken += hook.error.has_value();
     }
     std::string text = std::to_string(enabled) + " webhook(s); delivered " + std::to_string(delivered) + ", pending " +
                        std::to_string(pending) + ", failed " + std::to_string(failed);

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "core/endpoint.h"
@@ -69,21 +70,7 @@ std::optional<NodeInfo> node_from_json(const std::string& text, const std::strin
     n.heartbeat = j.value("heartbeat", 0.0);
     n.pid = j.value("pid", 0L);
     n.applied = j.value("applied", -1LL);
-    nlohmann::json stats = j.value("stats", nlohmann::json::object());
-    if (!stats.is_object()) throw std::runtime_error("\"stats\" is not an object");
-    for (auto& [url, counts] : stats.items()) {
-      if (!counts.is_object()) throw std::runtime_error("the stats of a webhook are not an object");
-      for (auto& [name, value] : counts.items()) {
-        bool counts_by_cause = name == "refused_by" && value.is_object();
-        if (counts_by_cause)
-          for (auto& [cause, count] : value.items())
-            if (!count.is_number_integer()) throw std::runtime_error("\"refused_by\" holds what is not a count");
-        bool reason = name == "error" && value.is_string();
-        if (!value.is_number_integer() && !value.is_boolean() && !counts_by_cause && !reason)
-          throw std::runtime_error("\"" + name + "\" is not a count");
-      }
-    }
-    n.stats = std::move(stats);
+    n.stats = stats_from_json(j.value("stats", nlohmann::json::object()));
     return n;
   } catch (const std::exception& e) {
     report("skipped " + what + ": " + e.what());
@@ -172,7 +159,7 @@ class LocalStore : public EventsapiStore {
 
   void report_node(const NodeInfo& n) override {
     nlohmann::json j = {{"id", n.id}, {"name", n.name}, {"heartbeat", n.heartbeat}, {"pid", n.pid},
-                        {"applied", n.applied}, {"stats", n.stats}};
+                        {"applied", n.applied}, {"stats", stats_json(n.stats)}};
     write_file_atomically(state_ + "/status.json", j.dump() + "\n");
   }
 
@@ -280,7 +267,7 @@ class RedisStore : public EventsapiStore {
   }
 
   void report_node(const NodeInfo& n) override {
-    nlohmann::json j = {{"name", n.name}, {"heartbeat", n.heartbeat}, {"pid", n.pid}, {"applied", n.applied}, {"stats", n.stats}};
+    nlohmann::json j = {{"name", n.name}, {"heartbeat", n.heartbeat}, {"pid", n.pid}, {"applied", n.applied}, {"stats", stats_json(n.stats)}};
     conn_->command({"HSET", "eventsapi:nodes", n.id, j.dump()});
   }
 

@@ -7,9 +7,10 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "eventsapi/webhook_stats.h"
 
 namespace evt {
 
@@ -34,7 +35,7 @@ struct NodeInfo {
   double heartbeat = 0;  // unix time of its last report
   long pid = 0;
   long long applied = -1;  // the store version it runs with
-  nlohmann::json stats = nlohmann::json::object();  // per webhook: delivered, pending, failed
+  WebhookStatsByUrl stats;
   bool up = false;       // reported recently (and, locally, its pid lives)
 };
 

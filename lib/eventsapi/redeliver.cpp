@@ -160,9 +160,9 @@ njson redelivered_counts(const std::string& state_dir) {
   return out;
 }
 
-void add_redelivered(njson& stats, const std::string& state_dir) {
+void add_redelivered(WebhookStatsByUrl& stats, const std::string& state_dir) {
   njson counts = redelivered_counts(state_dir);
-  for (auto& [url, hook] : stats.items()) hook["redelivered"] = counts.value(url, 0ULL);
+  for (auto& [url, hook] : stats) hook.redelivered = counts.value(url, 0LL);
 }
 
 namespace {

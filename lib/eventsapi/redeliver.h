@@ -21,6 +21,7 @@
 
 #include "eventsapi/eventsapi_cli.h"
 #include "eventsapi/eventsapi_store.h"
+#include "eventsapi/webhook_stats.h"
 
 namespace evt {
 
@@ -66,7 +67,7 @@ size_t take_redelivery_requests(const std::string& state_dir, WebhookDelivery& d
 nlohmann::json redelivered_counts(const std::string& state_dir);
 
 // Sets "redelivered" of each webhook in stats ({url: {...}}) from it.
-void add_redelivered(nlohmann::json& stats, const std::string& state_dir);
+void add_redelivered(WebhookStatsByUrl& stats, const std::string& state_dir);
 
 // `eventsapi redeliver`: Gluster's exit codes (6: a URL that is no webhook).
 int api_redeliver(const ApiContext& c, const RedeliverOptions& o);

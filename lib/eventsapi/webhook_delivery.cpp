@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <deque>
+#include <nlohmann/json.hpp>
 
 #include "core/endpoint.h"
 #include "core/error.h"
@@ -405,9 +406,9 @@ void WebhookDelivery::run(const std::atomic<bool>& stop, LoopHeartbeat& heartbea
   for (auto& [url, h] : hooks_) h->spool->sync();
 }
 
-nlohmann::json WebhookDelivery::stats() {
+WebhookStatsByUrl WebhookDelivery::stats() {
   std::lock_guard<std::mutex> lock(mutex_);
-  nlohmann::json out = nlohmann::json::object();
+  WebhookStatsByUrl out;
   auto horizon = Clock::now() - std::chrono::minutes(5);
   for (auto& [url, h] : hooks_) {
     while (!h->latencies.empty() && h->latencies.front().first < horizon) h->latencies.pop_front();
@@ -415,25 +416,29 @@ nlohmann::json WebhookDelivery::stats() {
     for (const auto& [when, value] : h->latencies) ms.push_back(value);
     std::sort(ms.begin(), ms.end());
     auto pct = [&](double p) { return ms.empty() ? -1 : ms[std::min(ms.size() - 1, static_cast<size_t>(p * static_cast<double>(ms.size())))]; };
-    size_t in_flight = 0;
-    for (auto& s : h->slots) in_flight += s->in_flight;
-    out[url] = {{"delivered", h->delivered.load()}, {"pending", h->spool->pending()}, {"failed", h->failed.load()},
-                {"disabled", h->config.disabled}, {"paused", h->paused}, {"in_flight", in_flight},
-                {"p50_ms", pct(0.5)}, {"p99_ms", pct(0.99)}, {"spool_bytes", h->spool->file_bytes()},
-                {"write_errors", h->spool->write_errors()}};
+    WebhookStats& s = out[url];
+    for (auto& slot : h->slots) s.in_flight += slot->in_flight;
+    s.delivered = h->delivered.load();
+    s.pending = h->spool->pending();
+    s.failed = h->failed.load();
+    s.disabled = h->config.disabled;
+    s.paused = h->paused;
+    s.p50_ms = pct(0.5);
+    s.p99_ms = pct(0.99);
+    s.spool_bytes = h->spool->file_bytes();
+    s.write_errors = h->spool->write_errors();
   }
-  for (const auto& [url, b] : broken_)
-    out[url] = {{"delivered", 0}, {"pending", 0}, {"failed", 0}, {"disabled", b.config.disabled}, {"error", b.error}};
-  for (auto& [url, hook] : out.items()) {
-    uint64_t refused = 0;
-    nlohmann::json by = nlohmann::json::object();
+  for (const auto& [url, b] : broken_) {
+    WebhookStats& s = out[url] = WebhookStats{};
+    s.disabled = b.config.disabled;
+    s.error = b.error;
+  }
+  for (auto& [url, hook] : out) {
     if (auto it = refused_.find(url); it != refused_.end())
       for (const auto& [cause, n] : it->second) {
-        refused += n;
-        by[cause] = n;
+        hook.refused += n;
+        hook.refused_by[cause] = n;
       }
-    hook["refused"] = refused;
-    hook["refused_by"] = by;
   }
   return out;
 }

@@ -15,7 +15,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -23,6 +22,7 @@
 #include "eventsapi/eventsapi_config.h"
 #include "eventsapi/eventsapi_store.h"
 #include "eventsapi/webhook_request.h"
+#include "eventsapi/webhook_stats.h"
 
 namespace evt {
 
@@ -58,11 +58,8 @@ class WebhookDelivery {
   void run(const std::atomic<bool>& stop, LoopHeartbeat& heartbeat);
   void wake();
 
-  // {url: {delivered, pending, failed, refused, refused_by: {cause: n},
-  // disabled, paused, in_flight, p50_ms, p99_ms, spool_bytes,
-  // write_errors, error}}, the latencies (enqueued to delivered) of the
-  // last five minutes, -1 when there were none.
-  nlohmann::json stats();
+  // Each webhook's counts (webhook_stats.h); redelivered is not counted here.
+  WebhookStatsByUrl stats();
 
   // The refused counts, kept across restarts in STATE/refused.json: written
   // when they changed (serve calls it once a second). Throws failed.

@@ -145,12 +145,12 @@ TEST(Redeliver, ARequestIsQueuedCountedAndRemoved) {
   EXPECT_NE(::access(path.c_str(), F_OK), 0);  // acknowledged
   EXPECT_NE(::access((d.path + "/redeliver/garbage.req").c_str(), F_OK), 0);
   auto stats = delivery.stats();
-  EXPECT_EQ(stats["http://127.0.0.1:1/a"]["pending"], 2);
-  EXPECT_EQ(stats["http://127.0.0.1:1/b"]["pending"], 1);
+  EXPECT_EQ(stats["http://127.0.0.1:1/a"].pending, 2);
+  EXPECT_EQ(stats["http://127.0.0.1:1/b"].pending, 1);
   auto counts = redelivered_counts(d.path);
   EXPECT_EQ(counts["http://127.0.0.1:1/a"], 2);
   EXPECT_EQ(counts["http://127.0.0.1:1/b"], 1);
   add_redelivered(stats, d.path);
-  EXPECT_EQ(stats["http://127.0.0.1:1/b"]["redelivered"], 1);
+  EXPECT_EQ(stats["http://127.0.0.1:1/b"].redelivered, 1);
   EXPECT_EQ(take_redelivery_requests(d.path, delivery, [](const std::string&) {}), 0u);
 }
