@@ -162,12 +162,13 @@ int api_status(const ApiContext& c) {
   if (!store->cluster()) add_redelivered(totals, c.state_dir);  // counted here even while serve is stopped
   if (c.json) {
     njson list = njson::array();
+    int max_in_flight = EventsapiConfig(store->config()).max_in_flight();  // a webhook's own, else this
     for (const auto& [url, hook] : hooks) {
       njson w = status_json(totals[url]);
       w["url"] = masked_url(url);  // a password in the URL is a secret too
       w["disabled"] = hook.disabled;
       w["insecure"] = hook.insecure;
-      w["max_in_flight"] = hook.max_in_flight > 0 ? hook.max_in_flight : EventsapiConfig(store->config()).max_in_flight();
+      w["max_in_flight"] = hook.max_in_flight > 0 ? hook.max_in_flight : max_in_flight;
       w["h2c"] = hook.h2c;
       w["events"] = hook.events;
       // Enough to tell which credential is set, never enough to use it.
