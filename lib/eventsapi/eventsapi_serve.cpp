@@ -17,6 +17,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/daemon_thread.h"
 #include "core/unique_fd.h"
@@ -30,7 +31,7 @@
 #include "eventsapi/udp_ingest.h"
 #include "core/io.h"
 #include "core/log.h"
-#include "core/service_manager.h"
+#include "core/daemon_lifecycle.h"
 #include "core/signals.h"
 #include "transport/transport.h"
 #include "eventsapi/webhook_delivery.h"
@@ -38,8 +39,6 @@
 namespace evt {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 class Server {
  public:
@@ -54,13 +53,12 @@ class Server {
     // Spools recovered, sockets bound, loops running: serving. An error here
     // (the ready file's directory missing) still ends serve with its exit code.
     heartbeat(now_ts());  // in the store's node list before anyone is told it serves
-    if (!o_.ready_file.empty()) write_ready_file(o_.ready_file);
+    life_.ready();
     say(Severity::info, "serving " + std::to_string(hooks_.size()) + " webhook(s) from " + masked_url(o_.from) +
                             (udp_.port() ? " and UDP port " + std::to_string(udp_.port()) : "") + " as node " + name_ +
                             " (" + reported_nodeid_ + ")");
-    service_.ready(status_text());
     main_loop();
-    service_.stopping();
+    life_.stopping();
     stop_threads();
     delivering_.join();
     ingesting_.join();
@@ -105,9 +103,9 @@ class Server {
   // The delivery loop, the source's and the UDP port's, each in its thread;
   // one that fails ends serve (exit 1) with its reason.
   void start_loops() {
-    LoopHeartbeat& delivery_beat = service_.loop("delivery");
-    LoopHeartbeat& ingest_beat = service_.loop("ingest");
-    LoopHeartbeat& udp_beat = service_.loop("UDP");
+    LoopHeartbeat& delivery_beat = life_.service().loop("delivery");
+    LoopHeartbeat& ingest_beat = life_.service().loop("ingest");
+    LoopHeartbeat& udp_beat = life_.service().loop("UDP");
     auto thread_failed = [this](const std::string& why) {
       say(Severity::err, why);
       thread_failed_ = true;
@@ -129,8 +127,8 @@ class Server {
   void main_loop() {
     auto last_beat = Clock::time_point{};
     while (!stop_requested() && !ingest_failed_ && !thread_failed_) {
-      ::poll(nullptr, 0, 100);
-      service_.keep_alive();
+      ::poll(nullptr, 0, life_.wait_ms(100));
+      life_.tick();
       bool reload = take_reload_request();
       bool second = Clock::now() - last_beat >= std::chrono::seconds(1);
       if (second) {
@@ -148,14 +146,14 @@ class Server {
       if (reload || second || delivery_->applied() != reported_applied_) {
         heartbeat(now_ts());
         save_refused();
-        service_.status(status_text());
+        life_.status();
         last_beat = Clock::now();
       }
     }
   }
 
   void apply_reload() {
-    service_.reloading();
+    life_.reloading();
     try {
       load();
       delivery_->configure(hooks_, config_, applied_);
@@ -164,7 +162,7 @@ class Server {
     } catch (const Error& e) {
       say(Severity::err, std::string("reload failed: ") + e.what());
     }
-    service_.ready(status_text());
+    life_.reloaded();
   }
 
   // Said once when saving starts failing, and once when it works again.
@@ -380,7 +378,7 @@ class Server {
   }
 
   ServeOptions o_;
-  ServiceManager service_;
+  DaemonLifecycle life_{o_.ready_file, [this] { return status_text(); }};
   NodeId nodeid_{o_.state_dir};
   std::string reported_nodeid_;  // the id in the store's node list
   std::string name_;

@@ -12,7 +12,7 @@
 #include "core/event.h"
 #include "core/io.h"
 #include "core/log.h"
-#include "core/service_manager.h"
+#include "core/daemon_lifecycle.h"
 #include "core/signals.h"
 #include "core/text.h"
 #include "handle/handler.h"
@@ -25,15 +25,14 @@ namespace evt {
 
 namespace {
 
-using Clock = Job::Clock;
-
 // While steps run and slots are free, the source is looked at this often.
 constexpr int source_poll_ms = 25;
 
 class Runner : public StepSupervisor::Observer {
  public:
   Runner(const HandleRequest& r, Subscriber& source, Logger& log)
-      : r_(r), source_(source), log_(log), supervisor_(r.step_timeout, r.grace, *this, r.slot), policy_(r.retry), retries_(policy_) {
+      : r_(r), source_(source), log_(log), supervisor_(r.step_timeout, r.grace, *this, r.slot), policy_(r.retry), retries_(policy_),
+        life_(r.ready_file, [this] { return status_text(); }) {
     for (char** e = environ; e != nullptr && *e != nullptr; ++e) base_env_.emplace_back(*e);
   }
 
@@ -41,8 +40,8 @@ class Runner : public StepSupervisor::Observer {
     last_activity_ = Clock::now();
     for (;;) {
       if (stop_requested() && !stopping_) begin_stop();
-      say_ready();
-      keep_service_informed();
+      if (source_.live()) life_.ready();
+      life_.tick();
       start_pending();
       bool can_take = !stopping_ && !source_ended_ && !counted_out() && free_slots() > 0;
       if (jobs_.empty() && pending_.empty() && retries_.empty() && idle_out()) break;
@@ -53,8 +52,7 @@ class Runner : public StepSupervisor::Observer {
       }
       // A retry that is due but finds no free slot waits for a step to end.
       int due = static_cast<int>(jobs_.size()) < r_.jobs ? retries_.due_ms(Clock::now()) : -1;
-      int keep = cap(keep_claims(), due);
-      if (int ping = service_.keep_alive_ms(); ping >= 0) keep = keep < 0 ? ping : std::min(keep, ping);
+      int keep = life_.wait_ms(cap(keep_claims(), due));
       if (can_take) {
         // Nothing running: wait on the source (the supervisor's timers, of
         // what finished steps left, are looked at in between).
@@ -124,13 +122,9 @@ class Runner : public StepSupervisor::Observer {
     return r_.idle_timeout > 0 && supervisor_.running() == 0 && retries_.empty() &&
            Clock::now() - last_activity_ >= idle_limit();
   }
-  Clock::duration idle_limit() const {
-    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(r_.idle_timeout));
-  }
+  Clock::duration idle_limit() const { return seconds_duration(r_.idle_timeout); }
   int idle_left_ms() const {
-    if (r_.idle_timeout <= 0) return -1;
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(last_activity_ + idle_limit() - Clock::now()).count();
-    return left < 0 ? 0 : static_cast<int>(left + 1);
+    return r_.idle_timeout <= 0 ? -1 : static_cast<int>(ms_to_reach(last_activity_ + idle_limit()));
   }
 
   // Long handlers: the source keeps its claim on what they work on.
@@ -142,26 +136,10 @@ class Runner : public StepSupervisor::Observer {
     return source_.still_working(running);
   }
 
-  void say_ready() {
-    if (!source_.live()) return;
-    if (!ready_said_) service_.ready(status_text());
-    ready_said_ = true;
-    if (ready_written_ || r_.ready_file.empty()) return;
-    write_ready_file(r_.ready_file);
-    ready_written_ = true;
-  }
-
-  // Under systemd (event-handle@.service): what systemctl status shows, at most once a second.
+  // Under systemd (event-handle@.service): what systemctl status shows.
   std::string status_text() const {
     return "handled " + std::to_string(handled_) + " event(s), " + std::to_string(failed_) + " failed; " +
            std::to_string(jobs_.size()) + " running";
-  }
-
-  void keep_service_informed() {
-    service_.keep_alive();
-    if (!service_.notifying() || Clock::now() - last_status_ < std::chrono::seconds(1)) return;
-    service_.status(status_text());
-    last_status_ = Clock::now();
   }
 
   // The journal's fields for a line about j (none without one).
@@ -338,8 +316,8 @@ class Runner : public StepSupervisor::Observer {
   void begin_stop() {
     stopping_ = true;
     release_waiting();
-    service_.stopping();
-    stop_deadline_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(r_.grace));
+    life_.stopping();
+    stop_deadline_ = Clock::now() + seconds_duration(r_.grace);
     log_.log(Severity::info, "stopping: no more events are read; running steps get " + seconds_text(r_.grace) + "s");
   }
 
@@ -411,13 +389,11 @@ class Runner : public StepSupervisor::Observer {
   std::deque<Message> pending_;  // received, waiting for a slot
   std::vector<Message> batch_;
   bool source_ended_ = false;
-  ServiceManager service_;  // takes NOTIFY_SOCKET out of the environment before the steps' is copied
-  bool ready_said_ = false;
-  Clock::time_point last_status_{};
+  // Ready file, READY/STATUS/WATCHDOG; takes NOTIFY_SOCKET out of the environment before the steps' is copied.
+  DaemonLifecycle life_;
   size_t handled_ = 0;  // events whose outcome is final
   size_t taken_ = 0;  // events taken from the source, for -n
   Clock::time_point last_activity_;  // the last arrival or result, for -w
-  bool ready_written_ = false;
   bool stopping_ = false;
   bool stop_sent_ = false;
   Clock::time_point stop_deadline_;

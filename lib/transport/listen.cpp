@@ -1,24 +1,17 @@
 #include "transport/listen.h"
 
-#include <unistd.h>
-
 #include <chrono>
 #include <cmath>
 #include <optional>
 
+#include "core/clock.h"
 #include "core/io.h"
 #include "core/log.h"
-#include "core/service_manager.h"
+#include "core/daemon_lifecycle.h"
 #include "core/signals.h"
 #include "core/text.h"
 
 namespace evt {
-
-using Clock = std::chrono::steady_clock;
-
-static Clock::time_point after(Clock::time_point t, double seconds) {
-  return t + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-}
 
 // The time limits (--timeout, -w): how long the next wait may take (-1: no
 // limit), or nullopt once one has passed, which is said on stderr.
@@ -27,13 +20,12 @@ static std::optional<int> wait_allowed(const ListenRequest& r, Clock::time_point
   int wait_ms = -1;
   auto within = [&](double seconds, Clock::time_point from, const char* what, const char* option) {
     if (seconds <= 0) return true;
-    auto deadline = after(from, seconds);
+    auto deadline = from + seconds_duration(seconds);
     if (deadline <= now) {
       report(what + seconds_text(seconds) + "s (" + option + ")");
       return false;
     }
-    int left = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() + 1);
-    wait_ms = wait_ms < 0 ? left : std::min(wait_ms, left);
+    wait_ms = shorter_wait(wait_ms, static_cast<int>(ms_to_reach(deadline, now)));
     return true;
   };
   if (!within(r.timeout, start, "timed out after ", "--timeout") || !within(r.idle_timeout, last_event, "no event for ", "-w"))
@@ -80,25 +72,21 @@ static size_t format_batch(const ListenRequest& r, std::vector<Message>& batch, 
 
 Exit listen(const ListenRequest& r) {
   Endpoint endpoint = parse_endpoint(r.url);
-  if (!r.ready_file.empty()) ::unlink(r.ready_file.c_str());  // a stale file must not say "ready"
-  ServiceManager service;  // under systemd (a master's listener): readiness, status, watchdog
+  long printed = 0;
+  bool said_ready = false;  // READY=1's status names the endpoint; later ones count too
+  // Under systemd (a master's listener): readiness, status, watchdog.
+  DaemonLifecycle life(r.ready_file, [&] {
+    return "listening on " + endpoint.display() + (said_ready ? "; " + std::to_string(printed) + " event(s)" : "");
+  });
   auto subscriber = open_subscriber(endpoint, r.transport, r.filter);
-  bool ready_written = false, ready_said = false;
   auto say_ready = [&] {
-    if (!subscriber->live()) return;
-    if (!ready_said) service.ready("listening on " + endpoint.display());
-    ready_said = true;
-    if (!ready_written && !r.ready_file.empty()) {
-      write_ready_file(r.ready_file);
-      ready_written = true;
-    }
+    if (subscriber->live()) life.ready();
+    said_ready = life.is_ready();
   };
   say_ready();
 
   auto start = Clock::now();
   auto last_event = start;
-  auto last_status = start;
-  long printed = 0;
   size_t bad = 0;
   std::vector<Message> batch;
   std::string out;
@@ -106,16 +94,9 @@ Exit listen(const ListenRequest& r) {
   while (!stop_requested()) {
     auto allowed = wait_allowed(r, start, last_event);
     if (!allowed) return Exit::failed;
-    int wait_ms = *allowed;
-
     batch.clear();
-    if (!ready_said || (!ready_written && !r.ready_file.empty())) wait_ms = wait_ms < 0 ? 100 : std::min(wait_ms, 100);
-    if (int keep = service.keep_alive_ms(); keep >= 0) wait_ms = wait_ms < 0 ? keep : std::min(wait_ms, keep);
-    service.keep_alive();
-    if (service.notifying() && Clock::now() - last_status >= std::chrono::seconds(1)) {
-      service.status("listening on " + endpoint.display() + "; " + std::to_string(printed) + " event(s)");
-      last_status = Clock::now();
-    }
+    int wait_ms = life.wait_ms(*allowed);
+    life.tick();
     bool more = subscriber->receive(batch, wait_ms);
     say_ready();
     out.clear();
@@ -128,7 +109,7 @@ Exit listen(const ListenRequest& r) {
     if (!out.empty()) last_event = Clock::now();
     if (done || !more) break;
   }
-  service.stopping();
+  life.stopping();
   return subscriber->invalid() + bad > 0 ? Exit::invalid_input : Exit::ok;
 }
 

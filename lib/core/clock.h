@@ -1,0 +1,41 @@
+// The one clock of lib/ (monotonic: waits, deadlines, timeouts) and the
+// arithmetic every wait needs: how long until a deadline, in milliseconds,
+// as poll(2) and the transports' receive() take it.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+
+namespace evt {
+
+using Clock = std::chrono::steady_clock;
+
+// A duration given in seconds (an option such as -w 2.5), as the clock's.
+inline Clock::duration seconds_duration(double seconds) {
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+// Whole milliseconds left until deadline, 0 once it has passed: the most a
+// bounded wait may take (it may end just before the deadline).
+inline long long ms_until(Clock::time_point deadline, Clock::time_point now) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
+  return left < 0 ? 0 : left;
+}
+inline long long ms_until(Clock::time_point deadline) { return ms_until(deadline, Clock::now()); }
+
+// The wait, in milliseconds, that reaches deadline (one more than ms_until,
+// so that a timer is due when it ends), 0 once it has passed.
+inline long long ms_to_reach(Clock::time_point deadline, Clock::time_point now) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
+  return left < 0 ? 0 : left + 1;
+}
+inline long long ms_to_reach(Clock::time_point deadline) { return ms_to_reach(deadline, Clock::now()); }
+
+// The shorter of two waits in milliseconds, -1 meaning none.
+inline int shorter_wait(int a, int b) {
+  if (a < 0) return b;
+  if (b < 0) return a;
+  return std::min(a, b);
+}
+
+}  // namespace evt

@@ -1,0 +1,43 @@
+#include "core/daemon_lifecycle.h"
+
+#include <unistd.h>
+
+#include "core/io.h"
+
+namespace evt {
+
+DaemonLifecycle::DaemonLifecycle(std::string ready_file, StatusText status, Now now)
+    : ready_file_(std::move(ready_file)), status_text_(std::move(status)), now_(std::move(now)) {
+  if (!ready_file_.empty()) ::unlink(ready_file_.c_str());
+}
+
+void DaemonLifecycle::ready() {
+  if (ready_) return;
+  if (!ready_file_.empty()) write_ready_file(ready_file_);
+  service_.ready(status_text_());
+  ready_ = true;  // after the text: a status may say more once ready
+  last_status_ = now_();
+}
+
+void DaemonLifecycle::tick() {
+  service_.keep_alive();
+  if (!ready_ || !service_.notifying() || now_() - last_status_ < std::chrono::seconds(1)) return;
+  status();
+}
+
+void DaemonLifecycle::status() {
+  last_status_ = now_();
+  if (service_.notifying()) service_.status(status_text_());
+}
+
+void DaemonLifecycle::reloaded() {
+  service_.ready(status_text_());
+  last_status_ = now_();
+}
+
+int DaemonLifecycle::wait_ms(int want) const {
+  int wait = ready_ ? want : shorter_wait(want, 100);
+  return shorter_wait(wait, service_.keep_alive_ms());
+}
+
+}  // namespace evt

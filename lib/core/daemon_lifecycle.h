@@ -1,0 +1,59 @@
+// The life of a daemon as those who start it see it, the same for
+// event-listen, event-handle and eventsapi serve: the ready file (written
+// once, when the daemon first serves), and under systemd READY=1 with a
+// status line, STATUS= at most once a second (when its text changed),
+// STOPPING=1, and the watchdog's WATCHDOG=1 from the main loop (see
+// service_manager.h). The main loop calls tick() every turn and waits at
+// most wait_ms(); the status text comes from the daemon's callback.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "core/clock.h"
+#include "core/service_manager.h"
+
+namespace evt {
+
+class DaemonLifecycle {
+ public:
+  using StatusText = std::function<std::string()>;
+  using Now = std::function<Clock::time_point()>;
+
+  // Takes $NOTIFY_SOCKET and the watchdog's variables (ServiceManager), and
+  // removes a stale ready file: it must not say "ready" before we do.
+  DaemonLifecycle(std::string ready_file, StatusText status, Now now = &Clock::now);
+
+  // The loops the watchdog waits for are registered here.
+  ServiceManager& service() { return service_; }
+
+  // The daemon serves: the ready file written and READY=1 said, each once;
+  // later calls do nothing. Throws (usage error) when the file cannot be written.
+  void ready();
+  bool is_ready() const { return ready_; }
+
+  // Every turn of the main loop: the watchdog ping, and once ready, STATUS=
+  // when a second has passed since the last one.
+  void tick();
+  // STATUS= now (sent only when the text changed).
+  void status();
+  // A reload begins (RELOADING=1) and ends (READY=1 with the status).
+  void reloading() { service_.reloading(); }
+  void reloaded();
+  void stopping() { service_.stopping(); }
+
+  // How long the main loop may wait, given what it wants (-1: no limit):
+  // at most a tenth of a second until ready (a source that goes live is
+  // said ready soon), and never past the watchdog's next ping.
+  int wait_ms(int want) const;
+
+ private:
+  ServiceManager service_;
+  std::string ready_file_;
+  StatusText status_text_;
+  Now now_;
+  bool ready_ = false;
+  Clock::time_point last_status_{};
+};
+
+}  // namespace evt
