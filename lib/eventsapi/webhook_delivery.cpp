@@ -10,6 +10,7 @@
 #include <deque>
 #include <nlohmann/json.hpp>
 
+#include "core/clock.h"
 #include "core/endpoint.h"
 #include "core/error.h"
 #include "core/event.h"
@@ -25,8 +26,6 @@
 namespace evt {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 double jitter(double seconds) {
   uint32_t r = 0;
@@ -340,7 +339,7 @@ long WebhookDelivery::start_due() {
       if (s.in_flight) continue;
       if (s.holding) {
         if (now < s.retry_at) {
-          wait_ms = std::min<long>(wait_ms, std::chrono::duration_cast<std::chrono::milliseconds>(s.retry_at - now).count() + 1);
+          wait_ms = std::min<long>(wait_ms, static_cast<long>(ms_to_reach(s.retry_at, now)));
           continue;
         }
         start(*h, s);

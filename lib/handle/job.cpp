@@ -43,7 +43,7 @@ std::string result_line(Job& j, const std::string& node, bool with_attempts) {
   data["status"] = outcome_name(j.outcome.value_or(Outcome::aborted));
   data["exit_code"] = j.exit_code ? json(*j.exit_code) : json(nullptr);
   data["step"] = j.step.empty() ? json(nullptr) : json(j.step);
-  data["duration_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(Job::Clock::now() - j.started).count();
+  data["duration_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - j.started).count();
   if (!j.reason.empty()) data["reason"] = j.reason;
   if (j.left_running > 0) data["left_running"] = j.left_running;  // ended by us, see the log
   if (with_attempts) data["attempts"] = j.attempt;

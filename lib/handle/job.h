@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "handle/handler.h"
 #include "transport/transport.h"
 
@@ -19,7 +20,6 @@ enum class Outcome { completed, aborted, timeout, rejected, skipped };
 const char* outcome_name(Outcome outcome);
 
 struct Job {
-  using Clock = std::chrono::steady_clock;
 
   Message message;             // as the source gave it: the result acknowledges it
   std::string handler;

@@ -21,8 +21,7 @@ void RetryQueue::hold_marked(Jobs& from) {
 int RetryQueue::due_ms(Clock::time_point now) const {
   long long least = -1;
   for (const Job& j : waiting_) {
-    long long left = std::chrono::duration_cast<std::chrono::milliseconds>(*j.retry_at - now).count();
-    left = left < 0 ? 0 : left + 1;
+    long long left = ms_to_reach(*j.retry_at, now);
     if (least < 0 || left < least) least = left;
   }
   return least < 0 ? -1 : static_cast<int>(std::min<long long>(least, 1 << 30));

@@ -11,7 +11,6 @@ namespace evt {
 
 class RetryQueue {
  public:
-  using Clock = Job::Clock;
   using Jobs = std::list<Job>;
 
   explicit RetryQueue(const RetryPolicy& policy) : policy_(policy) {}

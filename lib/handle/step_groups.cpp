@@ -9,13 +9,12 @@
 #include <sstream>
 #include <thread>
 
+#include "core/clock.h"
 #include "core/io.h"
 
 namespace evt {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 // The directory stream of /proc, closed when it goes.
 class ProcDir {

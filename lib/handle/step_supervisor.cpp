@@ -262,8 +262,7 @@ int StepSupervisor::next_deadline_ms() const {
   for (const auto& [pid, when] : groups_) consider(when);
   for (const auto& [pid, when] : leftovers_) consider(when);
   if (!next) return -1;
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*next - Clock::now()).count();
-  return ms < 0 ? 0 : static_cast<int>(ms + 1);
+  return static_cast<int>(ms_to_reach(*next));
 }
 
 void StepSupervisor::poll(int timeout_ms) {

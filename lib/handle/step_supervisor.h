@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/clock.h"
 #include "handle/logger.h"
 #include "handle/step_groups.h"
 #include "handle/step_process.h"
@@ -80,7 +81,6 @@ class StepSupervisor {
   bool lingering() const { return !groups_.empty() || !leftovers_.empty(); }
 
  private:
-  using Clock = std::chrono::steady_clock;
 
   struct Step {
     StepProcess proc;

@@ -15,6 +15,7 @@
 #include <map>
 #include <set>
 
+#include "core/clock.h"
 #include "core/io.h"
 #include "core/log.h"
 #include "core/text.h"
@@ -26,8 +27,6 @@ namespace {
 constexpr size_t max_record_wanted = 1u << 20;  // as Salt's max_event_size
 constexpr size_t batch_bytes = 64u << 10;        // datagrams of a stream are cut at this size
 constexpr const char* socket_suffix = ".sock";
-
-using Clock = std::chrono::steady_clock;
 
 sockaddr_un socket_address(const std::string& path) {
   sockaddr_un addr;
@@ -248,10 +247,9 @@ class LocalPublisher : public Publisher {
   }
 
   void wait_for(std::vector<std::string>& waiting, std::vector<std::string>& gone, size_t& reached) {
-    auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_));
+    auto deadline = Clock::now() + seconds_duration(timeout_);
     while (!waiting.empty()) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-      if (left < 0) left = 0;
+      auto left = ms_until(deadline);
       std::vector<pollfd> fds;
       for (const auto& path : waiting) fds.push_back({peers_[path].fd, POLLOUT, 0});
       int n = ::poll(fds.data(), fds.size(), static_cast<int>(left));

@@ -6,17 +6,16 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/clock.h"
+
 namespace evt {
 
 class Reconnector {
  public:
-  using Clock = std::chrono::steady_clock;
-
   bool due() const { return Clock::now() >= next_; }
   // Milliseconds until due, at most cap (-1: no cap).
   int wait_ms(int cap) const {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next_ - Clock::now()).count();
-    if (left < 0) left = 0;
+    auto left = ms_until(next_);
     return cap < 0 ? static_cast<int>(left) : std::min(cap, static_cast<int>(left));
   }
   void failed() {

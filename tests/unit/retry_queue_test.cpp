@@ -7,7 +7,7 @@
 
 using namespace evt;
 using std::chrono::milliseconds;
-using Clock = RetryQueue::Clock;
+using evt::Clock;
 
 namespace {
 

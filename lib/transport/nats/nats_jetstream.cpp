@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/clock.h"
 #include "transport/nats/nats_jetstream.h"
 #include "transport/nats/nats_message.h"
 
@@ -16,7 +17,6 @@ namespace evt {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 constexpr int64_t ns_per_s = 1000000000;
 
 bool not_found(natsStatus s, jsErrCode e) { return s == NATS_NOT_FOUND || e == JSStreamNotFoundErr || e == JSConsumerNotFoundErr; }
@@ -126,7 +126,7 @@ class JsSubscriber : public Subscriber {
       for (const Message* m : running)
         if (auto it = held_.find(m->cursor); it != held_.end()) natsMsg_InProgress(it->second.get(), nullptr);
     }
-    return static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(refresh_due_ - now).count()) + 1;
+    return static_cast<int>(ms_to_reach(refresh_due_, now));
   }
 
  private:

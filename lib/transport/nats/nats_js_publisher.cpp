@@ -9,14 +9,13 @@
 #include <mutex>
 #include <thread>
 
+#include "core/clock.h"
 #include "transport/nats/nats_jetstream.h"
 #include "transport/nats/nats_message.h"
 
 namespace evt {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 // How long one attempt waits for its ack, and before trying again.
 constexpr int64_t attempt_wait_ms = 2000;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "transport/redis/resp.h"
 #include "transport/redis/socket_pump.h"
@@ -86,10 +87,10 @@ Reply RedisConnection::command(std::initializer_list<std::string_view> args) {
 }
 
 Reply RedisConnection::wait_reply() {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms_);
+  auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms_);
   for (;;) {
     if (Reply r = next_reply()) return r;
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    auto left = ms_until(deadline);
     if (left <= 0) lost("no reply within " + std::to_string(timeout_ms_) + " ms");
     receive(static_cast<int>(left));
   }

@@ -8,14 +8,13 @@
 #include <memory>
 #include <poll.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "transport/reconnector.h"
 #include "transport/redis/redis_connection.h"
 #include "transport/transport.h"
 
 namespace evt {
-
-using Clock = std::chrono::steady_clock;
 
 // Reads INFO server's run_id: it tells a restarted server from one that
 // closed our connection on purpose (too slow a reader, CLIENT KILL).

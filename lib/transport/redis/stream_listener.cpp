@@ -1,6 +1,7 @@
 // Listening on a Redis stream in a consumer group: XREADGROUP, XACK once a
 // message is dealt with, our own pending entries first after a restart,
 // XAUTOCLAIM of what other consumers left.
+#include "core/clock.h"
 #include "transport/redis/redis.h"
 #include "transport/redis/redis_listener.h"
 #include "transport/redis/resp.h"
@@ -73,9 +74,9 @@ class StreamListener : public RedisListenerBase {
 
   int still_working(const std::vector<const Message*>& running) override {
     auto now = Clock::now();
-    if (now < refresh_due_) return ms_until(refresh_due_);
+    if (now < refresh_due_) return static_cast<int>(ms_to_reach(refresh_due_));
     refresh_due_ = now + refresh_every_;
-    if (running.empty() || !conn_) return ms_until(refresh_due_);
+    if (running.empty() || !conn_) return static_cast<int>(ms_to_reach(refresh_due_));
     try {
       finish_read(&early_);
       // XCLAIM with min-idle 0 and JUSTID: the entry stays ours and its idle
@@ -89,7 +90,7 @@ class StreamListener : public RedisListenerBase {
       if (e.code() != Exit::unreachable) throw;
       drop_connection();  // receive() reconnects and says so
     }
-    return ms_until(refresh_due_);
+    return static_cast<int>(ms_to_reach(refresh_due_));
   }
 
  protected:
@@ -151,11 +152,6 @@ class StreamListener : public RedisListenerBase {
   }
 
  private:
-  static int ms_until(Clock::time_point t) {
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t - Clock::now()).count();
-    return ms < 0 ? 0 : static_cast<int>(ms + 1);
-  }
-
   // Entries handed out before (our own pending ones, or claimed): their
   // delivery counts, from XPENDING over the range they span.
   void count_deliveries(std::vector<Message>& out, size_t from) {

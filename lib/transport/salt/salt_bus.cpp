@@ -13,6 +13,7 @@
 #include <chrono>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/io.h"
 #include "core/log.h"
 #include "core/sha256.h"
@@ -221,7 +222,6 @@ class SaltPublisher : public Publisher {
   }
 
   void flush() override {
-    using Clock = std::chrono::steady_clock;
     auto deadline = Clock::now() + std::chrono::milliseconds(static_cast<long long>(options_.timeout * 1000));
     std::string_view rest = batch_;
     while (!rest.empty()) {
@@ -232,7 +232,7 @@ class SaltPublisher : public Publisher {
       }
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && errno == EAGAIN) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+        auto left = ms_until(deadline);
         pollfd p{fd_, POLLOUT, 0};
         if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) == 0)
           throw unreachable(sockets_.pull + " took no more within " + seconds_text(options_.timeout) +

@@ -12,6 +12,7 @@
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
+#include "core/clock.h"
 #include "core/text.h"
 #include "transport/zmq/zmq_curve.h"
 #include "transport/zmq/zmq_frames.h"
@@ -20,8 +21,6 @@
 namespace evt {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 // High-water marks, in messages, on every socket: large enough to ride out
 // bursts, bounded so a dead peer cannot eat memory.
@@ -50,7 +49,7 @@ bool send_pair(zmq::socket_t& sock, const std::string& first, const std::string&
       (void)sock.send(zmq::buffer(second), zmq::send_flags::dontwait);
       return true;
     }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    auto left = ms_until(deadline);
     if (left <= 0) return false;
     zmq::pollitem_t item{sock.handle(), 0, ZMQ_POLLOUT, 0};
     try {
@@ -230,7 +229,7 @@ class XpubPublisher : public Publisher {
     waited_ = true;
     auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms(b_.request.timeout));
     while (Clock::now() < deadline && !stop_requested()) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      auto left = ms_until(deadline);
       try {
         if (drain_subscriptions(static_cast<int>(std::max<long>(1, left)))) return;
       } catch (const zmq::error_t& e) {
