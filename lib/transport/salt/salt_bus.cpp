@@ -18,7 +18,7 @@
 #include "core/log.h"
 #include "core/sha256.h"
 #include "core/text.h"
-#include "transport/reconnector.h"
+#include "transport/reconnecting_subscriber.h"
 #include "transport/salt/salt_wire.h"
 
 namespace evt {
@@ -82,10 +82,10 @@ int connect_socket(const std::string& path, bool publisher, const char* daemon) 
   return fd;
 }
 
-class SaltSubscriber : public Subscriber {
+class SaltSubscriber : public ReconnectingSubscriber {
  public:
   SaltSubscriber(const Endpoint& ep, const TransportOptions& o)
-      : display_(ep.display()), sockets_(salt_sockets(ep)), options_(o) {
+      : ReconnectingSubscriber(o.reconnect), display_(ep.display()), sockets_(salt_sockets(ep)), options_(o) {
     connect();
   }
 
@@ -95,27 +95,30 @@ class SaltSubscriber : public Subscriber {
 
   bool live() const override { return fd_ >= 0; }
 
-  bool receive(std::vector<Message>& out, int timeout_ms) override {
-    if (fd_ < 0) {
-      if (!reconnector_.due()) {
-        ::poll(nullptr, 0, reconnector_.wait_ms(timeout_ms));  // a signal cuts it short
-        if (!reconnector_.due()) return true;
-      }
-      try {
-        connect();
-        reconnector_.succeeded();
-        report("reconnected to " + sockets_.bus + " at " + display_);
-      } catch (const Error& e) {
-        if (e.code() != Exit::unreachable) throw;
-        reconnector_.failed();
-        return true;
-      }
-    }
+ protected:
+  bool connected() const override { return fd_ >= 0; }
+  std::string peer() const override { return sockets_.bus + " at " + display_; }
+
+  void connect() override {
+    fd_ = connect_socket(sockets_.pub, true, daemon_name(sockets_));
+    reader_ = std::make_unique<SaltFrameReader>(static_cast<size_t>(options_.max_message));
+  }
+
+  void drop_connection() override {
+    ::close(fd_);
+    fd_ = -1;
+  }
+
+  void explain_loss(const std::string& why) override {
+    report(why + "; reconnecting (Salt keeps no events for a listener that is away)");
+  }
+
+  void read(std::vector<Message>& out, int timeout_ms) override {
     pollfd p{fd_, POLLIN, 0};
     int n = ::poll(&p, 1, timeout_ms);
     if (n <= 0) {
       if (n < 0 && errno != EINTR) throw failed("poll: " + errno_text(errno));
-      return true;
+      return;
     }
     // Take what is there now, up to a bound, so output goes in large pieces.
     std::string why;
@@ -137,16 +140,10 @@ class SaltSubscriber : public Subscriber {
       ++invalid_;
       why = e.what();
     }
-    if (!why.empty()) lost(why);
-    return true;
+    if (!why.empty()) throw unreachable("lost " + sockets_.bus + " at " + display_ + ": " + why);
   }
 
  private:
-  void connect() {
-    fd_ = connect_socket(sockets_.pub, true, daemon_name(sockets_));
-    reader_ = std::make_unique<SaltFrameReader>(static_cast<size_t>(options_.max_message));
-  }
-
   void take_frames(std::vector<Message>& out) {
     std::string body, problem;
     for (;;) {
@@ -170,22 +167,12 @@ class SaltSubscriber : public Subscriber {
     report(display_ + ": skipped an event: " + why);
   }
 
-  void lost(const std::string& why) {
-    ::close(fd_);
-    fd_ = -1;
-    std::string what = "lost " + sockets_.bus + " at " + display_ + ": " + why;
-    if (!options_.reconnect) throw unreachable(what);
-    report(what + "; reconnecting (Salt keeps no events for a listener that is away)");
-    reconnector_.failed();
-  }
-
   std::string display_;
   SaltSockets sockets_;
   TransportOptions options_;
   int fd_ = -1;
   std::unique_ptr<SaltFrameReader> reader_;
   std::vector<char> buf_ = std::vector<char>(64u << 10);
-  Reconnector reconnector_;
 };
 
 class SaltPublisher : public Publisher {
