@@ -14,7 +14,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <mutex>
 #include <sstream>
 
 #include "core/clock.h"
@@ -28,6 +27,7 @@
 #include "eventsapi/gluster.h"
 #include "eventsapi/node_id.h"
 #include "eventsapi/redeliver.h"
+#include "eventsapi/store_sync.h"
 #include "eventsapi/udp_ingest.h"
 #include "core/io.h"
 #include "core/log.h"
@@ -52,22 +52,17 @@ class Server {
     start_loops();
     // Spools recovered, sockets bound, loops running: serving. An error here
     // (the ready file's directory missing) still ends serve with its exit code.
-    heartbeat(now_ts());  // in the store's node list before anyone is told it serves
+    sync_->heartbeat(now_ts(), delivery_->applied(), node_stats());  // in the node list before anyone is told it serves
     life_.ready();
     say(Severity::info, "serving " + std::to_string(hooks_.size()) + " webhook(s) from " + masked_url(o_.from) +
-                            (udp_.port() ? " and UDP port " + std::to_string(udp_.port()) : "") + " as node " + name_ +
-                            " (" + reported_nodeid_ + ")");
+                            (udp_.port() ? " and UDP port " + std::to_string(udp_.port()) : "") + " as node " +
+                            sync_->name() + " (" + sync_->node_id() + ")");
     main_loop();
     life_.stopping();
     stop_threads();
     delivering_.join();
     ingesting_.join();
-    // A node that stopped cleanly leaves the cluster's list; a crashed one shows DOWN.
-    try {
-      if (store_->cluster()) store_->remove_node(reported_nodeid_);
-      else heartbeat(0);
-    } catch (const Error&) {
-    }
+    sync_->leave(delivery_->applied(), node_stats());
     save_refused();
     if (thread_failed_) return static_cast<int>(Exit::failed);
     return ingest_failed_ ? static_cast<int>(Exit::unreachable) : 0;
@@ -81,20 +76,17 @@ class Server {
     check_private_directory(o_.state_dir, "state directory", true);
     check_private_directory(o_.state_dir + "/spool", "spool directory", true);
     lock_state();
-    reported_nodeid_ = nodeid_.get();
-    name_ = o_.name.empty() ? host_name() : o_.name;
-    store_ = open_eventsapi_store(o_.store, o_.state_dir);
+    sync_ = std::make_unique<StoreSync>(open_eventsapi_store(o_.store, o_.state_dir), nodeid_,
+                                        o_.name.empty() ? host_name() : o_.name,
+                                        [this](Severity s, const std::string& m) { say(s, m); });
     catch_reload_signal();
     load();
     delivery_ = std::make_unique<WebhookDelivery>(
         o_.state_dir, [this](const std::string& m) { say(Severity::warning, m); },
-        [this](const std::string& url, const std::string& why) {
-          std::lock_guard<std::mutex> lock(gone_mutex_);
-          gone_.emplace_back(url, why);
-        });
-    delivery_->configure(hooks_, config_, applied_);
+        [this](const std::string& url, const std::string& why) { sync_->gone(url, why); });
+    delivery_->configure(hooks_, config_, sync_->applied());
     TransportOptions t;
-    t.node = name_;
+    t.node = sync_->name();
     t.password = o_.password;
     subscriber_ = open_subscriber(parse_endpoint(o_.from), t, TagFilter());
     udp_.open(port());
@@ -125,29 +117,21 @@ class Server {
   // Until a signal, a lost source or a failed thread: reloads, the store's
   // version polled, heartbeats and the service manager told once a second.
   void main_loop() {
-    auto last_beat = Clock::time_point{};
     while (!stop_requested() && !ingest_failed_ && !thread_failed_) {
       ::poll(nullptr, 0, life_.wait_ms(100));
       life_.tick();
       bool reload = take_reload_request();
-      bool second = Clock::now() - last_beat >= std::chrono::seconds(1);
-      if (second) {
-        try {
-          if (store_->version() != applied_) reload = true;
-        } catch (const Error& e) {
-          say(Severity::warning, std::string("cannot read the store: ") + e.what());
-        }
-      }
+      bool second = sync_->due();
+      if (second && sync_->version_changed()) reload = true;
       if (reload) apply_reload();
       if (size_t n = take_redelivery_requests(o_.state_dir, *delivery_, [this](const std::string& m) { say(Severity::warning, m); }))
         say(Severity::info, "redelivering " + std::to_string(n) + " event(s)");
-      disable_gone();
+      sync_->disable_gone();
       // A change the delivery loop has just taken is reported at once: webhook-add waits for it.
-      if (reload || second || delivery_->applied() != reported_applied_) {
-        heartbeat(now_ts());
+      if (reload || second || sync_->behind(delivery_->applied())) {
+        sync_->beat(delivery_->applied(), node_stats());
         save_refused();
         life_.status();
-        last_beat = Clock::now();
       }
     }
   }
@@ -156,9 +140,9 @@ class Server {
     life_.reloading();
     try {
       load();
-      delivery_->configure(hooks_, config_, applied_);
+      delivery_->configure(hooks_, config_, sync_->applied());
       udp_.want(port());
-      say(Severity::info, "reloaded: " + std::to_string(hooks_.size()) + " webhook(s), version " + std::to_string(applied_));
+      say(Severity::info, "reloaded: " + std::to_string(hooks_.size()) + " webhook(s), version " + std::to_string(sync_->applied()));
     } catch (const Error& e) {
       say(Severity::err, std::string("reload failed: ") + e.what());
     }
@@ -197,7 +181,7 @@ class Server {
     if (paused) text += "; reading paused: spool full";
     if (write_errors) text += "; " + std::to_string(write_errors) + " spool write error(s)";
     if (broken) text += "; " + std::to_string(broken) + " webhook(s) without a spool";
-    if (report_failing_) text += "; status not recorded";
+    if (sync_->report_failing()) text += "; status not recorded";
     return text;
   }
 
@@ -215,10 +199,11 @@ class Server {
   }
 
   void load() {
-    long long version = store_->version();
-    config_ = EventsapiConfig(store_->config());
-    hooks_ = store_->webhooks();
-    applied_ = version;
+    EventsapiStore& store = sync_->store();
+    long long version = store.version();
+    config_ = EventsapiConfig(store.config());
+    hooks_ = store.webhooks();
+    sync_->loaded(version);
     level_ = parse_severity(config_.log_level());
     log_events_ = config_.events_log();
     events_log_limit_ = config_.events_log_limit_bytes();
@@ -226,55 +211,11 @@ class Server {
 
   int port() const { return o_.port >= 0 ? o_.port : config_.port(); }
 
-  void heartbeat(double when) {
-    NodeInfo n;
-    n.id = nodeid_.get();
-    // The node took Gluster's UUID: its old entry leaves the cluster's list.
-    if (n.id != reported_nodeid_) {
-      try {
-        if (store_->cluster()) store_->remove_node(reported_nodeid_);
-      } catch (const Error&) {
-      }
-      reported_nodeid_ = n.id;
-    }
-    n.name = name_;
-    n.heartbeat = when;
-    n.pid = when > 0 ? static_cast<long>(::getpid()) : 0;
-    n.applied = reported_applied_ = delivery_->applied();
-    n.stats = delivery_->stats();
-    add_redelivered(n.stats, o_.state_dir);
-    // Said once when reporting starts failing, and once when it works again.
-    try {
-      store_->report_node(n);
-      if (report_failing_) say(Severity::info, "reporting to the store again");
-      report_failing_ = false;
-    } catch (const Error& e) {
-      if (!report_failing_) say(Severity::warning, std::string("cannot report to the store: ") + e.what());
-      report_failing_ = true;
-    }
-  }
-
-  // 410 Gone: the webhook is disabled in the store, for every node.
-  void disable_gone() {
-    std::vector<std::pair<std::string, std::string>> gone;
-    {
-      std::lock_guard<std::mutex> lock(gone_mutex_);
-      gone.swap(gone_);
-    }
-    for (const auto& one : gone) {
-      const std::string& url = one.first;
-      try {
-        store_->change([&](ConfigOverrides&, Webhooks& hooks) {
-          auto it = hooks.find(url);
-          if (it == hooks.end() || it->second.disabled) return false;
-          it->second.disabled = true;
-          it->second.disabled_reason = one.second;
-          return true;
-        });
-      } catch (const Error& e) {
-        say(Severity::err, "cannot record that " + masked_url(url) + " is disabled: " + e.what());
-      }
-    }
+  // The delivery loop's counters, with what redeliver queued, for the node list.
+  WebhookStatsByUrl node_stats() {
+    WebhookStatsByUrl stats = delivery_->stats();
+    add_redelivered(stats, o_.state_dir);
+    return stats;
   }
 
   // An event from the UDP port, which cannot wait: a spool without room
@@ -371,7 +312,7 @@ class Server {
   // A datagram, on the UDP ingest's thread.
   void take_datagram(std::string_view datagram) {
     try {
-      take(parse_gluster_datagram(datagram, name_));
+      take(parse_gluster_datagram(datagram, sync_->name()));
     } catch (const Error& e) {
       say(Severity::warning, std::string("skipped a datagram: ") + e.what());
     }
@@ -380,13 +321,9 @@ class Server {
   ServeOptions o_;
   DaemonLifecycle life_{o_.ready_file, [this] { return status_text(); }};
   NodeId nodeid_{o_.state_dir};
-  std::string reported_nodeid_;  // the id in the store's node list
-  std::string name_;
-  std::unique_ptr<EventsapiStore> store_;
+  std::unique_ptr<StoreSync> sync_;  // the store: its version, the node list, gone webhooks
   EventsapiConfig config_;
   Webhooks hooks_;
-  long long applied_ = -1;
-  long long reported_applied_ = -1;  // the version the store was last told
   std::atomic<Severity> level_{Severity::info};  // read by the ingest threads too
   std::atomic<bool> log_events_{true};
   std::unique_ptr<WebhookDelivery> delivery_;
@@ -395,15 +332,12 @@ class Server {
   std::atomic<bool> stop_{false};
   std::atomic<bool> ingest_failed_{false};
   std::atomic<bool> thread_failed_{false};
-  std::mutex gone_mutex_;
-  std::vector<std::pair<std::string, std::string>> gone_;
   EventsLog events_log_{o_.state_dir + "/events.log"};
   std::atomic<long long> events_log_limit_{100 << 20};
   std::atomic<uint64_t> events_log_errors_{0};
   UniqueFd lock_fd_;
   // Last, so that they are joined first, once ~Server told them to stop.
   DaemonThread delivering_, ingesting_;
-  bool report_failing_ = false;
   bool refused_failing_ = false;
 };
 
