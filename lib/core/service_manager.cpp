@@ -16,7 +16,7 @@ namespace evt {
 namespace {
 
 long long monotonic_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
@@ -89,7 +89,7 @@ int ServiceManager::keep_alive_ms() const { return watchdog_ms_ > 0 ? static_cas
 
 void ServiceManager::keep_alive() {
   if (watchdog_ms_ == 0) return;
-  auto now = std::chrono::steady_clock::now();
+  auto now = Clock::now();
   long long half = watchdog_ms_ / 2;
   if (now - last_ping_ < std::chrono::milliseconds(half)) return;
   // A loop may wait up to a second for work; longer than this is stalled.

@@ -17,6 +17,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/clock.h"
+
 namespace evt {
 
 // One loop's sign of life: it beats once a turn, from its own thread.
@@ -64,7 +66,7 @@ class ServiceManager {
   int fd_ = -1;
   std::string address_;
   long long watchdog_ms_ = 0;  // the whole interval; 0: no watchdog
-  std::chrono::steady_clock::time_point last_ping_{};
+  Clock::time_point last_ping_{};
   std::string last_status_;
   std::string stalled_;  // the loop said to be stalled, once
   std::deque<LoopHeartbeat> loops_;

@@ -18,6 +18,7 @@
 #include <set>
 #include <thread>
 
+#include "core/clock.h"
 #include "core/endpoint.h"
 #include "core/error.h"
 #include "core/event.h"
@@ -260,12 +261,12 @@ void queue_here(const ApiContext& c, EventsapiStore& store) {
 void hand_over(const ApiContext& c, EventsapiStore& store, const std::vector<Redelivery>& events) {
   check_private_directory(c.state_dir, "state directory", true);
   std::string path = write_redelivery_request(c.state_dir, events);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(std::max(c.sync_wait, 1.0));
+  auto deadline = Clock::now() + seconds_duration(std::max(c.sync_wait, 1.0));
   for (;;) {
     if (UniqueFd lock = lock_if_no_serve(c.state_dir)) return queue_here(c, store);
     struct stat st;
     if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) return;  // serve took it
-    if (std::chrono::steady_clock::now() >= deadline)
+    if (Clock::now() >= deadline)
       throw failed("serve has not taken the redelivery request " + path + " yet; it stays there for serve to take");
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/service_manager.h"
 #include "eventsapi/eventsapi_config.h"
 #include "eventsapi/eventsapi_store.h"
@@ -71,7 +72,7 @@ class WebhookDelivery {
   struct Broken {  // a webhook whose spool could not be opened
     Webhook config;
     std::string error;
-    std::chrono::steady_clock::time_point retry_at;
+    Clock::time_point retry_at;
   };
   void apply_pending();
   void open_hook(const std::string& url, const Webhook& config);

@@ -27,10 +27,6 @@ void on_sigchld(int) {
   errno = saved;
 }
 
-std::chrono::steady_clock::duration seconds(double s) {
-  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
-}
-
 void close_fd(int& fd) {
   if (fd >= 0) ::close(fd);
   fd = -1;
@@ -86,7 +82,7 @@ pid_t StepSupervisor::start(const std::string& path, const std::vector<std::stri
   Step& s = steps_[proc.pid];
   s.proc = proc;
   s.input = std::move(input);
-  if (step_timeout_ > 0) s.deadline = Clock::now() + seconds(step_timeout_);
+  if (step_timeout_ > 0) s.deadline = Clock::now() + seconds_duration(step_timeout_);
   if (ledger_ != nullptr) ledger_->group_started(proc.pid);
   write_input(s);
   return proc.pid;
@@ -157,7 +153,7 @@ void StepSupervisor::release_pipes(pid_t pid, Step& s) {
   observer_.step_note(pid, Severity::warning,
                       "exited " + seconds_text(grace_) + "s ago, but " + std::to_string(holders.size()) +
                           " process(es) it left still hold its output; sending them SIGTERM");
-  auto kill_at = Clock::now() + seconds(grace_);
+  auto kill_at = Clock::now() + seconds_duration(grace_);
   for (pid_t holder : holders) {
     ::kill(holder, SIGTERM);
     leftovers_[holder] = kill_at;
@@ -177,11 +173,11 @@ void StepSupervisor::reap() {
     Step& s = it->second;
     s.exited = true;
     s.wait_status = status;
-    s.pipes_until = Clock::now() + seconds(grace_);
+    s.pipes_until = Clock::now() + seconds_duration(grace_);
     close_fd(s.proc.stdin_fd);
     // What is left in its group may hold the pipes open: it goes now.
     if (::kill(-pid, 0) == 0 && !s.timed_out && !s.stopped) ::kill(-pid, SIGTERM);
-    if (::kill(-pid, 0) == 0) s.kill_at = Clock::now() + seconds(grace_);
+    if (::kill(-pid, 0) == 0) s.kill_at = Clock::now() + seconds_duration(grace_);
   }
 }
 
@@ -193,7 +189,7 @@ void StepSupervisor::finish_if_done(pid_t pid) {
   // What the step left running in its group gets SIGTERM, then SIGKILL.
   if (::kill(-pid, 0) == 0) {
     ::kill(-pid, SIGTERM);
-    groups_[pid] = Clock::now() + seconds(grace_);
+    groups_[pid] = Clock::now() + seconds_duration(grace_);
   } else {
     group_gone(pid);
   }
@@ -219,7 +215,7 @@ void StepSupervisor::run_timers() {
       observer_.step_note(pid, Severity::warning,
                           "ran longer than " + seconds_text(step_timeout_) + "s; sending SIGTERM to its process group");
       ::kill(-pid, SIGTERM);
-      s.kill_at = now + seconds(grace_);
+      s.kill_at = now + seconds_duration(grace_);
     }
     if (s.kill_at && now >= *s.kill_at) {
       observer_.step_note(pid, Severity::warning, "still running; sending SIGKILL to its process group");
@@ -307,7 +303,7 @@ void StepSupervisor::poll(int timeout_ms) {
 }
 
 void StepSupervisor::stop_running() {
-  auto kill_at = Clock::now() + seconds(grace_);
+  auto kill_at = Clock::now() + seconds_duration(grace_);
   for (auto& [pid, s] : steps_) {
     if (s.exited || s.stopped) continue;
     s.stopped = true;

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/clock.h"
 #include "transport/nats/nats_connection.h"
 #include "transport/nats/nats_jetstream.h"
 #include "transport/nats/nats_message.h"
@@ -63,10 +64,10 @@ class CoreSubscriber : public Subscriber {
 
   bool receive(std::vector<Message>& out, int timeout_ms) override {
     if (sync_) return receive_sync(out, timeout_ms);
-    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms < 0 ? 1000 : timeout_ms);
+    auto until = Clock::now() + std::chrono::milliseconds(timeout_ms < 0 ? 1000 : timeout_ms);
     std::unique_lock<std::mutex> lock(mutex_);
     // A signal is seen within 100 ms.
-    while (queue_.empty() && !nats_host::stop_requested() && !conn_.closed() && std::chrono::steady_clock::now() < until)
+    while (queue_.empty() && !nats_host::stop_requested() && !conn_.closed() && Clock::now() < until)
       arrived_.wait_for(lock, std::chrono::milliseconds(100));
     if (!queue_.empty() && queue_.size() < 64) {
       // A burst is under way: let a few more arrive than wake up for each (a
@@ -87,7 +88,7 @@ class CoreSubscriber : public Subscriber {
 
  private:
   bool receive_sync(std::vector<Message>& out, int timeout_ms) {
-    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms < 0 ? 1000 : timeout_ms);
+    auto until = Clock::now() + std::chrono::milliseconds(timeout_ms < 0 ? 1000 : timeout_ms);
     natsSubscription* sub = subs_.front().get();
     for (;;) {
       natsMsg* raw = nullptr;
@@ -103,7 +104,7 @@ class CoreSubscriber : public Subscriber {
       if (s == NATS_SLOW_CONSUMER) continue;  // said by the connection's error handler
       if (conn_.closed() || s == NATS_CONNECTION_CLOSED) throw unreachable(conn_.name() + ": lost the server");
       if (s != NATS_TIMEOUT) throw unreachable(conn_.name() + ": " + nats_text(s));
-      if (nats_host::stop_requested() || std::chrono::steady_clock::now() >= until) return true;
+      if (nats_host::stop_requested() || Clock::now() >= until) return true;
     }
   }
 
