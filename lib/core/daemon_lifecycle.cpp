@@ -7,7 +7,9 @@
 namespace evt {
 
 DaemonLifecycle::DaemonLifecycle(std::string ready_file, StatusText status, Now now)
-    : ready_file_(std::move(ready_file)), status_text_(std::move(status)), now_(std::move(now)) {
+    : ready_file_(std::move(ready_file)), status_text_(std::move(status)), now_(std::move(now)) {}
+
+void DaemonLifecycle::remove_stale_ready_file() {
   if (!ready_file_.empty()) ::unlink(ready_file_.c_str());
 }
 

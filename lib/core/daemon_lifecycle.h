@@ -20,9 +20,13 @@ class DaemonLifecycle {
   using StatusText = std::function<std::string()>;
   using Now = std::function<Clock::time_point()>;
 
-  // Takes $NOTIFY_SOCKET and the watchdog's variables (ServiceManager), and
-  // removes a stale ready file: it must not say "ready" before we do.
+  // Takes $NOTIFY_SOCKET and the watchdog's variables (ServiceManager).
   DaemonLifecycle(std::string ready_file, StatusText status, Now now = &Clock::now);
+
+  // Removes a stale ready file: it must not say "ready" before we do. Once
+  // the daemon knows it is the one (eventsapi serve: the state directory is
+  // locked), so that one started twice does not remove the running one's.
+  void remove_stale_ready_file();
 
   // The loops the watchdog waits for are registered here.
   ServiceManager& service() { return service_; }

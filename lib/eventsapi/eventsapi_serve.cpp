@@ -76,6 +76,7 @@ class Server {
     check_private_directory(o_.state_dir, "state directory", true);
     check_private_directory(o_.state_dir + "/spool", "spool directory", true);
     lock_state();
+    life_.remove_stale_ready_file();
     sync_ = std::make_unique<StoreSync>(open_eventsapi_store(o_.store, o_.state_dir), nodeid_,
                                         o_.name.empty() ? host_name() : o_.name,
                                         [this](Severity s, const std::string& m) { say(s, m); });

@@ -56,6 +56,7 @@ class Runner : public StepSupervisor::Observer, StepStart {
   }
 
   Exit run() {
+    life_.remove_stale_ready_file();
     last_activity_ = Clock::now();
     while (turn()) {
     }

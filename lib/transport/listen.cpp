@@ -78,6 +78,7 @@ Exit listen(const ListenRequest& r) {
   DaemonLifecycle life(r.ready_file, [&] {
     return "listening on " + endpoint.display() + (said_ready ? "; " + std::to_string(printed) + " event(s)" : "");
   });
+  life.remove_stale_ready_file();
   auto subscriber = open_subscriber(endpoint, r.transport, r.filter);
   auto say_ready = [&] {
     if (subscriber->live()) life.ready();

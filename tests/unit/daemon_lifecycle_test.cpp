@@ -101,6 +101,8 @@ TEST(DaemonLifecycle, AStaleReadyFileIsRemovedAtTheStart) {
   { DaemonLifecycle first(ready, [] { return std::string("x"); }); first.ready(); }
   ASSERT_EQ(::access(ready.c_str(), F_OK), 0);
   DaemonLifecycle second(ready, [] { return std::string("x"); });
+  EXPECT_EQ(::access(ready.c_str(), F_OK), 0);  // not before it is asked to
+  second.remove_stale_ready_file();
   EXPECT_NE(::access(ready.c_str(), F_OK), 0);
 }
 
