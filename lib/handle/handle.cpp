@@ -8,14 +8,14 @@
 #include <cstring>
 #include <memory>
 
+#include "core/daemon_lifecycle.h"
 #include "core/event.h"
 #include "core/io.h"
 #include "core/log.h"
-#include "core/daemon_lifecycle.h"
 #include "core/signals.h"
 #include "core/text.h"
-#include "handle/handler.h"
 #include "handle/agent_log.h"
+#include "handle/handler.h"
 #include "handle/job_queue.h"
 #include "handle/result_writer.h"
 #include "handle/step_start.h"

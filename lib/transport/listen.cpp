@@ -5,9 +5,9 @@
 #include <optional>
 
 #include "core/clock.h"
+#include "core/daemon_lifecycle.h"
 #include "core/io.h"
 #include "core/log.h"
-#include "core/daemon_lifecycle.h"
 #include "core/signals.h"
 #include "core/text.h"
 
