@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "core/clock.h"
 #include "core/endpoint.h"
 #include "core/error.h"
 #include "core/io.h"
@@ -75,7 +76,7 @@ std::string not_taken(const NodeInfo& n, const std::string& url) {
 // with url, a serve that applied it but could not take that webhook is NOT OK.
 std::vector<NodeResult> wait_for_nodes(const ApiContext& c, EventsapiStore& store, long long version,
                                        const std::string& url) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(c.sync_wait);
+  auto deadline = Clock::now() + seconds_duration(c.sync_wait);
   for (;;) {
     std::vector<NodeResult> out;
     bool waiting = false;
@@ -103,7 +104,7 @@ std::vector<NodeResult> wait_for_nodes(const ApiContext& c, EventsapiStore& stor
       }
       out.push_back(r);
     }
-    if (!waiting || std::chrono::steady_clock::now() >= deadline) return out;
+    if (!waiting || Clock::now() >= deadline) return out;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }
