@@ -12,6 +12,7 @@
 #include "core/event.h"
 #include "core/when.h"
 #include "core/tool_main.h"
+#include "transport/transport_options.h"
 
 #include <optional>
 #include <string>
@@ -155,6 +156,7 @@ struct ServeFlags {
     serve->add_option("--name", o.name, "This node's name in tables (default the host name)");
     serve->add_option("--ready-file", o.ready_file, "Create PATH once serving");
     serve->add_option("--password-file", password_file, "Read the Redis password for --from from FILE");
+    evt::add_tls_options(*serve, o.from_tls, "--from-", "a rediss:// --from");
     return serve;
   }
 
@@ -164,6 +166,7 @@ struct ServeFlags {
     if (!o.name.empty() || !config.id.empty()) o.name = evt::choose_node(o.name, config);
     o.store = c.store;
     o.state_dir = c.state_dir;
+    o.store_tls = c.store_tls;
     o.password = evt::choose_password(password_file);
     if (!port.empty()) o.port = evt::parse_port("--port", port);
     return o;
@@ -181,6 +184,8 @@ int main(int argc, char** argv) {
   app.add_option("--store", store, "A directory, or redis://host for a cluster (default $EVENTSAPI_STORE, /etc/eventsapi for root)");
   app.add_option("--state", state, "serve's state directory: spool, node id, events.log (default $EVENTSAPI_STATE)");
   app.add_flag("--json", json, "Output as JSON: {\"output\": ..., \"error\": ...}");
+  evt::TlsOptions store_tls;
+  evt::add_tls_options(app, store_tls, "--store-", "a rediss:// --store");
 
   auto* status = app.add_subcommand("status", "Webhooks, nodes and deliveries");
   auto* reload = app.add_subcommand("reload", "Make every serve reread the configuration");
@@ -203,6 +208,7 @@ int main(int argc, char** argv) {
     c.store = store.empty() ? evt::default_store() : store;
     c.state_dir = state.empty() ? evt::default_state_dir(c.store) : state;
     c.json = json;
+    c.store_tls = store_tls;
     try {
       if (*status) return evt::api_status(c);
       if (*reload) return evt::api_reload(c);

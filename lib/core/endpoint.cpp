@@ -169,7 +169,7 @@ static void parse_nats_hosts(std::string_view url, std::string_view auth, Endpoi
   for (std::string_view item : split_view(auth, ',')) {
     for (std::string_view scheme : {"nats://", "tls://"}) {
       if (item.substr(0, scheme.size()) != scheme) continue;
-      if (scheme == "tls://") ep.nats.tls = true;
+      if (scheme == "tls://") ep.tls = true;
       item = item.substr(scheme.size());
     }
     if (item.empty()) throw bad_url(url, "an empty host in the list");
@@ -181,7 +181,7 @@ static void parse_nats_hosts(std::string_view url, std::string_view auth, Endpoi
 
 // The servers as URLs libnats takes, once ?tls= is known.
 static void name_servers(Endpoint& ep) {
-  for (auto& s : ep.nats.servers) s = (ep.nats.tls ? "tls://" : "nats://") + s;
+  for (auto& s : ep.nats.servers) s = (ep.tls ? "tls://" : "nats://") + s;
 }
 
 static bool flag_param(std::string_view url, const Query& q, const char* name) {
@@ -213,7 +213,7 @@ static void parse_nats(const UrlParts& u, Endpoint& ep) {
     if (!path.empty()) throw bad_url(url, "nats:// takes no path (a stream is nats+js://HOSTS/STREAM)");
     Query q(url, query, {"queue", "tls"});
     if (const std::string* v = q.find("queue")) check_nats_name(url, "queue", ep.nats.queue = *v);
-    ep.nats.tls = ep.nats.tls || flag_param(url, q, "tls");
+    ep.tls = ep.tls || flag_param(url, q, "tls");
     return name_servers(ep);
   }
   ep.stream.claim = 30;  // JetStream's AckWait, as the server defaults it
@@ -223,7 +223,7 @@ static void parse_nats(const UrlParts& u, Endpoint& ep) {
   if (ep.key.empty()) throw bad_url(url, "no stream (nats+js://HOSTS/STREAM?group=G)");
   check_nats_name(url, "stream", ep.key);
   if (!ep.stream.group.empty()) check_nats_name(url, "group", ep.stream.group);
-  ep.nats.tls = ep.nats.tls || flag_param(url, q, "tls");
+  ep.tls = ep.tls || flag_param(url, q, "tls");
   name_servers(ep);
   ep.nats.create = flag_param(url, q, "create");
   if (const std::string* v = q.find("replicas")) ep.nats.replicas = parse_int(url, *v, "replicas", 1, 5);
@@ -317,6 +317,8 @@ constexpr SchemeEntry schemes[] = {
     {"salt", Scheme::salt, false, parse_salt},
     {"redis", Scheme::redis, true, parse_redis},
     {"redis+stream", Scheme::redis_stream, true, parse_redis},
+    {"rediss", Scheme::redis, true, parse_redis},
+    {"rediss+stream", Scheme::redis_stream, true, parse_redis},
     {"redis+unix", Scheme::redis_unix, true, parse_redis_unix},
     {"nats", Scheme::nats, true, parse_nats},
     {"nats+js", Scheme::nats_js, true, parse_nats},
@@ -338,6 +340,7 @@ Endpoint parse_endpoint(std::string_view url) {
   for (const SchemeEntry& entry : schemes) {
     if (entry.name != u.scheme) continue;
     ep.scheme = entry.scheme;
+    ep.tls = entry.name.substr(0, 6) == "rediss";
     if (entry.hierarchical) {
       if (u.rest.substr(0, 2) != "//") throw bad_url(url, "expected '//' after '" + std::string(u.scheme) + ":'");
       u.rest = u.rest.substr(2);

@@ -9,9 +9,9 @@ namespace evt {
 
 enum class Scheme {
   local,         // local:  local:DIR
-  redis,         // redis://[user:pass@]host[:port][/db]
+  redis,         // redis://[user:pass@]host[:port][/db]; rediss:// over TLS
   redis_unix,    // redis+unix:///path.sock[?db=N]
-  redis_stream,  // redis+stream://[user:pass@]host[:port]/KEY?group=G[&db=N][&maxlen=N][&consumer=C]
+  redis_stream,  // redis+stream://[user:pass@]host[:port]/KEY?group=G[&db=N][&maxlen=N][&consumer=C]; rediss+stream:// over TLS
   zmq_tcp,       // tcp://host:port
   zmq_ipc,       // ipc:///path
   nats,          // nats://[user:pass@]host[:port][,host[:port]...][?queue=Q][&tls=1]: core NATS
@@ -32,7 +32,6 @@ struct StreamParams {
 struct NatsParams {
   std::vector<std::string> servers;  // nats://host:port (tls://host:port with tls), all of the cluster we were given
   std::string queue;                 // nats:// ?queue=: a queue group sharing the messages
-  bool tls = false;                  // ?tls=1, or tls:// servers in $NATS_URL
   bool create = false;               // nats+js ?create=1: add the stream when it is absent
   int replicas = 1;                  // ?replicas=N for a stream created here
   std::vector<std::string> subjects; // ?subjects=A,B: the created stream's subjects
@@ -47,6 +46,7 @@ struct Endpoint {
   std::string path;      // local: bus dir (empty: default); unix socket; ipc path; Salt's sock_dir
   std::string key;       // stream key
   int db = 0;
+  bool tls = false;      // rediss://, rediss+stream://; NATS's ?tls=1 or tls:// servers in $NATS_URL
   std::string user;
   std::string password;  // from the URL; never printed
   StreamParams stream;   // redis+stream:// and nats+js://

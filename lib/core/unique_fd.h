@@ -24,6 +24,8 @@ class UniqueFd {
 
   int get() const { return fd_; }
   explicit operator bool() const { return fd_ >= 0; }
+  // Gives up the descriptor, unclosed, to a new owner.
+  int release() { return std::exchange(fd_, -1); }
   // Closes what is held and holds fd instead.
   void reset(int fd = -1) {
     if (fd_ >= 0) ::close(fd_);

@@ -31,7 +31,7 @@ namespace {
 
 using njson = nlohmann::json;
 
-std::unique_ptr<EventsapiStore> open_store(const ApiContext& c) { return open_eventsapi_store(c.store, c.state_dir); }
+std::unique_ptr<EventsapiStore> open_store(const ApiContext& c) { return open_eventsapi_store(c.store, c.state_dir, c.store_tls); }
 
 void print(const std::string& text) {
   std::fwrite(text.data(), 1, text.size(), stdout);

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "transport/transport.h"
+
 namespace evt {
 
 // gluster-eventsapi's exit codes.
@@ -27,6 +29,7 @@ struct ApiContext {
   std::string state_dir;
   bool json = false;
   double sync_wait = 5;  // seconds to wait for serves to apply a change
+  TlsOptions store_tls;  // --store-cacert and the like: TLS to a rediss:// store
 };
 
 struct WebhookOptions {

@@ -77,7 +77,7 @@ class Server {
     check_private_directory(o_.state_dir + "/spool", "spool directory", true);
     lock_state();
     life_.remove_stale_ready_file();
-    sync_ = std::make_unique<StoreSync>(open_eventsapi_store(o_.store, o_.state_dir), nodeid_,
+    sync_ = std::make_unique<StoreSync>(open_eventsapi_store(o_.store, o_.state_dir, o_.store_tls), nodeid_,
                                         o_.name.empty() ? host_name() : o_.name,
                                         [this](Severity s, const std::string& m) { say(s, m); });
     catch_reload_signal();
@@ -89,7 +89,10 @@ class Server {
     TransportOptions t;
     t.node = sync_->name();
     t.password = o_.password;
-    subscriber_ = open_subscriber(parse_endpoint(o_.from), t, TagFilter());
+    t.tls = o_.from_tls;
+    Endpoint from = parse_endpoint(o_.from);
+    check_tls_options(from, t.tls, "--from-");
+    subscriber_ = open_subscriber(from, t, TagFilter());
     udp_.open(port());
   }
 

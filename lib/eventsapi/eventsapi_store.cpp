@@ -190,11 +190,16 @@ class LocalStore : public EventsapiStore {
 
 class RedisStore : public EventsapiStore {
  public:
-  explicit RedisStore(const std::string& url) : ep_(parse_endpoint(url)) {
+  RedisStore(const std::string& url, const TlsOptions& tls) : ep_(parse_endpoint(url)) {
     if (ep_.scheme != Scheme::redis && ep_.scheme != Scheme::redis_unix)
-      throw usage_error("--store: a directory, redis:// or redis+unix://, not " + ep_.display());
+      throw usage_error("--store: a directory, redis://, rediss:// or redis+unix://, not " + ep_.display());
+    if (tls.any() && !ep_.tls) throw usage_error("--store-cacert, --store-cert and the like need a rediss:// store, not " + ep_.display());
+    TransportOptions o;
     const char* pass = std::getenv("REDISCLI_AUTH");
-    conn_ = std::make_unique<RedisConnection>(ep_, pass ? pass : "", 5);
+    o.password = pass ? pass : "";
+    o.timeout = 5;
+    o.tls = tls;
+    conn_ = std::make_unique<RedisConnection>(ep_, o);
   }
 
   ConfigOverrides config() override {
@@ -292,9 +297,11 @@ std::optional<std::string> home_dir(const char* xdg, const char* fallback) {
 
 }  // namespace
 
-std::unique_ptr<EventsapiStore> open_eventsapi_store(const std::string& where, const std::string& state_dir) {
-  if (where.rfind("redis://", 0) == 0 || where.rfind("redis+unix://", 0) == 0) return std::make_unique<RedisStore>(where);
-  if (where.find("://") != std::string::npos) throw usage_error("--store: a directory or redis://host, not " + where);
+std::unique_ptr<EventsapiStore> open_eventsapi_store(const std::string& where, const std::string& state_dir, const TlsOptions& tls) {
+  for (const char* scheme : {"redis://", "rediss://", "redis+unix://"})
+    if (where.rfind(scheme, 0) == 0) return std::make_unique<RedisStore>(where, tls);
+  if (where.find("://") != std::string::npos) throw usage_error("--store: a directory or redis://host, not " + masked_url(where));
+  if (tls.any()) throw usage_error("--store-cacert, --store-cert and the like need a rediss:// store, not " + where);
   return std::make_unique<LocalStore>(where, state_dir);
 }
 

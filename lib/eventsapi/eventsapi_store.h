@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "eventsapi/webhook_stats.h"
+#include "transport/transport.h"
 
 namespace evt {
 
@@ -64,9 +65,11 @@ class EventsapiStore {
   virtual std::string describe() const = 0;
 };
 
-// A store from --store: a directory, or redis://... for a cluster. Local
-// serve status lives in state_dir.
-std::unique_ptr<EventsapiStore> open_eventsapi_store(const std::string& where, const std::string& state_dir);
+// A store from --store: a directory, or redis://... (rediss:// over TLS, as
+// tls says: --store-cacert and the like) for a cluster. Local serve status
+// lives in state_dir.
+std::unique_ptr<EventsapiStore> open_eventsapi_store(const std::string& where, const std::string& state_dir,
+                                                     const TlsOptions& tls = {});
 
 // Defaults: root: /etc/eventsapi and /var/lib/eventsapi; others: the XDG
 // config and state directories. $EVENTSAPI_STORE and $EVENTSAPI_STATE first.

@@ -307,7 +307,7 @@ void print_redeliveries(const ApiContext& c, const std::vector<Redelivery>& even
 }  // namespace
 
 int api_redeliver(const ApiContext& c, const RedeliverOptions& o) {
-  auto store = open_eventsapi_store(c.store, c.state_dir);
+  auto store = open_eventsapi_store(c.store, c.state_dir, c.store_tls);
   Webhooks hooks = store->webhooks();
   for (const auto& url : o.urls)
     if (!hooks.count(url)) return api_fail(c, ApiExit::webhook_not_found, "Webhook does not exist");

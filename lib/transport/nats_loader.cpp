@@ -28,7 +28,8 @@ static NatsRequest request_for(const Endpoint& ep, const TransportOptions& o) {
     if (env != nullptr) r.creds = env;
   }
   r.nkey = o.nats_nkey;
-  r.tls = ep.nats.tls;
+  r.tls = ep.tls;
+  r.tls_options = o.tls;
   r.node = o.node;
   r.timeout = o.timeout;
   r.reconnect = o.reconnect;

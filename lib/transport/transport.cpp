@@ -9,6 +9,17 @@ Frames parse_frames(std::string_view name) {
   throw usage_error("--frames: expected json or one, not '" + std::string(name) + "'");
 }
 
+void check_tls_options(const Endpoint& ep, const TlsOptions& t, const std::string& p) {
+  if (!t.any()) return;
+  if (!ep.tls)
+    throw usage_error(ep.display() + " is not TLS: " + p + "cacert, " + p + "cert and the like need rediss://, rediss+stream://, " +
+                      "or nats:// with ?tls=1");
+  if (t.cert.empty() != t.key.empty()) throw usage_error(p + "cert and " + p + "key go together: give both");
+  if (!t.cacertdir.empty() && ep.is_nats()) throw usage_error(p + "cacertdir: NATS takes a CA file (" + p + "cacert)");
+  if (t.insecure && (!t.cacert.empty() || !t.cacertdir.empty()))
+    throw usage_error(p + "insecure verifies nothing: " + p + "cacert and " + p + "cacertdir would be ignored");
+}
+
 void check_transport_options(const Endpoint& ep, const TransportOptions& o) {
   const ZmqOptions& z = o.zmq;
   if (o.allow_reserved && ep.scheme != Scheme::salt) throw usage_error("--allow-reserved applies to salt: endpoints only");
@@ -17,6 +28,7 @@ void check_transport_options(const Endpoint& ep, const TransportOptions& o) {
     throw usage_error(ep.display() + " keeps no history: --since and --from-id need a durable endpoint (redis+stream://)");
   if ((!o.nats_creds.empty() || !o.nats_nkey.empty()) && !ep.is_nats())
     throw usage_error("--creds and --nkey apply to NATS endpoints (nats://, nats+js://) only");
+  check_tls_options(ep, o.tls);
   if (ep.is_zmq()) {
     if (ep.scheme == Scheme::zmq_tcp && ep.host == "*" && !z.bind)
       throw usage_error(ep.display() + ": '*' is for --bind; connect to a host");

@@ -33,6 +33,19 @@ struct ZmqOptions {
   std::string curve_clients;     // server: the public keys it admits, one a line
 };
 
+// TLS to a server (rediss://, NATS with ?tls=1), with redis-cli's option
+// names. By default the system's CA store verifies the server's
+// certificate, and its name is checked against the host (or sni).
+struct TlsOptions {
+  std::string cacert;     // --cacert FILE: the CAs that verify the server (instead of the system's)
+  std::string cacertdir;  // --cacertdir DIR: the same, a c_rehash'ed directory
+  std::string cert, key;  // --cert FILE, --key FILE: this client's certificate and key
+  std::string sni;        // --sni NAME: the server name sent and checked (default the URL's host)
+  bool insecure = false;  // --insecure: no verification, said on stderr at each connection
+
+  bool any() const { return !cacert.empty() || !cacertdir.empty() || !cert.empty() || !key.empty() || !sni.empty() || insecure; }
+};
+
 // History on a durable transport (--since, --from-id): read from that
 // point without a consumer group (none is created or moved), then go on
 // live; exit_at_end ends the source once it has caught up with what the
@@ -62,6 +75,7 @@ struct TransportOptions {
   // forwards them as Salt's fire_master does (salt_bus.h).
   bool to_master = false;
   ZmqOptions zmq;
+  TlsOptions tls;
   HistoryOptions history;
 };
 
@@ -174,6 +188,10 @@ class Subscriber {
 // or CURVE keys on an endpoint that is not ZeroMQ, --allow-reserved on one
 // that is not a Salt bus, history on one that keeps none).
 void check_transport_options(const Endpoint& endpoint, const TransportOptions& options);
+// Throws a usage error for TLS options on an endpoint without TLS, or that
+// do not go together (--cert without --key); prefix: how the options are
+// named (--from-cacert is "--from-").
+void check_tls_options(const Endpoint& endpoint, const TlsOptions& tls, const std::string& prefix = "--");
 
 std::unique_ptr<Publisher> open_publisher(const Endpoint& endpoint, const TransportOptions& options);
 // filter: the tags wanted; transports that can filter at the source

@@ -20,6 +20,16 @@ void add_transport_options(CLI::App& app, TransportFlags& f, const std::string& 
   app.add_option("--curve-secret-key", f.zmq.curve_secret_key, "ZeroMQ CURVE: this side's secret key (file)");
   app.add_option("--curve-server-key", f.zmq.curve_server_key, "ZeroMQ CURVE: the server's public key (file), when connecting");
   app.add_option("--curve-clients", f.zmq.curve_clients, "ZeroMQ CURVE: the client public keys admitted (file), when binding");
+  add_tls_options(app, f.tls, "--", "rediss:// or NATS ?tls=1");
+}
+
+void add_tls_options(CLI::App& app, TlsOptions& tls, const std::string& p, const std::string& server) {
+  app.add_option(p + "cacert", tls.cacert, "TLS (" + server + "): the CA certificates (PEM file) that verify the server, instead of the system's");
+  app.add_option(p + "cacertdir", tls.cacertdir, "TLS (" + server + "): the same, a directory of hashed CA certificates");
+  app.add_option(p + "cert", tls.cert, "TLS (" + server + "): this client's certificate (PEM file), for a server that asks for one");
+  app.add_option(p + "key", tls.key, "TLS (" + server + "): the private key of " + p + "cert (PEM file)");
+  app.add_option(p + "sni", tls.sni, "TLS (" + server + "): the server name to send and to check (default the URL's host)");
+  app.add_flag(p + "insecure", tls.insecure, "TLS (" + server + "): do not verify the server's certificate (said on stderr)");
 }
 
 std::string transport_url(const TransportFlags& f, const Config& config) { return choose_url(f.url, config); }
@@ -33,6 +43,7 @@ TransportOptions transport_options(const TransportFlags& f, const Config& config
   o.nats_nkey = f.nkey;
   o.zmq = f.zmq;
   o.zmq.frames = parse_frames(f.frames);
+  o.tls = f.tls;
   return o;
 }
 

@@ -23,10 +23,16 @@ struct TransportFlags {
   std::string frames = "json";
   long long max_message = default_max_message;
   ZmqOptions zmq;
+  TlsOptions tls;
 };
 
 // Adds the options to app. bind_help says what --bind makes of this tool.
 void add_transport_options(CLI::App& app, TransportFlags& flags, const std::string& bind_help);
+
+// Adds TLS's options, redis-cli's names after prefix ("--" gives --cacert;
+// eventsapi's "--store-" and "--from-" keep its store's and serve's source's
+// apart from a webhook's --insecure); server names what they are for.
+void add_tls_options(CLI::App& app, TlsOptions& tls, const std::string& prefix, const std::string& server);
 
 // The endpoint URL the flags choose (-u, else $EVENT_URL, else the config's
 // url, else local:), and the options they give.

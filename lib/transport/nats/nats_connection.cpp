@@ -52,6 +52,21 @@ void check(natsStatus s, const std::string& what) {
   if (s != NATS_OK) throw usage_error(what + ": " + nats_text(s));
 }
 
+// TLS as the options say: libnats verifies the server's certificate
+// against the system's CAs (or --cacert) and checks its name unless told
+// otherwise.
+void set_tls(natsOptions* o, const NatsRequest& r) {
+  const TlsOptions& t = r.tls_options;
+  check(natsOptions_SetSecure(o, true), "tls");
+  if (!t.cacert.empty()) check(natsOptions_LoadCATrustedCertificates(o, t.cacert.c_str()), "--cacert " + t.cacert);
+  if (!t.cert.empty()) check(natsOptions_LoadCertificatesChain(o, t.cert.c_str(), t.key.c_str()), "--cert " + t.cert + ", --key " + t.key);
+  if (!t.sni.empty()) check(natsOptions_SetExpectedHostname(o, t.sni.c_str()), "--sni " + t.sni);
+  if (t.insecure) {
+    r.host.report("warning: " + r.name + ": the servers' TLS certificates are not verified (--insecure)");
+    check(natsOptions_SkipServerVerification(o, true), "--insecure");
+  }
+}
+
 void set_auth(natsOptions* o, const NatsRequest& r) {
   if (!r.user.empty()) check(natsOptions_SetUserInfo(o, r.user.c_str(), r.password.c_str()), "user and password");
   else if (!r.password.empty()) check(natsOptions_SetToken(o, r.password.c_str()), "token");
@@ -71,7 +86,7 @@ void set_auth(natsOptions* o, const NatsRequest& r) {
     std::string pub = nkey_public_of_seed(seed);
     check(natsOptions_SetNKeyFromSeed(o, pub.c_str(), r.nkey.c_str()), "--nkey " + r.nkey);
   }
-  if (r.tls) check(natsOptions_SetSecure(o, true), "tls");
+  if (r.tls) set_tls(o, r);
 }
 
 }  // namespace

@@ -24,6 +24,7 @@ struct NatsRequest {
   std::string creds;                 // --creds or $NATS_CREDS: a credentials file (JWT and seed)
   std::string nkey;                  // --nkey: a user's NKey seed file
   bool tls = false;
+  TlsOptions tls_options;            // --cacert, --cert, --key, --sni, --insecure
   std::string node;                  // for events that arrive without one
   double timeout = 5;                // seconds: connecting, a flush; nats+js publishing: until acknowledged
   bool reconnect = true;             // a subscriber that loses every server keeps trying

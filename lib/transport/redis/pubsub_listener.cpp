@@ -70,7 +70,7 @@ class PubSubListener : public RedisListenerBase {
   // confirmations and whatever came with them, then through the pump.
   void connect() override {
     conn_.reset();
-    conn_ = std::make_unique<RedisConnection>(ep_, options_.password, options_.timeout, options_.max_message);
+    conn_ = std::make_unique<RedisConnection>(ep_, options_);
     std::string run_id = server_run_id(*conn_);
     if (!run_id_.empty() && run_id == run_id_ && closed_by_server_) {
       report(ep_.display() + " was running all along: it closed this listener's connection on purpose, most likely "

@@ -9,8 +9,11 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/log.h"
+#include "core/unique_fd.h"
 #include "transport/redis/resp.h"
 #include "transport/redis/socket_pump.h"
+#include "transport/redis/tls_stream.h"
 
 namespace evt {
 
@@ -20,8 +23,10 @@ std::string reply_text(const redisReply* r) {
 
 static int timeout_ms_of(double timeout) { return std::max(1, static_cast<int>(timeout * 1000)); }
 
-// hiredis connects (addresses, timeouts, keep-alive); the socket is then ours.
-static std::unique_ptr<ByteStream> connect_socket(const Endpoint& ep, const std::string& name, double timeout) {
+// hiredis connects (addresses, timeouts, keep-alive); the socket is then
+// ours, and TLS goes over it for rediss://.
+static std::unique_ptr<ByteStream> connect_socket(const Endpoint& ep, const TlsOptions& tls, double timeout) {
+  const std::string name = ep.display();
   timeval tv{};
   double whole = std::floor(timeout);
   tv.tv_sec = static_cast<time_t>(whole);
@@ -38,12 +43,20 @@ static std::unique_ptr<ByteStream> connect_socket(const Endpoint& ep, const std:
   // Writes time out (SO_SNDTIMEO); reads wait in poll with their own bound.
   redisSetTimeout(ctx, tv);
   redisEnableKeepAlive(ctx);
-  return std::make_unique<SocketStream>(redisFreeKeepFd(ctx));
+  UniqueFd fd(redisFreeKeepFd(ctx));
+  if (!ep.tls) return std::make_unique<SocketStream>(fd.release());
+  if (tls.insecure) report("warning: " + name + ": the server's TLS certificate is not verified (--insecure)");
+  try {
+    return std::make_unique<TlsStream>(std::move(fd), ep.host, tls, timeout);
+  } catch (const Error& e) {
+    if (e.code() != Exit::unreachable) throw;
+    throw unreachable("cannot connect to " + name + ": " + e.what());
+  }
 }
 
-RedisConnection::RedisConnection(const Endpoint& ep, const std::string& password, double timeout, long long max_message)
-    : RedisConnection(connect_socket(ep, ep.display(), timeout), ep.display(), timeout, max_message) {
-  set_up(ep, password);
+RedisConnection::RedisConnection(const Endpoint& ep, const TransportOptions& o)
+    : RedisConnection(connect_socket(ep, o.tls, o.timeout), ep.display(), o.timeout, o.max_message) {
+  set_up(ep, o.password);
 }
 
 RedisConnection::RedisConnection(std::unique_ptr<ByteStream> stream, std::string name, double timeout,

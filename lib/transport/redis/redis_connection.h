@@ -33,13 +33,13 @@ std::string reply_text(const redisReply* reply);
 
 class RedisConnection {
  public:
-  // Connects within timeout seconds, then AUTH (user and password from the
-  // URL, else password) and SELECT. Throws unreachable when the server
-  // cannot be reached, a usage error when it refuses the credentials.
-  // Items of replies larger than max_message bytes become placeholders
-  // (resp_limit.h).
-  RedisConnection(const Endpoint& endpoint, const std::string& password, double timeout,
-                  long long max_message = default_max_message);
+  // Connects within options.timeout seconds (over TLS for rediss://, as
+  // options.tls says), then AUTH (user and password from the URL, else
+  // options.password) and SELECT. Throws unreachable when the server cannot
+  // be reached or its certificate does not verify, a usage error when it
+  // refuses the credentials. Items of replies larger than
+  // options.max_message bytes become placeholders (resp_limit.h).
+  RedisConnection(const Endpoint& endpoint, const TransportOptions& options);
   // Over a stream already connected (and set up), named name: for a TLS
   // stream, and for tests.
   RedisConnection(std::unique_ptr<ByteStream> stream, std::string name, double timeout,

@@ -14,7 +14,7 @@ namespace {
 class PipelinePublisher : public Publisher {
  public:
   PipelinePublisher(const Endpoint& ep, const TransportOptions& o)
-      : conn_(ep, o.password, o.timeout) {}
+      : conn_(ep, o) {}
 
   void publish(const Event& event) override {
     encode(out_, event);

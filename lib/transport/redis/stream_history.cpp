@@ -66,7 +66,7 @@ class StreamHistory : public RedisListenerBase {
   }
 
  protected:
-  void connect() override { conn_ = std::make_unique<RedisConnection>(ep_, options_.password, options_.timeout); }
+  void connect() override { conn_ = std::make_unique<RedisConnection>(ep_, options_); }
 
   void read(std::vector<Message>& out, int timeout_ms) override {
     std::string count = std::to_string(std::min<size_t>(1000, std::max<size_t>(1, batch_limit_)));

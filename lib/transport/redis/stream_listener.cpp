@@ -95,7 +95,7 @@ class StreamListener : public RedisListenerBase {
 
  protected:
   void connect() override {
-    conn_ = std::make_unique<RedisConnection>(ep_, options_.password, options_.timeout, options_.max_message);
+    conn_ = std::make_unique<RedisConnection>(ep_, options_);
     read_outstanding_ = false;
     unsent_.clear();
     replies_to_skip_ = 0;

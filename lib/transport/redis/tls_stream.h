@@ -1,0 +1,62 @@
+// TLS over a connected socket, with OpenSSL: what a rediss:// connection
+// reads its replies from and writes its commands to, below the one RESP
+// parser (byte_stream.h). The server's certificate is verified (the system's
+// CAs, or --cacert/--cacertdir) and its name checked (the URL's host, or
+// --sni) unless --insecure says otherwise, each time, on stderr. A
+// handshake that fails says why in one line (unknown CA, expired, name
+// mismatch, a client certificate the server wants): never a fallback to
+// plaintext.
+//
+// One thread at a time: the socket pump (socket_pump.h) reads through it
+// once a Pub/Sub listener stops sending.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "core/unique_fd.h"
+#include "transport/redis/byte_stream.h"
+#include "transport/transport.h"
+
+struct ssl_st;
+struct ssl_ctx_st;
+
+namespace evt {
+
+class TlsStream : public ByteStream {
+ public:
+  // The handshake over fd (a connected socket, taken), within timeout
+  // seconds; host is the URL's host, the name checked when tls.sni is
+  // empty. Throws unreachable with the reason when the handshake or the
+  // verification fails, a usage error when a certificate, key or CA file
+  // cannot be used.
+  TlsStream(UniqueFd fd, const std::string& host, const TlsOptions& tls, double timeout);
+  ~TlsStream() override;
+  TlsStream(const TlsStream&) = delete;
+  TlsStream& operator=(const TlsStream&) = delete;
+
+  ssize_t read(char* buf, size_t size) override;
+  void write(std::string_view data) override;
+  int poll_fd() const override { return fd_.get(); }
+  bool buffered() const override;
+
+ private:
+  struct Free {
+    void operator()(ssl_st* ssl) const;
+    void operator()(ssl_ctx_st* ctx) const;
+  };
+  using Deadline = std::chrono::steady_clock::time_point;
+  // Waits for the socket as OpenSSL asked (SSL_ERROR_WANT_READ or _WRITE)
+  // until deadline; false once it has passed.
+  bool wait_for(int ssl_error, Deadline deadline) const;
+  void configure(const std::string& host, const TlsOptions& tls);
+  void handshake(Deadline deadline);
+
+  UniqueFd fd_;
+  std::unique_ptr<ssl_ctx_st, Free> ctx_;
+  std::unique_ptr<ssl_st, Free> ssl_;
+  int timeout_ms_;
+};
+
+}  // namespace evt
