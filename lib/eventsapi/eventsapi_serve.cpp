@@ -91,7 +91,7 @@ class Server {
     t.password = o_.password;
     t.tls = o_.from_tls;
     Endpoint from = parse_endpoint(o_.from);
-    check_tls_options(from, t.tls, "--from-");
+    check_tls_options(from, t.tls);
     subscriber_ = open_subscriber(from, t, TagFilter());
     udp_.open(port());
   }

@@ -193,7 +193,7 @@ class RedisStore : public EventsapiStore {
   RedisStore(const std::string& url, const TlsOptions& tls) : ep_(parse_endpoint(url)) {
     if (ep_.scheme != Scheme::redis && ep_.scheme != Scheme::redis_unix)
       throw usage_error("--store: a directory, redis://, rediss:// or redis+unix://, not " + ep_.display());
-    if (tls.any() && !ep_.tls) throw usage_error("--store-cacert, --store-cert and the like need a rediss:// store, not " + ep_.display());
+    check_tls_options(ep_, tls);
     TransportOptions o;
     const char* pass = std::getenv("REDISCLI_AUTH");
     o.password = pass ? pass : "";

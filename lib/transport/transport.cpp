@@ -1,5 +1,8 @@
 #include "transport/transport.h"
 
+#include <unistd.h>
+
+#include <cerrno>
 
 namespace evt {
 
@@ -9,8 +12,14 @@ Frames parse_frames(std::string_view name) {
   throw usage_error("--frames: expected json or one, not '" + std::string(name) + "'");
 }
 
-void check_tls_options(const Endpoint& ep, const TlsOptions& t, const std::string& p) {
+// A file or directory the TLS options name must be there to read.
+static void check_readable(const std::string& option, const std::string& path) {
+  if (!path.empty() && ::access(path.c_str(), R_OK) != 0) throw usage_error(option + " " + path + ": " + errno_text(errno));
+}
+
+void check_tls_options(const Endpoint& ep, const TlsOptions& t) {
   if (!t.any()) return;
+  const std::string& p = t.prefix;
   if (!ep.tls)
     throw usage_error(ep.display() + " is not TLS: " + p + "cacert, " + p + "cert and the like need rediss://, rediss+stream://, " +
                       "or nats:// with ?tls=1");
@@ -18,6 +27,10 @@ void check_tls_options(const Endpoint& ep, const TlsOptions& t, const std::strin
   if (!t.cacertdir.empty() && ep.is_nats()) throw usage_error(p + "cacertdir: NATS takes a CA file (" + p + "cacert)");
   if (t.insecure && (!t.cacert.empty() || !t.cacertdir.empty()))
     throw usage_error(p + "insecure verifies nothing: " + p + "cacert and " + p + "cacertdir would be ignored");
+  check_readable(p + "cacert", t.cacert);
+  check_readable(p + "cacertdir", t.cacertdir);
+  check_readable(p + "cert", t.cert);
+  check_readable(p + "key", t.key);
 }
 
 void check_transport_options(const Endpoint& ep, const TransportOptions& o) {

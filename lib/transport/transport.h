@@ -42,6 +42,7 @@ struct TlsOptions {
   std::string cert, key;  // --cert FILE, --key FILE: this client's certificate and key
   std::string sni;        // --sni NAME: the server name sent and checked (default the URL's host)
   bool insecure = false;  // --insecure: no verification, said on stderr at each connection
+  std::string prefix = "--";  // how the options are named, for messages (eventsapi's --store-cacert: "--store-")
 
   bool any() const { return !cacert.empty() || !cacertdir.empty() || !cert.empty() || !key.empty() || !sni.empty() || insecure; }
 };
@@ -189,9 +190,9 @@ class Subscriber {
 // that is not a Salt bus, history on one that keeps none).
 void check_transport_options(const Endpoint& endpoint, const TransportOptions& options);
 // Throws a usage error for TLS options on an endpoint without TLS, or that
-// do not go together (--cert without --key); prefix: how the options are
-// named (--from-cacert is "--from-").
-void check_tls_options(const Endpoint& endpoint, const TlsOptions& tls, const std::string& prefix = "--");
+// do not go together (--cert without --key), or naming files that cannot
+// be read.
+void check_tls_options(const Endpoint& endpoint, const TlsOptions& tls);
 
 std::unique_ptr<Publisher> open_publisher(const Endpoint& endpoint, const TransportOptions& options);
 // filter: the tags wanted; transports that can filter at the source

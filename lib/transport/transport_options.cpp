@@ -24,6 +24,7 @@ void add_transport_options(CLI::App& app, TransportFlags& f, const std::string& 
 }
 
 void add_tls_options(CLI::App& app, TlsOptions& tls, const std::string& p, const std::string& server) {
+  tls.prefix = p;
   app.add_option(p + "cacert", tls.cacert, "TLS (" + server + "): the CA certificates (PEM file) that verify the server, instead of the system's");
   app.add_option(p + "cacertdir", tls.cacertdir, "TLS (" + server + "): the same, a directory of hashed CA certificates");
   app.add_option(p + "cert", tls.cert, "TLS (" + server + "): this client's certificate (PEM file), for a server that asks for one");

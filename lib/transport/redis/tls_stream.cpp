@@ -48,17 +48,17 @@ void load_credentials(SSL_CTX* ctx, const TlsOptions& tls) {
     const char* file = tls.cacert.empty() ? nullptr : tls.cacert.c_str();
     const char* dir = tls.cacertdir.empty() ? nullptr : tls.cacertdir.c_str();
     if (SSL_CTX_load_verify_locations(ctx, file, dir) != 1)
-      throw usage_error(std::string(file ? "--cacert " + tls.cacert : "--cacertdir " + tls.cacertdir) + ": " +
+      throw usage_error(std::string(file ? tls.prefix + "cacert " + tls.cacert : tls.prefix + "cacertdir " + tls.cacertdir) + ": " +
                         openssl_reason("no CA certificate there"));
   } else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
     throw failed("TLS: the system's CA store: " + openssl_reason("cannot be read"));
   }
   if (!tls.cert.empty()) {
     if (SSL_CTX_use_certificate_chain_file(ctx, tls.cert.c_str()) != 1)
-      throw usage_error("--cert " + tls.cert + ": " + openssl_reason("not a PEM certificate"));
+      throw usage_error(tls.prefix + "cert " + tls.cert + ": " + openssl_reason("not a PEM certificate"));
     if (SSL_CTX_use_PrivateKey_file(ctx, tls.key.c_str(), SSL_FILETYPE_PEM) != 1)
-      throw usage_error("--key " + tls.key + ": " + openssl_reason("not a PEM private key"));
-    if (SSL_CTX_check_private_key(ctx) != 1) throw usage_error("--key " + tls.key + " is not the key of --cert " + tls.cert);
+      throw usage_error(tls.prefix + "key " + tls.key + ": " + openssl_reason("not a PEM private key"));
+    if (SSL_CTX_check_private_key(ctx) != 1) throw usage_error(tls.prefix + "key " + tls.key + " is not the key of " + tls.prefix + "cert " + tls.cert);
   }
   SSL_CTX_set_verify(ctx, tls.insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, nullptr);
 }
@@ -68,12 +68,21 @@ void load_credentials(SSL_CTX* ctx, const TlsOptions& tls) {
 void TlsStream::Free::operator()(ssl_st* ssl) const { SSL_free(ssl); }
 void TlsStream::Free::operator()(ssl_ctx_st* ctx) const { SSL_CTX_free(ctx); }
 
+int TlsStream::no_client_certificate(SSL* ssl, X509** /*cert*/, EVP_PKEY** /*key*/) {
+  static_cast<TlsStream*>(SSL_get_app_data(ssl))->certificate_asked_ = true;
+  return 0;  // none: the handshake goes on, and the server decides
+}
+
 TlsStream::TlsStream(UniqueFd fd, const std::string& host, const TlsOptions& tls, double timeout)
-    : fd_(std::move(fd)), ctx_(make_context()), timeout_ms_(std::max(1, static_cast<int>(timeout * 1000))) {
+    : fd_(std::move(fd)),
+      ctx_(make_context()),
+      timeout_ms_(std::max(1, static_cast<int>(timeout * 1000))),
+      cert_option_(tls.prefix + "cert") {
   // Non-blocking from here: reads return at once, writes wait in poll.
   int flags = ::fcntl(fd_.get(), F_GETFL);
   if (flags < 0 || ::fcntl(fd_.get(), F_SETFL, flags | O_NONBLOCK) < 0) throw failed("fcntl: " + errno_text(errno));
   load_credentials(ctx_.get(), tls);
+  if (tls.cert.empty()) SSL_CTX_set_client_cert_cb(ctx_.get(), no_client_certificate);
   configure(host, tls);
   handshake(std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms_));
 }
@@ -86,6 +95,7 @@ TlsStream::~TlsStream() {
 void TlsStream::configure(const std::string& host, const TlsOptions& tls) {
   ssl_.reset(SSL_new(ctx_.get()));
   if (!ssl_ || SSL_set_fd(ssl_.get(), fd_.get()) != 1) throw failed("TLS: " + openssl_reason("cannot make a session"));
+  SSL_set_app_data(ssl_.get(), this);
   const std::string& name = tls.sni.empty() ? host : tls.sni;
   if (is_ip_address(name)) {
     // An address is checked against the certificate's IP names; no SNI for it (RFC 6066).
@@ -126,15 +136,25 @@ bool TlsStream::wait_for(int ssl_error, Deadline deadline) const {
   }
 }
 
+void TlsStream::fail(const std::string& why) const {
+  if (certificate_asked_ && !got_bytes_)
+    throw unreachable("TLS: the server wants a client certificate (" + cert_option_ + " and its key), and closed the connection");
+  throw unreachable(why);
+}
+
 bool TlsStream::buffered() const { return SSL_pending(ssl_.get()) > 0; }
 
 ssize_t TlsStream::read(char* buf, size_t size) {
   ERR_clear_error();
   int n = SSL_read(ssl_.get(), buf, static_cast<int>(std::min<size_t>(size, 1 << 30)));
-  if (n > 0) return n;
-  switch (SSL_get_error(ssl_.get(), n)) {
-    case SSL_ERROR_WANT_READ:
-    case SSL_ERROR_WANT_WRITE: return -1;
+  if (n > 0) {
+    got_bytes_ = true;
+    return n;
+  }
+  int err = SSL_get_error(ssl_.get(), n);
+  if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) return -1;
+  if (certificate_asked_ && !got_bytes_) fail("");
+  switch (err) {
     case SSL_ERROR_ZERO_RETURN: return 0;  // close_notify
     case SSL_ERROR_SYSCALL:
       // A reset, or an end without close_notify: the server closing on us too.
@@ -159,8 +179,8 @@ void TlsStream::write(std::string_view data) {
       if (!wait_for(err, deadline)) throw unreachable("the server does not read (write timed out)");
       continue;
     }
-    if (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) throw unreachable(errno_text(errno));
-    throw unreachable("TLS: " + openssl_reason("write failed"));
+    if (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) fail(errno_text(errno));
+    fail("TLS: " + openssl_reason("write failed"));
   }
 }
 

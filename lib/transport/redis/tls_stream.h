@@ -21,6 +21,8 @@
 
 struct ssl_st;
 struct ssl_ctx_st;
+struct x509_st;
+struct evp_pkey_st;
 
 namespace evt {
 
@@ -51,12 +53,20 @@ class TlsStream : public ByteStream {
   // until deadline; false once it has passed.
   bool wait_for(int ssl_error, Deadline deadline) const;
   void configure(const std::string& host, const TlsOptions& tls);
+  // The error for a stream that failed before its first byte: a server that
+  // asked for a client certificate and got none closes the connection (or
+  // says so in an alert that a reset may lose), and that is the reason.
+  [[noreturn]] void fail(const std::string& why) const;
+  static int no_client_certificate(ssl_st* ssl, x509_st** cert, evp_pkey_st** key);
   void handshake(Deadline deadline);
 
   UniqueFd fd_;
   std::unique_ptr<ssl_ctx_st, Free> ctx_;
   std::unique_ptr<ssl_st, Free> ssl_;
   int timeout_ms_;
+  std::string cert_option_;         // how --cert is named here ("--store-cert")
+  bool certificate_asked_ = false;  // the server asked for a client certificate we do not have
+  bool got_bytes_ = false;
 };
 
 }  // namespace evt
