@@ -84,7 +84,7 @@ TlsStream::TlsStream(UniqueFd fd, const std::string& host, const TlsOptions& tls
   load_credentials(ctx_.get(), tls);
   if (tls.cert.empty()) SSL_CTX_set_client_cert_cb(ctx_.get(), no_client_certificate);
   configure(host, tls);
-  handshake(std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms_));
+  handshake(Clock::now() + std::chrono::milliseconds(timeout_ms_));
 }
 
 TlsStream::~TlsStream() {
@@ -127,7 +127,7 @@ void TlsStream::handshake(Deadline deadline) {
 
 bool TlsStream::wait_for(int ssl_error, Deadline deadline) const {
   for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    long long left = ms_until(deadline);
     if (left <= 0) return false;
     pollfd p{fd_.get(), static_cast<short>(ssl_error == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN), 0};
     int n = ::poll(&p, 1, static_cast<int>(left));
@@ -166,7 +166,7 @@ ssize_t TlsStream::read(char* buf, size_t size) {
 }
 
 void TlsStream::write(std::string_view data) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms_);
+  auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms_);
   while (!data.empty()) {
     ERR_clear_error();
     int n = SSL_write(ssl_.get(), data.data(), static_cast<int>(std::min<size_t>(data.size(), 1 << 30)));

@@ -11,10 +11,10 @@
 // once a Pub/Sub listener stops sending.
 #pragma once
 
-#include <chrono>
 #include <memory>
 #include <string>
 
+#include "core/clock.h"
 #include "core/unique_fd.h"
 #include "transport/redis/byte_stream.h"
 #include "transport/transport.h"
@@ -48,7 +48,7 @@ class TlsStream : public ByteStream {
     void operator()(ssl_st* ssl) const;
     void operator()(ssl_ctx_st* ctx) const;
   };
-  using Deadline = std::chrono::steady_clock::time_point;
+  using Deadline = Clock::time_point;
   // Waits for the socket as OpenSSL asked (SSL_ERROR_WANT_READ or _WRITE)
   // until deadline; false once it has passed.
   bool wait_for(int ssl_error, Deadline deadline) const;
