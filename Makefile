@@ -30,10 +30,12 @@ endif
 FUZZ_SECONDS ?= 60
 # Only for `make deb`.
 DEB_DEBS = dpkg-dev file man-db
+# Only for `make tidy`.
+TIDY_DEBS = clang-tidy
 # Only for `make fuzz`.
 FUZZ_DEBS = clang libclang-rt-14-dev
 
-.PHONY: all deps bench-deps fuzz-deps deb-deps build binaries check demo install bench fuzz deb clean
+.PHONY: all deps bench-deps fuzz-deps deb-deps tidy-deps build binaries check demo install bench fuzz deb tidy clean
 
 all: deps build
 
@@ -45,6 +47,9 @@ bench-deps:
 
 deb-deps:
 	@tests/install-deps.sh $(DEBS) $(DEB_DEBS)
+
+tidy-deps:
+	@tests/install-deps.sh $(DEBS) $(TIDY_DEBS)
 
 fuzz-deps:
 	@tests/install-deps.sh $(DEBS) $(FUZZ_DEBS)
@@ -66,6 +71,10 @@ demo: binaries
 
 install: build
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
+
+# clang-tidy's bugprone and performance checks (.clang-tidy names what it leaves out).
+tidy: tidy-deps build
+	BUILD=$(BUILD) tests/tidy.sh
 
 bench: bench-deps build
 	BUILD=$(BUILD) tests/bench/run-all.sh
