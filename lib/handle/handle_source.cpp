@@ -2,7 +2,7 @@
 // its slot on the node first, and its name from it.
 #include "core/endpoint.h"
 #include "handle/handle.h"
-#include "transport/local_bus.h"
+#include "transport/transport.h"
 
 namespace evt {
 

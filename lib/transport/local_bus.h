@@ -13,9 +13,7 @@
 
 namespace evt {
 
-// $EVENT_SOCK_DIR, else $XDG_RUNTIME_DIR/event-tools, else /run/event-tools
-// for root, else /tmp/event-tools-$UID.
-std::string default_bus_dir();
+// default_bus_dir(): in transport.h.
 
 // Largest record (tag, envelope and two newlines) the local bus carries:
 // 1 MiB, or less where the kernel's socket buffer limit is lower.

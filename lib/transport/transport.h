@@ -200,4 +200,9 @@ std::unique_ptr<Publisher> open_publisher(const Endpoint& endpoint, const Transp
 std::unique_ptr<Subscriber> open_subscriber(const Endpoint& endpoint, const TransportOptions& options,
                                             const TagFilter& filter);
 
+// The local bus's directory (local_bus.h), also where event-handle keeps its
+// worker slots: $EVENT_SOCK_DIR, else $XDG_RUNTIME_DIR/event-tools, else
+// /run/event-tools for root, else /tmp/event-tools-$UID.
+std::string default_bus_dir();
+
 }  // namespace evt
