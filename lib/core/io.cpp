@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/unique_fd.h"
 
 namespace evt {
 
@@ -54,16 +55,16 @@ std::string read_all(int fd) {
 }
 
 std::string read_secret_file(const std::string& path) {
-  int fd = path == "-" ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  UniqueFd file(path == "-" ? -1 : ::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  int fd = path == "-" ? STDIN_FILENO : file.get();
   if (fd < 0) throw usage_error("cannot read " + path + ": " + errno_text(errno));
   std::string text;
   try {
     text = read_all(fd);
   } catch (const Error& e) {
-    if (fd != STDIN_FILENO) ::close(fd);
     throw usage_error("cannot read " + path + ": " + e.what());
   }
-  if (fd != STDIN_FILENO) ::close(fd);
+  file.reset();
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   return text;
 }
@@ -124,11 +125,12 @@ void write_file_atomically(const std::string& path, std::string_view content, un
   // mkostemp: O_CREAT|O_EXCL under a name nobody could have planted, so a
   // symlink in a directory others can write is never followed.
   std::string tmp = path + ".XXXXXX";
-  int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
+  UniqueFd file(::mkostemp(tmp.data(), O_CLOEXEC));
+  int fd = file.get();
   if (fd < 0) throw failed("cannot write " + path + ": " + errno_text(errno));
   auto fail = [&](const std::string& what) {
     int err = errno;
-    ::close(fd);
+    file.reset();
     ::unlink(tmp.c_str());
     throw failed("cannot " + what + " " + path + ": " + errno_text(err));
   };
@@ -139,7 +141,7 @@ void write_file_atomically(const std::string& path, std::string_view content, un
     fail("write");
   }
   if (durable && ::fsync(fd) != 0) fail("write");
-  if (::close(fd) != 0) {
+  if (file.close() != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
     throw failed("cannot write " + path + ": " + errno_text(err));
@@ -150,11 +152,8 @@ void write_file_atomically(const std::string& path, std::string_view content, un
     throw failed("cannot replace " + path + ": " + errno_text(err));
   }
   if (durable) {
-    int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (d >= 0) {
-      ::fsync(d);  // the rename itself survives a crash
-      ::close(d);
-    }
+    UniqueFd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (d) ::fsync(d.get());  // the rename itself survives a crash
   }
 }
 
@@ -171,7 +170,7 @@ void open_missing_std_fds() {
     if (::fcntl(fd, F_GETFD) >= 0 || errno != EBADF) continue;
     // open(2) takes the lowest free number: this one.
     int got = ::open("/dev/null", O_RDWR);
-    if (got >= 0 && got != fd) ::close(got);
+    if (got != fd) UniqueFd(got).reset();  // not the lowest: let it go
   }
 }
 

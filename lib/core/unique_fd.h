@@ -3,6 +3,7 @@
 // none of the descriptors it opened, and nothing is closed by hand.
 #pragma once
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <utility>
@@ -28,12 +29,32 @@ class UniqueFd {
   int release() { return std::exchange(fd_, -1); }
   // Closes what is held and holds fd instead.
   void reset(int fd = -1) {
-    if (fd_ >= 0) ::close(fd_);
+    close();
     fd_ = fd;
+  }
+  // Closes what is held now, with close(2)'s result (0 if nothing was), for
+  // a writer that must know its data reached the file.
+  int close() {
+    int fd = std::exchange(fd_, -1);
+    return fd >= 0 ? ::close(fd) : 0;
   }
 
  private:
   int fd_ = -1;
+};
+
+// A pipe, both ends owned. flags as pipe2(2)'s (O_CLOEXEC unless a child
+// inherits an end). False with errno set if pipe2 failed.
+struct Pipe {
+  UniqueFd read;
+  UniqueFd write;
+  bool open(int flags = O_CLOEXEC) {
+    int p[2];
+    if (::pipe2(p, flags) != 0) return false;
+    read.reset(p[0]);
+    write.reset(p[1]);
+    return true;
+  }
 };
 
 }  // namespace evt
