@@ -28,22 +28,14 @@ Logger::Logger(Target target, std::string socket_path, std::string ident)
   if (target_ == Target::syslog || target_ == Target::journal) open_socket();
 }
 
-Logger::~Logger() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
 void Logger::open_socket() {
-  fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  fd_.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   sockaddr_un addr;
-  if (fd_ < 0 || !unix_address(socket_path_, addr)) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
+  if (!fd_ || !unix_address(socket_path_, addr)) {
+    fd_.reset();
     return;
   }
-  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd_);
-    fd_ = -1;
-  }
+  if (::connect(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) fd_.reset();
 }
 
 namespace {
@@ -96,8 +88,8 @@ void Logger::log(Severity severity, std::string_view message, const LogContext& 
     if (severity != Severity::debug) report(message);
     return;
   }
-  if (fd_ < 0) open_socket();  // the log daemon may have restarted
-  if (fd_ < 0) {
+  if (!fd_) open_socket();  // the log daemon may have restarted
+  if (!fd_) {
     // No syslog or journal here (a container?): say so once, then log to stderr.
     if (!warned_) report("cannot log to " + socket_path_ + " (" + errno_text(errno) + "); logging to stderr");
     warned_ = true;
@@ -105,11 +97,10 @@ void Logger::log(Severity severity, std::string_view message, const LogContext& 
     return;
   }
   std::string datagram = target_ == Target::journal ? journal_entry(severity, message, context) : syslog_line(severity, message);
-  if (::send(fd_, datagram.data(), datagram.size(), MSG_NOSIGNAL) < 0) {
-    ::close(fd_);
-    fd_ = -1;
+  if (::send(fd_.get(), datagram.data(), datagram.size(), MSG_NOSIGNAL) < 0) {
+    fd_.reset();
     open_socket();
-    if (fd_ >= 0) (void)!::send(fd_, datagram.data(), datagram.size(), MSG_NOSIGNAL);
+    if (fd_) (void)!::send(fd_.get(), datagram.data(), datagram.size(), MSG_NOSIGNAL);
   }
 }
 

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "core/log.h"
+#include "core/unique_fd.h"
 
 namespace evt {
 
@@ -28,9 +29,6 @@ class Logger {
   static Target parse_target(std::string_view name);
 
   Logger(Target target, std::string socket_path, std::string ident);
-  ~Logger();
-  Logger(const Logger&) = delete;
-  Logger& operator=(const Logger&) = delete;
 
   void log(Severity severity, std::string_view message, const LogContext& context = {});
 
@@ -42,7 +40,7 @@ class Logger {
   Target target_;
   std::string socket_path_;
   std::string ident_;
-  int fd_ = -1;
+  UniqueFd fd_;
   bool warned_ = false;
 };
 

@@ -11,30 +11,21 @@
 #include <cerrno>
 #include <cstdlib>
 #include <string_view>
+#include <utility>
 
 #include "core/error.h"
+#include "core/unique_fd.h"
 
 namespace evt {
 
-static void close_pair(int p[2]) {
-  if (p[0] >= 0) ::close(p[0]);
-  if (p[1] >= 0) ::close(p[1]);
-}
-
 StepProcess spawn_step(const std::string& path, const std::vector<std::string>& env) {
-  int in[2] = {-1, -1}, o[2] = {-1, -1}, e[2] = {-1, -1};
-  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(o, O_CLOEXEC) != 0 || ::pipe2(e, O_CLOEXEC) != 0) {
-    int err = errno;
-    close_pair(in);
-    close_pair(o);
-    close_pair(e);
-    throw failed("pipe: " + errno_text(err));
-  }
+  Pipe in, o, e;
+  if (!in.open() || !o.open() || !e.open()) throw failed("pipe: " + errno_text(errno));
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in[0], 0);
-  posix_spawn_file_actions_adddup2(&actions, o[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, e[1], 2);
+  posix_spawn_file_actions_adddup2(&actions, in.read.get(), 0);
+  posix_spawn_file_actions_adddup2(&actions, o.write.get(), 1);
+  posix_spawn_file_actions_adddup2(&actions, e.write.get(), 2);
   // Nothing else we were given (a descriptor our parent leaked to us) reaches a step.
   posix_spawn_file_actions_addclosefrom_np(&actions, 3);
 
@@ -57,21 +48,17 @@ StepProcess spawn_step(const std::string& path, const std::vector<std::string>& 
   int rc = ::posix_spawn(&pid, path.c_str(), &actions, &attr, argv, envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
-  ::close(in[0]);
-  ::close(o[1]);
-  ::close(e[1]);
-  if (rc != 0) {
-    ::close(in[1]);
-    ::close(o[0]);
-    ::close(e[0]);
-    throw failed(errno_text(rc));
-  }
-  for (int fd : {in[1], o[0], e[0]}) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  // The step's ends are the step's alone.
+  in.read.reset();
+  o.write.reset();
+  e.write.reset();
+  if (rc != 0) throw failed(errno_text(rc));
+  for (int fd : {in.write.get(), o.read.get(), e.read.get()}) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   StepProcess out;
   out.pid = pid;
-  out.stdin_fd = in[1];
-  out.stdout_fd = o[0];
-  out.stderr_fd = e[0];
+  out.stdin_fd = std::move(in.write);
+  out.stdout_fd = std::move(o.read);
+  out.stderr_fd = std::move(e.read);
   return out;
 }
 

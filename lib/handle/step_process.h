@@ -8,13 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "core/unique_fd.h"
+
 namespace evt {
 
 struct StepProcess {
   pid_t pid = -1;     // also its process group id
-  int stdin_fd = -1;  // write end, non-blocking
-  int stdout_fd = -1; // read ends, non-blocking
-  int stderr_fd = -1;
+  UniqueFd stdin_fd;   // write end, non-blocking
+  UniqueFd stdout_fd;  // read ends, non-blocking
+  UniqueFd stderr_fd;
 };
 
 // Spawns path with argv [path] and the environment env ("NAME=value").

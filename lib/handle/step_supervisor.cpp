@@ -27,11 +27,6 @@ void on_sigchld(int) {
   errno = saved;
 }
 
-void close_fd(int& fd) {
-  if (fd >= 0) ::close(fd);
-  fd = -1;
-}
-
 }  // namespace
 
 int StepEnd::exit_code() const {
@@ -46,8 +41,8 @@ std::string StepEnd::how() const {
 StepSupervisor::StepSupervisor(double step_timeout, double grace, Observer& observer, GroupLedger* ledger)
     : step_timeout_(step_timeout), grace_(grace), observer_(observer), ledger_(ledger) {
   if (sigchld_fd >= 0) throw failed("a step supervisor is already running");
-  if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0) throw failed("pipe: " + errno_text(errno));
-  sigchld_fd = wake_[1];
+  if (!wake_.open(O_CLOEXEC | O_NONBLOCK)) throw failed("pipe: " + errno_text(errno));
+  sigchld_fd = wake_.write.get();
   // Orphans of steps become our children, so we reap them and can end what
   // a step left behind.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -65,27 +60,28 @@ StepSupervisor::~StepSupervisor() {
   for (auto& [pid, s] : steps_) {
     ::kill(-pid, SIGKILL);
     group_gone(pid);
-    close_fd(s.proc.stdin_fd);
-    close_fd(s.proc.stdout_fd);
-    close_fd(s.proc.stderr_fd);
+    s.proc.stdin_fd.reset();
+    s.proc.stdout_fd.reset();
+    s.proc.stderr_fd.reset();
   }
   for (auto& [pgid, when] : groups_) {
     ::kill(-pgid, SIGKILL);
     group_gone(pgid);
   }
-  close_fd(wake_[0]);
-  close_fd(wake_[1]);
+  wake_.read.reset();
+  wake_.write.reset();
 }
 
 pid_t StepSupervisor::start(const std::string& path, const std::vector<std::string>& env, std::string input) {
   StepProcess proc = spawn_step(path, env);
-  Step& s = steps_[proc.pid];
-  s.proc = proc;
+  pid_t pid = proc.pid;
+  Step& s = steps_[pid];
+  s.proc = std::move(proc);
   s.input = std::move(input);
   if (step_timeout_ > 0) s.deadline = Clock::now() + seconds_duration(step_timeout_);
-  if (ledger_ != nullptr) ledger_->group_started(proc.pid);
+  if (ledger_ != nullptr) ledger_->group_started(pid);
   write_input(s);
-  return proc.pid;
+  return pid;
 }
 
 void StepSupervisor::group_gone(pid_t pgid) {
@@ -93,8 +89,8 @@ void StepSupervisor::group_gone(pid_t pgid) {
 }
 
 void StepSupervisor::write_input(Step& s) {
-  while (s.proc.stdin_fd >= 0 && s.written < s.input.size()) {
-    ssize_t n = ::write(s.proc.stdin_fd, s.input.data() + s.written, s.input.size() - s.written);
+  while (s.proc.stdin_fd && s.written < s.input.size()) {
+    ssize_t n = ::write(s.proc.stdin_fd.get(), s.input.data() + s.written, s.input.size() - s.written);
     if (n > 0) {
       s.written += static_cast<size_t>(n);
       continue;
@@ -103,17 +99,17 @@ void StepSupervisor::write_input(Step& s) {
     if (n < 0 && errno == EAGAIN) return;
     break;  // EPIPE: the step does not read its input, which is its right
   }
-  close_fd(s.proc.stdin_fd);
+  s.proc.stdin_fd.reset();
 }
 
 // Relays what a step wrote, a line at a time, as it comes. last: take what
 // is there now and close, whether or not the writers are done.
-void StepSupervisor::read_output(pid_t pid, Step& s, int& fd, std::string& partial, bool is_stderr, bool last) {
+void StepSupervisor::read_output(pid_t pid, Step& s, UniqueFd& fd, std::string& partial, bool is_stderr, bool last) {
   (void)s;
-  if (fd < 0) return;
+  if (!fd) return;
   char buf[65536];
   for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
     if (n > 0) {
       partial.append(buf, static_cast<size_t>(n));
       size_t start = 0, nl;
@@ -135,7 +131,7 @@ void StepSupervisor::read_output(pid_t pid, Step& s, int& fd, std::string& parti
     if (n < 0 && errno == EAGAIN && !last) return;
     if (!partial.empty()) observer_.step_output(pid, partial, is_stderr);
     partial.clear();
-    close_fd(fd);
+    fd.reset();
     return;
   }
 }
@@ -144,7 +140,7 @@ void StepSupervisor::read_output(pid_t pid, Step& s, int& fd, std::string& parti
 // open: stop reading, and end what holds it.
 void StepSupervisor::release_pipes(pid_t pid, Step& s) {
   std::vector<pid_t> holders;
-  for (int fd : {s.proc.stdout_fd, s.proc.stderr_fd})
+  for (int fd : {s.proc.stdout_fd.get(), s.proc.stderr_fd.get()})
     for (pid_t holder : processes_holding(fd))
       if (std::find(holders.begin(), holders.end(), holder) == holders.end()) holders.push_back(holder);
   read_output(pid, s, s.proc.stdout_fd, s.out_partial, false, true);
@@ -162,7 +158,7 @@ void StepSupervisor::release_pipes(pid_t pid, Step& s) {
 
 void StepSupervisor::reap() {
   char buf[256];
-  while (::read(wake_[0], buf, sizeof buf) > 0) {
+  while (::read(wake_.read.get(), buf, sizeof buf) > 0) {
   }
   for (;;) {
     int status = 0;
@@ -174,7 +170,7 @@ void StepSupervisor::reap() {
     s.exited = true;
     s.wait_status = status;
     s.pipes_until = Clock::now() + seconds_duration(grace_);
-    close_fd(s.proc.stdin_fd);
+    s.proc.stdin_fd.reset();
     // What is left in its group may hold the pipes open: it goes now.
     if (::kill(-pid, 0) == 0 && !s.timed_out && !s.stopped) ::kill(-pid, SIGTERM);
     if (::kill(-pid, 0) == 0) s.kill_at = Clock::now() + seconds_duration(grace_);
@@ -185,7 +181,7 @@ void StepSupervisor::finish_if_done(pid_t pid) {
   auto it = steps_.find(pid);
   if (it == steps_.end()) return;
   Step& s = it->second;
-  if (!s.exited || s.proc.stdout_fd >= 0 || s.proc.stderr_fd >= 0) return;
+  if (!s.exited || s.proc.stdout_fd || s.proc.stderr_fd) return;
   // What the step left running in its group gets SIGTERM, then SIGKILL.
   if (::kill(-pid, 0) == 0) {
     ::kill(-pid, SIGTERM);
@@ -205,7 +201,7 @@ void StepSupervisor::finish_if_done(pid_t pid) {
 void StepSupervisor::run_timers() {
   auto now = Clock::now();
   for (auto& [pid, s] : steps_) {
-    if (s.exited && s.pipes_until && now >= *s.pipes_until && (s.proc.stdout_fd >= 0 || s.proc.stderr_fd >= 0)) {
+    if (s.exited && s.pipes_until && now >= *s.pipes_until && (s.proc.stdout_fd || s.proc.stderr_fd)) {
       s.pipes_until.reset();
       release_pipes(pid, s);
     }
@@ -266,19 +262,19 @@ void StepSupervisor::poll(int timeout_ms) {
     pid_t pid;
     int which;  // 0 stdin, 1 stdout, 2 stderr
   };
-  std::vector<pollfd> fds{{wake_[0], POLLIN, 0}};
+  std::vector<pollfd> fds{{wake_.read.get(), POLLIN, 0}};
   std::vector<Watch> watches;
   for (auto& [pid, s] : steps_) {
-    if (s.proc.stdin_fd >= 0) {
-      fds.push_back({s.proc.stdin_fd, POLLOUT, 0});
+    if (s.proc.stdin_fd) {
+      fds.push_back({s.proc.stdin_fd.get(), POLLOUT, 0});
       watches.push_back({pid, 0});
     }
-    if (s.proc.stdout_fd >= 0) {
-      fds.push_back({s.proc.stdout_fd, POLLIN, 0});
+    if (s.proc.stdout_fd) {
+      fds.push_back({s.proc.stdout_fd.get(), POLLIN, 0});
       watches.push_back({pid, 1});
     }
-    if (s.proc.stderr_fd >= 0) {
-      fds.push_back({s.proc.stderr_fd, POLLIN, 0});
+    if (s.proc.stderr_fd) {
+      fds.push_back({s.proc.stderr_fd.get(), POLLIN, 0});
       watches.push_back({pid, 2});
     }
   }

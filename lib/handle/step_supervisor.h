@@ -98,7 +98,7 @@ class StepSupervisor {
   };
 
   void write_input(Step& s);
-  void read_output(pid_t pid, Step& s, int& fd, std::string& partial, bool is_stderr, bool last);
+  void read_output(pid_t pid, Step& s, UniqueFd& fd, std::string& partial, bool is_stderr, bool last);
   void release_pipes(pid_t pid, Step& s);
   void reap();
   void run_timers();
@@ -110,7 +110,7 @@ class StepSupervisor {
   double grace_;
   Observer& observer_;
   GroupLedger* ledger_;
-  int wake_[2] = {-1, -1};  // SIGCHLD writes a byte to wake_[1]
+  Pipe wake_;  // SIGCHLD writes a byte to wake_.write
   struct ::sigaction previous_sigchld_ {};
   std::map<pid_t, Step> steps_;
   std::map<pid_t, Clock::time_point> groups_;     // groups of ended steps, and when to SIGKILL them

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <functional>
+#include <utility>
 
 #include "core/error.h"
 #include "core/io.h"
@@ -21,27 +22,25 @@ WorkerSlot::WorkerSlot(const std::string& dir, const std::string& stream) {
   for (int n = 1; n <= 4096; ++n) {
     std::string path = dir + "/" + hash + "." + std::to_string(n) + ".lock";
     // Close-on-exec: a step that outlives us must not hold the slot.
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) throw usage_error("worker slot " + path + ": " + errno_text(errno));
-    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
-      fd_ = fd;
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd) throw usage_error("worker slot " + path + ": " + errno_text(errno));
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) {
+      fd_ = std::move(fd);
       number_ = n;
       path_ = path;
       std::string text;
       if (read_file(path, text)) left_ = parse_groups(text);
       return;
     }
-    ::close(fd);
   }
   throw failed("no free worker slot in " + dir + " (4096 workers of one group on this node?)");
 }
 
 WorkerSlot::~WorkerSlot() {
-  if (fd_ < 0) return;
+  if (!fd_) return;
   // The supervisor ended every group before us; an empty record says so.
   groups_.clear();
   write_record();
-  ::close(fd_);
 }
 
 std::vector<WorkerSlot::Ended> WorkerSlot::end_left_groups(double grace) {
@@ -72,8 +71,8 @@ void WorkerSlot::write_record() {
   std::vector<StepGroup> all = left_;
   for (const auto& [pgid, g] : groups_) all.push_back(g);
   std::string text = format_groups(all);
-  bool ok = ::pwrite(fd_, text.data(), text.size(), 0) == static_cast<ssize_t>(text.size()) &&
-            ::ftruncate(fd_, static_cast<off_t>(text.size())) == 0;
+  bool ok = ::pwrite(fd_.get(), text.data(), text.size(), 0) == static_cast<ssize_t>(text.size()) &&
+            ::ftruncate(fd_.get(), static_cast<off_t>(text.size())) == 0;
   if (ok || write_failed_) return;
   write_failed_ = true;
   report("worker slot " + path_ + ": cannot record the steps' process groups (" + errno_text(errno) +

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/unique_fd.h"
 #include "handle/step_groups.h"
 
 namespace evt {
@@ -45,7 +46,7 @@ class WorkerSlot : public GroupLedger {
  private:
   void write_record();
 
-  int fd_ = -1;
+  UniqueFd fd_;
   int number_ = 0;
   std::string path_;
   std::vector<StepGroup> left_;       // read from the file when the slot was taken
