@@ -17,6 +17,7 @@
 #include "core/io.h"
 #include "core/log.h"
 #include "core/event.h"
+#include "core/unique_fd.h"
 #include "transport/redis/redis_connection.h"
 
 namespace evt {
@@ -171,15 +172,14 @@ class LocalStore : public EventsapiStore {
  private:
   // flock on DIR/.lock: one writer at a time, across processes.
   struct Lock {
-    int fd;
+    UniqueFd fd;
     explicit Lock(const std::string& dir) {
       check_private_directory(dir, "store directory", true);
-      fd = ::open((dir + "/.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-      if (fd < 0) throw Error(Exit::failed, "cannot lock " + dir + ": " + errno_text(errno));
-      while (::flock(fd, LOCK_EX) != 0 && errno == EINTR) {
+      fd.reset(::open((dir + "/.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+      if (!fd) throw Error(Exit::failed, "cannot lock " + dir + ": " + errno_text(errno));
+      while (::flock(fd.get(), LOCK_EX) != 0 && errno == EINTR) {
       }
     }
-    ~Lock() { ::close(fd); }
   };
 
   std::string dir_, state_;

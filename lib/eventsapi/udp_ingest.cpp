@@ -21,31 +21,29 @@ UdpIngest::~UdpIngest() {
 }
 
 void UdpIngest::close_sockets() {
-  for (int fd : fds_) ::close(fd);
   fds_.clear();
   bound_ = 0;
 }
 
 namespace {
 
-// A datagram socket bound to address, or -1 with why set.
-int bound_socket(const sockaddr* address, socklen_t length, std::string& why) {
-  int fd = ::socket(address->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
+// A datagram socket bound to address, or none with why set.
+UniqueFd bound_socket(const sockaddr* address, socklen_t length, std::string& why) {
+  UniqueFd fd(::socket(address->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd) {
     why = errno_text(errno);
-    return -1;
+    return fd;
   }
   if (address->sa_family == AF_INET6) {
     int on = 1;  // [::1] only, not every IPv6 address
-    ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+    ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
   }
-  if (::bind(fd, address, length) != 0) {
+  if (::bind(fd.get(), address, length) != 0) {
     why = errno_text(errno);
-    ::close(fd);
-    return -1;
+    return UniqueFd();
   }
   int big = 8 << 20;  // bursts of datagrams wait in the kernel, not on the floor
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
   return fd;
 }
 
@@ -67,14 +65,14 @@ void UdpIngest::bind_sockets(int port) {
   v6.sin6_addr = in6addr_loopback;
   v6.sin6_port = htons(static_cast<uint16_t>(port));
   std::string why4, why6;
-  int fd4 = bound_socket(reinterpret_cast<sockaddr*>(&v4), sizeof v4, why4);
-  int fd6 = bound_socket(reinterpret_cast<sockaddr*>(&v6), sizeof v6, why6);
-  if (fd4 < 0 && fd6 < 0)
+  UniqueFd fd4 = bound_socket(reinterpret_cast<sockaddr*>(&v4), sizeof v4, why4);
+  UniqueFd fd6 = bound_socket(reinterpret_cast<sockaddr*>(&v6), sizeof v6, why6);
+  if (!fd4 && !fd6)
     throw unreachable("cannot listen on UDP port " + std::to_string(port) + ": 0.0.0.0: " + why4 + "; [::1]: " + why6);
-  if (fd4 < 0) say_(Severity::warning, "UDP port " + std::to_string(port) + " on 0.0.0.0: " + why4 + "; [::1] only");
-  if (fd6 < 0) say_(Severity::warning, "UDP port " + std::to_string(port) + " on [::1]: " + why6 + "; 0.0.0.0 only");
-  if (fd4 >= 0) fds_.push_back(fd4);
-  if (fd6 >= 0) fds_.push_back(fd6);
+  if (!fd4) say_(Severity::warning, "UDP port " + std::to_string(port) + " on 0.0.0.0: " + why4 + "; [::1] only");
+  if (!fd6) say_(Severity::warning, "UDP port " + std::to_string(port) + " on [::1]: " + why6 + "; 0.0.0.0 only");
+  if (fd4) fds_.push_back(std::move(fd4));
+  if (fd6) fds_.push_back(std::move(fd6));
   bound_ = port;
 }
 
@@ -110,7 +108,7 @@ void UdpIngest::run(LoopHeartbeat& heartbeat) {
       continue;
     }
     std::vector<pollfd> p;
-    for (int fd : fds_) p.push_back({fd, POLLIN, 0});
+    for (const UniqueFd& fd : fds_) p.push_back({fd.get(), POLLIN, 0});
     if (::poll(p.data(), p.size(), 200) <= 0) continue;
     for (const pollfd& ready : p) {
       if (ready.revents == 0) continue;

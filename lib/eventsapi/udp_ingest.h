@@ -13,6 +13,7 @@
 #include "core/daemon_thread.h"
 #include "core/log.h"
 #include "core/service_manager.h"
+#include "core/unique_fd.h"
 
 namespace evt {
 
@@ -48,7 +49,7 @@ class UdpIngest {
 
   Take take_;
   Say say_;
-  std::vector<int> fds_;
+  std::vector<UniqueFd> fds_;
   std::atomic<int> bound_{0};
   std::atomic<int> wanted_{-1};
   std::atomic<bool> stop_{false};

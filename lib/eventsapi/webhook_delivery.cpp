@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "core/event.h"
 #include "core/io.h"
+#include "core/unique_fd.h"
 #include "core/version.h"
 #include "eventsapi/gluster.h"
 #include "core/sha256.h"
@@ -312,14 +313,14 @@ void WebhookDelivery::finish(Hook& h, Slot& s, int code) {
 void WebhookDelivery::give_up(Hook& h, Slot& s, const std::string& why) {
   std::string line =
       nlohmann::json({{"url", h.url}, {"id", s.entry.id}, {"body", s.entry.body}, {"error", why}}).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  int fd = ::open((state_dir_ + "/failed.log").c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  UniqueFd fd(::open((state_dir_ + "/failed.log").c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
   try {
-    if (fd < 0 || !write_all(fd, line)) throw Error(Exit::failed, errno_text(errno));
+    if (!fd || !write_all(fd.get(), line)) throw Error(Exit::failed, errno_text(errno));
   } catch (const Error& e) {
     log_(std::string("cannot write failed.log: ") + e.what() + "; event " + printable(s.entry.id) + " for " + masked_url(h.url) +
          " is lost");
   }
-  if (fd >= 0) ::close(fd);
+  fd.reset();
   release(h, s);
   ++h.failed;
 }
