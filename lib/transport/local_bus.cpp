@@ -19,6 +19,7 @@
 #include "core/io.h"
 #include "core/log.h"
 #include "core/text.h"
+#include "core/unique_fd.h"
 
 namespace evt {
 
@@ -60,10 +61,6 @@ class LocalPublisher : public Publisher {
       : dir_(std::move(dir)), timeout_(options.timeout) {
     max_record_ = local_bus_max_record();
     if (check_bus_dir(dir_, false)) scan();
-  }
-
-  ~LocalPublisher() override {
-    for (auto& [path, peer] : peers_) ::close(peer.fd);
   }
 
   void publish(const Event& event) override {
@@ -117,7 +114,7 @@ class LocalPublisher : public Publisher {
 
  private:
   struct Peer {
-    int fd = -1;
+    UniqueFd fd;
     bool stuck = false;
     bool reached = false;  // it took at least one datagram of ours
     size_t dropped = 0;
@@ -156,7 +153,7 @@ class LocalPublisher : public Publisher {
       if (name.size() <= std::strlen(socket_suffix) || !name.ends_with(socket_suffix)) continue;
       std::string path = dir_ + "/" + std::string(name);
       if (auto known = peers_.find(path); known != peers_.end()) {
-        found.emplace(path, known->second);
+        found.emplace(path, std::move(known->second));
         peers_.erase(known);
         continue;
       }
@@ -169,7 +166,7 @@ class LocalPublisher : public Publisher {
           report("ignoring " + path + ": not a socket of uid " + std::to_string(::geteuid()));
         continue;
       }
-      if (int fd = connect_peer(path); fd >= 0) found.emplace(path, Peer{fd});
+      if (UniqueFd fd = connect_peer(path)) found.emplace(path, Peer{std::move(fd)});
     }
     ::closedir(d);
     for (auto& [path, peer] : peers_) forget(path, peer);  // their files are gone
@@ -189,25 +186,25 @@ class LocalPublisher : public Publisher {
     if (st.st_mtim.tv_sec != dir_mtime_.tv_sec || st.st_mtim.tv_nsec != dir_mtime_.tv_nsec) scan();
   }
 
-  // A connected socket for the listener at path, or -1 (a stale socket is removed).
-  int connect_peer(const std::string& path) {
+  // A connected socket for the listener at path, or none (a stale socket is removed).
+  UniqueFd connect_peer(const std::string& path) {
     sockaddr_un addr;
-    if (!unix_address(path, addr)) return -1;
-    int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw failed("socket: " + errno_text(errno));
-    grow_send_buffer(fd);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) return fd;
+    if (!unix_address(path, addr)) return UniqueFd();
+    UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!fd) throw failed("socket: " + errno_text(errno));
+    grow_send_buffer(fd.get());
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) return fd;
     int err = errno;
-    ::close(fd);
+    fd.reset();
     // No process behind the file: a listener that died without cleaning up.
     if (err == ECONNREFUSED) ::unlink(path.c_str());
-    return -1;
+    return fd;
   }
 
   void forget(const std::string& path, Peer& peer) {
     if (peer.dropped > 0) ++gone_with_drops_;
     if (peer.reached) vanished_.push_back({path, sent_events_});
-    ::close(peer.fd);
+    peer.fd.reset();
   }
 
   // Sends the batch to every listener. A full listener gets up to timeout_
@@ -251,7 +248,7 @@ class LocalPublisher : public Publisher {
     while (!waiting.empty()) {
       auto left = ms_until(deadline);
       std::vector<pollfd> fds;
-      for (const auto& path : waiting) fds.push_back({peers_[path].fd, POLLOUT, 0});
+      for (const auto& path : waiting) fds.push_back({peers_[path].fd.get(), POLLOUT, 0});
       int n = ::poll(fds.data(), fds.size(), static_cast<int>(left));
       if (n < 0 && errno != EINTR) throw failed("poll: " + errno_text(errno));
       std::vector<std::string> still;
@@ -282,7 +279,7 @@ class LocalPublisher : public Publisher {
 
   Sent try_send(Peer& peer) {
     for (;;) {
-      ssize_t n = ::send(peer.fd, batch_.data(), batch_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+      ssize_t n = ::send(peer.fd.get(), batch_.data(), batch_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
       if (n >= 0) return Sent::ok;
       switch (errno) {
         case EINTR: continue;
@@ -322,8 +319,8 @@ class LocalSubscriber : public Subscriber {
  public:
   LocalSubscriber(const std::string& dir, const TransportOptions&) {
     check_bus_dir(dir, true);
-    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) throw failed("socket: " + errno_text(errno));
+    fd_.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!fd_) throw failed("socket: " + errno_text(errno));
     char name[64];
     unsigned rnd = 0;
     for (int attempt = 0;; ++attempt) {
@@ -332,25 +329,22 @@ class LocalSubscriber : public Subscriber {
       path_ = dir + name;
       sockaddr_un addr = socket_address(path_);
       mode_t old = ::umask(0177);  // the socket file is 0600
-      int rc = ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+      int rc = ::bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
       int err = errno;
       ::umask(old);
       if (rc == 0) break;
-      if (err != EADDRINUSE || attempt > 10) {
-        ::close(fd_);
-        throw failed("cannot bind " + path_ + ": " + errno_text(err));
-      }
+      if (err != EADDRINUSE || attempt > 10) throw failed("cannot bind " + path_ + ": " + errno_text(err));
     }
     buf_.resize(max_record_wanted + (64u << 10));
   }
 
   ~LocalSubscriber() override {
-    ::close(fd_);
+    fd_.reset();
     ::unlink(path_.c_str());
   }
 
   bool receive(std::vector<Message>& out, int timeout_ms) override {
-    pollfd p{fd_, POLLIN, 0};
+    pollfd p{fd_.get(), POLLIN, 0};
     int n = ::poll(&p, 1, timeout_ms);
     if (n <= 0) {
       if (n < 0 && errno != EINTR) throw failed("poll: " + errno_text(errno));
@@ -358,7 +352,7 @@ class LocalSubscriber : public Subscriber {
     }
     // Take everything queued now, so output is written in large pieces.
     for (int i = 0; i < 64; ++i) {
-      ssize_t len = ::recv(fd_, buf_.data(), buf_.size(), MSG_DONTWAIT | MSG_TRUNC);
+      ssize_t len = ::recv(fd_.get(), buf_.data(), buf_.size(), MSG_DONTWAIT | MSG_TRUNC);
       if (len < 0) {
         if (errno == EAGAIN || errno == EINTR) break;
         throw failed("receiving on " + path_ + ": " + errno_text(errno));
@@ -391,7 +385,7 @@ class LocalSubscriber : public Subscriber {
     }
   }
 
-  int fd_ = -1;
+  UniqueFd fd_;
   std::string path_;
   std::vector<char> buf_;
 };
@@ -408,12 +402,11 @@ std::string default_bus_dir() {
 
 size_t local_bus_max_record() {
   static size_t cached = [] {
-    int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return max_record_wanted;
-    grow_send_buffer(fd);
+    UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!fd) return max_record_wanted;
+    grow_send_buffer(fd.get());
     // The kernel refuses datagrams over sk_sndbuf - 32 bytes (EMSGSIZE).
-    size_t limit = static_cast<size_t>(socket_buffer_size(fd, SO_SNDBUF)) - 64;
-    ::close(fd);
+    size_t limit = static_cast<size_t>(socket_buffer_size(fd.get(), SO_SNDBUF)) - 64;
     return std::min(limit, max_record_wanted);
   }();
   return cached;

@@ -9,12 +9,8 @@
 
 namespace evt {
 
-SocketStream::~SocketStream() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
 ssize_t SocketStream::read(char* buf, size_t size) {
-  ssize_t got = ::recv(fd_, buf, size, MSG_DONTWAIT);
+  ssize_t got = ::recv(fd_.get(), buf, size, MSG_DONTWAIT);
   if (got >= 0) return got;
   if (errno == EINTR || errno == EAGAIN) return -1;
   // A reset is the server closing on us too (CLIENT KILL, a buffer limit).
@@ -24,7 +20,7 @@ ssize_t SocketStream::read(char* buf, size_t size) {
 
 void SocketStream::write(std::string_view data) {
   while (!data.empty()) {
-    ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+    ssize_t n = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN) throw unreachable("the server does not read (write timed out)");

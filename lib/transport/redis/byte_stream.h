@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <string_view>
 
+#include "core/unique_fd.h"
+
 namespace evt {
 
 class ByteStream {
@@ -36,16 +38,13 @@ class SocketStream : public ByteStream {
  public:
   // Takes fd, a connected blocking socket whose writes time out (SO_SNDTIMEO).
   explicit SocketStream(int fd) : fd_(fd) {}
-  ~SocketStream() override;
-  SocketStream(const SocketStream&) = delete;
-  SocketStream& operator=(const SocketStream&) = delete;
 
   ssize_t read(char* buf, size_t size) override;
   void write(std::string_view data) override;
-  int poll_fd() const override { return fd_; }
+  int poll_fd() const override { return fd_.get(); }
 
  private:
-  int fd_;
+  UniqueFd fd_;
 };
 
 }  // namespace evt

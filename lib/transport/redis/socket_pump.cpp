@@ -14,14 +14,9 @@ namespace evt {
 
 SocketPump::SocketPump(std::unique_ptr<ByteStream> inner, size_t max_backlog)
     : inner_(std::move(inner)), max_backlog_(max_backlog) {
-  wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  stop_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (wake_fd_ < 0 || stop_fd_ < 0) {
-    int err = errno;
-    if (wake_fd_ >= 0) ::close(wake_fd_);
-    if (stop_fd_ >= 0) ::close(stop_fd_);
-    throw failed("eventfd: " + errno_text(err));
-  }
+  wake_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (wake_fd_) stop_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!wake_fd_ || !stop_fd_) throw failed("eventfd: " + errno_text(errno));
   thread_ = start_thread_without_signals([this] { run(); });
 }
 
@@ -32,15 +27,13 @@ SocketPump::~SocketPump() {
   }
   room_.notify_all();
   uint64_t one = 1;
-  (void)!::write(stop_fd_, &one, sizeof one);
+  (void)!::write(stop_fd_.get(), &one, sizeof one);
   thread_.join();
-  ::close(wake_fd_);
-  ::close(stop_fd_);
 }
 
 void SocketPump::wake() {
   uint64_t one = 1;
-  (void)!::write(wake_fd_, &one, sizeof one);
+  (void)!::write(wake_fd_.get(), &one, sizeof one);
 }
 
 void SocketPump::finish(std::string why) {
@@ -68,7 +61,7 @@ void SocketPump::pump() {
       if (stopping_) return;
     }
     if (!inner_->buffered()) {
-      pollfd fds[2] = {{inner_->poll_fd(), POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+      pollfd fds[2] = {{inner_->poll_fd(), POLLIN, 0}, {stop_fd_.get(), POLLIN, 0}};
       if (::poll(fds, 2, -1) < 0) {
         if (errno == EINTR) continue;
         return finish("poll: " + errno_text(errno));
@@ -87,7 +80,7 @@ void SocketPump::pump() {
 
 ssize_t SocketPump::read(char* buf, size_t size) {
   uint64_t v;
-  (void)!::read(wake_fd_, &v, sizeof v);  // clear the wake-up before looking
+  (void)!::read(wake_fd_.get(), &v, sizeof v);  // clear the wake-up before looking
   std::lock_guard<std::mutex> lock(mutex_);
   size_t copied = 0;
   while (!chunks_.empty() && copied < size) {

@@ -33,7 +33,7 @@ class SocketPump : public ByteStream {
   /// read by the pump at the same time: Pub/Sub sends nothing once pumped).
   void write(std::string_view data) override { inner_->write(data); }
   /// Readable when bytes or the end are waiting (an eventfd).
-  int poll_fd() const override { return wake_fd_; }
+  int poll_fd() const override { return wake_fd_.get(); }
 
  private:
   void run();
@@ -43,8 +43,8 @@ class SocketPump : public ByteStream {
 
   std::unique_ptr<ByteStream> inner_;
   size_t max_backlog_;
-  int wake_fd_ = -1;  // eventfd: the pump tells the consumer
-  int stop_fd_ = -1;  // eventfd: the consumer tells the pump to end
+  UniqueFd wake_fd_;  // eventfd: the pump tells the consumer
+  UniqueFd stop_fd_;  // eventfd: the consumer tells the pump to end
   std::mutex mutex_;
   std::condition_variable room_;
   std::deque<std::string> chunks_;
