@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/sha256.h"
 #include "core/text.h"
+#include "core/unique_fd.h"
 #include "transport/reconnecting_subscriber.h"
 #include "transport/salt/salt_wire.h"
 
@@ -64,21 +65,21 @@ std::string permission_problem(const std::string& path, bool publisher) {
 
 // A connected, non-blocking stream socket to a bus socket. Throws
 // unreachable saying what is wrong and what fixes it.
-int connect_socket(const std::string& path, bool publisher, const char* daemon) {
+UniqueFd connect_socket(const std::string& path, bool publisher, const char* daemon) {
   sockaddr_un addr;
   if (!unix_address(path, addr)) throw usage_error("socket path too long: " + path);
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw failed("socket: " + errno_text(errno));
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) throw failed("socket: " + errno_text(errno));
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     int err = errno;
-    ::close(fd);
+    fd.reset();
     if (err == EACCES || err == EPERM) throw unreachable(permission_problem(path, publisher));
     if (err == ENOENT) throw unreachable("no Salt bus at " + path + " (is " + daemon + " running?)");
     if (err == ECONNREFUSED) throw unreachable(path + ": nothing listens (" + daemon + " is stopped or restarting)");
     throw unreachable(path + ": " + errno_text(err));
   }
-  int flags = ::fcntl(fd, F_GETFL);
-  ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+  int flags = ::fcntl(fd.get(), F_GETFL);
+  ::fcntl(fd.get(), F_SETFL, flags | O_NONBLOCK);
   return fd;
 }
 
@@ -89,14 +90,10 @@ class SaltSubscriber : public ReconnectingSubscriber {
     connect();
   }
 
-  ~SaltSubscriber() override {
-    if (fd_ >= 0) ::close(fd_);
-  }
-
-  bool live() const override { return fd_ >= 0; }
+  bool live() const override { return static_cast<bool>(fd_); }
 
  protected:
-  bool connected() const override { return fd_ >= 0; }
+  bool connected() const override { return static_cast<bool>(fd_); }
   std::string peer() const override { return sockets_.bus + " at " + display_; }
 
   void connect() override {
@@ -104,17 +101,14 @@ class SaltSubscriber : public ReconnectingSubscriber {
     reader_ = std::make_unique<SaltFrameReader>(static_cast<size_t>(options_.max_message));
   }
 
-  void drop_connection() override {
-    ::close(fd_);
-    fd_ = -1;
-  }
+  void drop_connection() override { fd_.reset(); }
 
   void explain_loss(const std::string& why) override {
     report(why + "; reconnecting (Salt keeps no events for a listener that is away)");
   }
 
   void read(std::vector<Message>& out, int timeout_ms) override {
-    pollfd p{fd_, POLLIN, 0};
+    pollfd p{fd_.get(), POLLIN, 0};
     int n = ::poll(&p, 1, timeout_ms);
     if (n <= 0) {
       if (n < 0 && errno != EINTR) throw failed("poll: " + errno_text(errno));
@@ -123,7 +117,7 @@ class SaltSubscriber : public ReconnectingSubscriber {
     // Take what is there now, up to a bound, so output goes in large pieces.
     std::string why;
     for (size_t taken = 0; taken < (1u << 20);) {
-      ssize_t len = ::read(fd_, buf_.data(), buf_.size());
+      ssize_t len = ::read(fd_.get(), buf_.data(), buf_.size());
       if (len > 0) {
         reader_->feed(std::string_view(buf_.data(), static_cast<size_t>(len)));
         taken += static_cast<size_t>(len);
@@ -170,7 +164,7 @@ class SaltSubscriber : public ReconnectingSubscriber {
   std::string display_;
   SaltSockets sockets_;
   TransportOptions options_;
-  int fd_ = -1;
+  UniqueFd fd_;
   std::unique_ptr<SaltFrameReader> reader_;
   std::vector<char> buf_ = std::vector<char>(64u << 10);
 };
@@ -186,10 +180,6 @@ class SaltPublisher : public Publisher {
       if (!forward_ || e.code() != Exit::unreachable) throw;
       throw unreachable(std::string(e.what()) + "; fire_master goes to the master through the running salt-minion");
     }
-  }
-
-  ~SaltPublisher() override {
-    if (fd_ >= 0) ::close(fd_);
   }
 
   void publish(const Event& event) override {
@@ -212,7 +202,7 @@ class SaltPublisher : public Publisher {
     auto deadline = Clock::now() + std::chrono::milliseconds(static_cast<long long>(options_.timeout * 1000));
     std::string_view rest = batch_;
     while (!rest.empty()) {
-      ssize_t n = ::send(fd_, rest.data(), rest.size(), MSG_NOSIGNAL);
+      ssize_t n = ::send(fd_.get(), rest.data(), rest.size(), MSG_NOSIGNAL);
       if (n > 0) {
         rest.remove_prefix(static_cast<size_t>(n));
         continue;
@@ -220,7 +210,7 @@ class SaltPublisher : public Publisher {
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && errno == EAGAIN) {
         auto left = ms_until(deadline);
-        pollfd p{fd_, POLLOUT, 0};
+        pollfd p{fd_.get(), POLLOUT, 0};
         if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) == 0)
           throw unreachable(sockets_.pull + " took no more within " + seconds_text(options_.timeout) +
                             "s (the Salt daemon is stuck)");
@@ -240,7 +230,7 @@ class SaltPublisher : public Publisher {
   SaltSockets sockets_;
   TransportOptions options_;
   bool forward_;  // for the master, on a minion's bus: wrapped as Salt's fire_master wraps them
-  int fd_ = -1;
+  UniqueFd fd_;
   std::string batch_;
 };
 
