@@ -167,7 +167,6 @@ class LocalStore : public EventsapiStore {
   void remove_node(const std::string&) override { ::unlink((state_ + "/status.json").c_str()); }
 
   bool cluster() const override { return false; }
-  std::string describe() const override { return dir_; }
 
  private:
   // flock on DIR/.lock: one writer at a time, across processes.
@@ -279,7 +278,6 @@ class RedisStore : public EventsapiStore {
   void remove_node(const std::string& id) override { conn_->command({"HDEL", "eventsapi:nodes", id}); }
 
   bool cluster() const override { return true; }
-  std::string describe() const override { return ep_.display(); }
 
  private:
   Endpoint ep_;

@@ -62,7 +62,6 @@ class EventsapiStore {
   virtual void remove_node(const std::string& id) = 0;
 
   virtual bool cluster() const = 0;
-  virtual std::string describe() const = 0;
 };
 
 // A store from --store: a directory, or redis://... (rediss:// over TLS, as

@@ -43,7 +43,6 @@ class FakeStore : public EventsapiStore {
   }
   void remove_node(const std::string& id) override { removed.push_back(id); }
   bool cluster() const override { return cluster_; }
-  std::string describe() const override { return "fake"; }
 };
 
 struct Fixture {
