@@ -1,7 +1,6 @@
 #include "eventsapi/webhook_signature.h"
 
 #include "core/base64.h"
-#include "core/io.h"
 #include "core/json.h"
 #include "core/sha256.h"
 
@@ -48,12 +47,6 @@ std::string webhook_signature(std::string_view secret, std::string_view id, long
   message.append(body);
   Sha256Digest mac = hmac_sha256(key, message);
   return "v1," + base64_encode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
-}
-
-std::string new_webhook_secret() {
-  char bytes[32];
-  random_bytes(bytes, sizeof bytes);
-  return std::string(prefix) + base64_encode(std::string_view(bytes, sizeof bytes));
 }
 
 std::string mask_secret(std::string_view secret) {

@@ -28,9 +28,6 @@ std::string gluster_jwt(std::string_view secret, std::string_view sub, long long
 // "v1,<base64>". secret must pass secret_problem().
 std::string webhook_signature(std::string_view secret, std::string_view id, long long timestamp, std::string_view body);
 
-// A new secret: whsec_ and base64 of 32 random bytes.
-std::string new_webhook_secret();
-
 // A secret or token as it may be shown: its first 4 characters and "…".
 std::string mask_secret(std::string_view secret);
 

@@ -48,9 +48,6 @@ TEST(WebhookSignature, SecretsAndMasks) {
   EXPECT_FALSE(secret_problem("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"));  // a Gluster secret
   EXPECT_TRUE(secret_problem("whsec_not base64!"));
   EXPECT_NE(secret_problem("whsec_"), "");
-  std::string fresh = new_webhook_secret();
-  EXPECT_FALSE(secret_problem(fresh));
-  EXPECT_NE(fresh, new_webhook_secret());
   EXPECT_EQ(mask_secret(""), "");
   EXPECT_EQ(mask_secret("short"), "****");
   EXPECT_EQ(mask_secret("tok-0123456789"), "tok-…");
