@@ -29,8 +29,6 @@ namespace evt {
 
 namespace {
 
-using njson = nlohmann::json;
-
 std::unique_ptr<EventsapiStore> open_store(const ApiContext& c) { return open_eventsapi_store(c.store, c.state_dir, c.store_tls); }
 
 void print(const std::string& text) {
@@ -50,12 +48,12 @@ int print_node_results(const ApiContext& c, const std::vector<NodeResult>& resul
   size_t ok = 0;
   for (const auto& r : results) ok += r.ok;
   if (c.json) {
-    njson rows = njson::array();
+    nlohmann::json rows = nlohmann::json::array();
     std::string key = what + "_status";
     for (char& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     for (const auto& r : results)
       rows.push_back({{"node", r.node}, {"node_status", r.up ? "UP" : "DOWN"}, {key, r.ok ? "OK" : "NOT OK"}, {"error", r.error}});
-    print(njson({{"output", rows}, {"error", ""}}).dump() + "\n");
+    print(nlohmann::json({{"output", rows}, {"error", ""}}).dump() + "\n");
   } else {
     Table t({{"NODE", Table::Align::left}, {"NODE STATUS", Table::Align::right}, {what + " STATUS", Table::Align::right}});
     for (const auto& r : results) t.add({r.node, r.up ? "UP" : "DOWN", r.ok ? "OK" : "NOT OK: " + (r.error.empty() ? "N/A" : r.error)});
@@ -131,7 +129,7 @@ std::optional<std::string> url_problem(const std::string& url) {
 }  // namespace
 
 int api_fail(const ApiContext& c, ApiExit code, const std::string& message) {
-  if (c.json) print(njson({{"output", ""}, {"error", message}}).dump() + "\n");
+  if (c.json) print(nlohmann::json({{"output", ""}, {"error", message}}).dump() + "\n");
   else report(message);
   return static_cast<int>(code);
 }
@@ -162,10 +160,10 @@ int api_status(const ApiContext& c) {
   WebhookStatsByUrl totals = webhook_totals(hooks, nodes);
   if (!store->cluster()) add_redelivered(totals, c.state_dir);  // counted here even while serve is stopped
   if (c.json) {
-    njson list = njson::array();
+    nlohmann::json list = nlohmann::json::array();
     int max_in_flight = EventsapiConfig(store->config()).max_in_flight();  // a webhook's own, else this
     for (const auto& [url, hook] : hooks) {
-      njson w = status_json(totals[url]);
+      nlohmann::json w = status_json(totals[url]);
       w["url"] = masked_url(url);  // a password in the URL is a secret too
       w["disabled"] = hook.disabled;
       w["insecure"] = hook.insecure;
@@ -178,11 +176,11 @@ int api_status(const ApiContext& c) {
       if (hook.disabled) w["disabled_reason"] = hook.disabled_reason;
       list.push_back(w);
     }
-    njson rows = njson::array();
+    nlohmann::json rows = nlohmann::json::array();
     for (const NodeInfo& n : nodes)
       rows.push_back({{"node", n.name}, {"node_status", store->cluster() ? (n.up ? "UP" : "DOWN") : "UP"},
                       {"serve_status", n.up ? "UP" : "DOWN"}, {"nodeid", n.id}, {"error", ""}});
-    print(njson({{"output", {{"webhooks", list}, {"nodes", rows}}}, {"error", ""}}).dump() + "\n");
+    print(nlohmann::json({{"output", {{"webhooks", list}, {"nodes", rows}}}, {"error", ""}}).dump() + "\n");
     return 0;
   }
   std::string out = hooks.empty() ? "Webhooks: None\n" : "Webhooks:\n";
@@ -309,10 +307,10 @@ int api_config_get(const ApiContext& c, const std::optional<std::string>& name) 
   auto store = open_store(c);
   EventsapiConfig config(store->config());
   if (c.json) {
-    njson out = njson::object();
+    nlohmann::json out = nlohmann::json::object();
     for (const auto& k : eventsapi_config_keys())
       if (!name || *name == k.name) out[k.name] = config.get(k.name);
-    print(njson({{"output", out}, {"error", ""}}).dump() + "\n");
+    print(nlohmann::json({{"output", out}, {"error", ""}}).dump() + "\n");
     return 0;
   }
   Table t({{"NAME", Table::Align::centre}, {"VALUE", Table::Align::left}});
@@ -362,18 +360,18 @@ int api_config_reset(const ApiContext& c, const std::string& name) {
 namespace {
 
 // A Gluster JSON file, or nullopt when it is not there.
-std::optional<njson> gluster_file(const std::string& path) {
+std::optional<nlohmann::json> gluster_file(const std::string& path) {
   std::string text;
   if (!read_file(path, text)) return std::nullopt;
   try {
-    return njson::parse(text);
-  } catch (const njson::exception&) {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception&) {
     throw failed(path + " is not valid JSON");
   }
 }
 
 // A Gluster config value as our store keeps it (its JSON true, 55555, "INFO").
-std::string config_text(const njson& v) {
+std::string config_text(const nlohmann::json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
   return v.dump();

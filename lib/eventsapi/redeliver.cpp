@@ -37,8 +37,6 @@ namespace evt {
 
 namespace {
 
-using njson = nlohmann::json;
-
 bool contains(const std::vector<std::string>& list, const std::string& s) {
   return std::find(list.begin(), list.end(), s) != list.end();
 }
@@ -104,12 +102,12 @@ class Selection {
 // A failed.log record, as WebhookDelivery::give_up writes it.
 bool consider_failed(Selection& s, const std::string& line) {
   try {
-    njson r = njson::parse(line);
+    nlohmann::json r = nlohmann::json::parse(line);
     if (!r.is_object() || !r["url"].is_string() || !r["id"].is_string() || !r["body"].is_string()) return false;
     std::string url = r["url"].get<std::string>();
     s.consider(r["id"].get<std::string>(), r["body"].get<std::string>(), &url);
     return true;
-  } catch (const njson::exception&) {
+  } catch (const nlohmann::json::exception&) {
     return false;
   }
 }
@@ -137,7 +135,7 @@ std::string write_redelivery_request(const std::string& state_dir, const std::ve
   check_private_directory(dir, "redelivery directory", true);
   std::string text;
   for (const auto& r : events)
-    text += njson({{"id", r.id}, {"body", r.body}, {"urls", r.urls}}).dump(-1, ' ', false, njson::error_handler_t::replace) + "\n";
+    text += nlohmann::json({{"id", r.id}, {"body", r.body}, {"urls", r.urls}}).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   uint32_t salt = 0;
   random_bytes(&salt, sizeof salt);
   char name[64];
@@ -147,22 +145,22 @@ std::string write_redelivery_request(const std::string& state_dir, const std::ve
   return dir + name;
 }
 
-njson redelivered_counts(const std::string& state_dir) {
-  njson out = njson::object();
+nlohmann::json redelivered_counts(const std::string& state_dir) {
+  nlohmann::json out = nlohmann::json::object();
   std::string text;
   if (!read_file(state_dir + "/redelivered.json", text)) return out;
   try {
-    njson saved = njson::parse(text);
+    nlohmann::json saved = nlohmann::json::parse(text);
     if (saved.is_object())
       for (auto& [url, n] : saved.items())
         if (n.is_number_unsigned()) out[url] = n;
-  } catch (const njson::exception&) {
+  } catch (const nlohmann::json::exception&) {
   }
   return out;
 }
 
 void add_redelivered(WebhookStatsByUrl& stats, const std::string& state_dir) {
-  njson counts = redelivered_counts(state_dir);
+  nlohmann::json counts = redelivered_counts(state_dir);
   for (auto& [url, hook] : stats) hook.redelivered = counts.value(url, 0LL);
 }
 
@@ -170,19 +168,19 @@ namespace {
 
 // One request file: each line queued through delivery, what each webhook's
 // spool took counted. Returns the events queued; bad lines are reported.
-size_t take_request(const std::string& text, WebhookDelivery& delivery, njson& counts, size_t& bad) {
+size_t take_request(const std::string& text, WebhookDelivery& delivery, nlohmann::json& counts, size_t& bad) {
   size_t queued = 0, start = 0;
   while (start < text.size()) {
     size_t end = text.find('\n', start);
     if (end == std::string::npos) end = text.size();
     try {
-      njson r = njson::parse(text.substr(start, end - start));
+      nlohmann::json r = nlohmann::json::parse(text.substr(start, end - start));
       auto urls = r.at("urls").get<std::vector<std::string>>();
       std::vector<std::string> taken;
       delivery.enqueue(r.at("id").get<std::string>(), r.at("body").get<std::string>(), false, &urls, &taken);
       for (const auto& url : taken) counts[url] = counts.value(url, 0ULL) + 1;
       queued += !taken.empty();
-    } catch (const njson::exception&) {
+    } catch (const nlohmann::json::exception&) {
       ++bad;
     }
     start = end + 1;
@@ -220,7 +218,7 @@ size_t take_redelivery_requests(const std::string& state_dir, WebhookDelivery& d
       ::rename(path.c_str(), (path + ".bad").c_str());
       continue;
     }
-    njson counts = redelivered_counts(state_dir);
+    nlohmann::json counts = redelivered_counts(state_dir);
     size_t bad = 0, n = take_request(text, delivery, counts, bad);
     queued += n;
     if (bad) report(path + ": " + std::to_string(bad) + " line(s) that are not redelivery records skipped");
@@ -283,13 +281,13 @@ std::string utc_time(long long ts) {
 void print_redeliveries(const ApiContext& c, const std::vector<Redelivery>& events, bool dry_run) {
   std::string out;
   if (c.json) {
-    njson list = njson::array();
+    nlohmann::json list = nlohmann::json::array();
     for (const auto& r : events) {
-      njson urls = njson::array();
+      nlohmann::json urls = nlohmann::json::array();
       for (const auto& url : r.urls) urls.push_back(masked_url(url));
       list.push_back({{"id", r.id}, {"event", r.event}, {"ts", r.ts}, {"webhooks", urls}});
     }
-    out = njson({{"output", {{"events", list}, {"dry_run", dry_run}}}, {"error", ""}}).dump(-1, ' ', false, njson::error_handler_t::replace) + "\n";
+    out = nlohmann::json({{"output", {{"events", list}, {"dry_run", dry_run}}}, {"error", ""}}).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   } else {
     if (!events.empty()) {
       Table t({{"ID", Table::Align::left}, {"EVENT", Table::Align::left}, {"TIME", Table::Align::left}, {"WEBHOOK", Table::Align::left}});

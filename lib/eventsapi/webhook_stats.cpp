@@ -8,8 +8,6 @@ namespace evt {
 
 namespace {
 
-using njson = nlohmann::json;
-
 // The names of the fields, once. in_status: status --json shows it;
 // slowest: the nodes' totals take the largest (else the sum).
 struct CountField {
@@ -32,8 +30,8 @@ struct FlagField {
 };
 const FlagField flag_fields[] = {{"disabled", &WebhookStats::disabled, false}, {"paused", &WebhookStats::paused, true}};
 
-njson to_json(const WebhookStats& s, bool status) {
-  njson j = njson::object();
+nlohmann::json to_json(const WebhookStats& s, bool status) {
+  nlohmann::json j = nlohmann::json::object();
   for (const auto& f : count_fields)
     if (!status || f.in_status) j[f.name] = s.*f.member;
   for (const auto& f : flag_fields)
@@ -45,7 +43,7 @@ njson to_json(const WebhookStats& s, bool status) {
 
 // One member of a webhook's stats; a name this version does not know is
 // passed over, as long as it is a count or a flag.
-void read_field(WebhookStats& s, const std::string& name, const njson& value) {
+void read_field(WebhookStats& s, const std::string& name, const nlohmann::json& value) {
   if (name == "refused_by" && value.is_object()) {
     for (auto& [cause, count] : value.items()) {
       if (!count.is_number_integer()) throw std::runtime_error("\"refused_by\" holds what is not a count");
@@ -66,13 +64,13 @@ void read_field(WebhookStats& s, const std::string& name, const njson& value) {
 
 }  // namespace
 
-njson stats_json(const WebhookStatsByUrl& stats) {
-  njson out = njson::object();
+nlohmann::json stats_json(const WebhookStatsByUrl& stats) {
+  nlohmann::json out = nlohmann::json::object();
   for (const auto& [url, s] : stats) out[url] = to_json(s, false);
   return out;
 }
 
-WebhookStatsByUrl stats_from_json(const njson& j) {
+WebhookStatsByUrl stats_from_json(const nlohmann::json& j) {
   if (!j.is_object()) throw std::runtime_error("\"stats\" is not an object");
   WebhookStatsByUrl out;
   for (auto& [url, counts] : j.items()) {
@@ -91,6 +89,6 @@ void add_node_stats(WebhookStats& total, const WebhookStats& node, const std::st
   if (node.error) total.error = node_name + ": " + *node.error;
 }
 
-njson status_json(const WebhookStats& totals) { return to_json(totals, true); }
+nlohmann::json status_json(const WebhookStats& totals) { return to_json(totals, true); }
 
 }  // namespace evt
