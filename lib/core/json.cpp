@@ -2,6 +2,9 @@
 
 #include <array>
 #include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "core/json_text.h"
 
 namespace evt {
 
@@ -83,5 +86,7 @@ void append_json_string(std::string& out, std::string_view s) {
   out.append(s.data() + run, s.size() - run);
   out += '"';
 }
+
+JsonText::JsonText(const json& value) : text_(value.dump()) {}
 
 }  // namespace evt

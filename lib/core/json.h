@@ -1,8 +1,10 @@
 // JSON helpers shared by every module. ordered_json keeps object keys in the
-// order they arrived, so an event's data passes through unchanged.
+// order they arrived, so an event's data passes through unchanged. Only its
+// name here: a file that builds or reads a json includes <nlohmann/json.hpp>,
+// so that the many that only pass events around do not compile it.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>

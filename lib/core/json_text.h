@@ -40,7 +40,7 @@ class JsonText {
   static JsonText string(std::string_view s);
   // Text that is already valid compact JSON (from scan_json).
   static JsonText trusted(std::string compact_text);
-  JsonText(const json& value) : text_(value.dump()) {}  // NOLINT: implicit, as a json converts
+  JsonText(const json& value);  // NOLINT: implicit, as a json converts (in json.cpp)
 
   const std::string& text() const { return text_; }
   bool is_string() const { return !text_.empty() && text_.front() == '"'; }

@@ -1,5 +1,7 @@
 #include "handle/dead_letter.h"
 
+#include <nlohmann/json.hpp>
+
 #include "core/endpoint.h"
 #include "core/error.h"
 #include "core/json.h"

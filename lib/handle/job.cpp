@@ -1,5 +1,7 @@
 #include "handle/job.h"
 
+#include <nlohmann/json.hpp>
+
 #include "core/event.h"
 #include "core/json.h"
 

@@ -1,6 +1,7 @@
 #include "core/event.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 

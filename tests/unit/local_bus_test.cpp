@@ -1,6 +1,7 @@
 #include "transport/local_bus.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
 

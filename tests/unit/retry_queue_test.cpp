@@ -1,6 +1,7 @@
 #include "handle/retry_queue.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "core/json.h"
 #include "handle/dead_letter.h"

@@ -1,5 +1,6 @@
 #include "transport/nats/nats_message.h"
 
+#include <nlohmann/json.hpp>
 
 #include "transport/nats/nats_subject.h"
 
