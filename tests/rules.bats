@@ -27,6 +27,7 @@ RULES=$BATS_TEST_DIRNAME/rules.sh
 make_tree() {
   R=$BATS_TEST_TMPDIR/tree
   mkdir -p "$R/lib/core" "$R/lib/handle" "$R/tools"
+  printf '# lib: the architecture, no sources of its own\n' > "$R/lib/README.md"
   printf 'May include: the C++ library.\n' > "$R/lib/core/README.md"
   printf 'May include: core/, transport/transport.h.\n' > "$R/lib/handle/README.md"
   : > "$R/tools/README.md"
