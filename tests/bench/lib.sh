@@ -38,6 +38,18 @@ start_redis_server() {
 
 now_ns() { date +%s%N; }
 
+# publish_commands DATA OUT: each line of DATA as a RESP PUBLISH on
+# bench/tick, for redis-cli --pipe.
+publish_commands() {
+  /usr/bin/python3 - "$1" "$2" <<'PY'
+import sys
+with open(sys.argv[1], "rb") as src, open(sys.argv[2], "wb") as out:
+    for line in src:
+        d = line.rstrip(b"\n")
+        out.write(b"*3\r\n$7\r\nPUBLISH\r\n$10\r\nbench/tick\r\n$%d\r\n%s\r\n" % (len(d), d))
+PY
+}
+
 # rss_of FILE: peak RSS in KiB recorded by /usr/bin/time -f %M into FILE.
 rss_of() { tail -n 1 "$1"; }
 

@@ -12,13 +12,7 @@ start_redis_server "$port"
 url=redis://127.0.0.1:$port
 
 seq 1 "$N" | sed 's/.*/{"i":&,"msg":"hello"}/' > "$SCRATCH/data"
-/usr/bin/python3 - "$SCRATCH/data" "$SCRATCH/pipe" <<'PY'
-import sys
-with open(sys.argv[1], "rb") as src, open(sys.argv[2], "wb") as out:
-    for line in src:
-        d = line.rstrip(b"\n")
-        out.write(b"*3\r\n$7\r\nPUBLISH\r\n$10\r\nbench/tick\r\n$%d\r\n%s\r\n" % (len(d), d))
-PY
+publish_commands "$SCRATCH/data" "$SCRATCH/pipe"
 
 # --- one call
 evt_call=$(median_ms event-fire -u "$url" backup/done '{"status":"ok"}')
