@@ -211,6 +211,44 @@ print(m["subject"], m["data"], h["ce-type"], h["ce-source"], h["ce-specversion"]
   assert_output --partial '1 events not acknowledged by stream EV within 1 s'
 }
 
+@test "nats+js:// history: --from-id (a stream sequence) and --since, with -e; no durable consumer made; a bad sequence is exit 2" {
+  local u="nats+js://127.0.0.1:$NATS_PORT/HIST"
+  seq 1 5 | sed 's/.*/{"i":&}/' | event-fire -l -u "$u?create=1&subjects=hist.>" hist/x
+  run event-listen -u "$u" --from-id 3 -e -o '%t %d'
+  assert_success
+  assert_equal "$output" $'hist/x {"i":3}\nhist/x {"i":4}\nhist/x {"i":5}'
+  run event-listen -u "$u" --since 1h -e -o '%d' 'other/*'
+  assert_success
+  assert_output ''
+  run event-listen -u "$u" --since 1h -e -o '%d'
+  assert_equal "${#lines[@]}" 5
+  # In the future, or past the end: nothing, exit 0 at once.
+  run event-listen -u "$u" --since 2099-01-01T00:00:00Z -e
+  assert_success
+  assert_output ''
+  run event-listen -u "$u" --from-id 99 -e
+  assert_success
+  # Without -e: the history, then what comes live.
+  start_listener l -u "$u" --from-id 5 -n 2 -o '%d'
+  wait_for_lines "$T/l.out" 1
+  event-fire -u "$u" hist/x i:=6
+  wait_for_lines "$T/l.out" 2
+  assert_equal "$(cat "$T/l.out")" $'{"i":5}\n{"i":6}'
+  # An ordered consumer only: no durable one was left on the stream.
+  if npm_nats; then
+    run env NODE_PATH="$BATS_TEST_DIRNAME/.npm-nats/node_modules" node -e "
+      const { connect } = require('nats');
+      (async () => { const nc = await connect({ servers: '127.0.0.1:$NATS_PORT' });
+        const jsm = await nc.jetstreamManager(); let durable = 0;
+        for await (const c of jsm.consumers.list('HIST')) if (c.config.durable_name) durable++;
+        console.log(durable); await nc.close(); })();"
+    assert_output 0
+  fi
+  run event-listen -u "$u" --from-id 0 -e
+  assert_failure 2
+  assert_output --partial "a stream sequence number"
+}
+
 @test "nats+js://: a handler killed with -9 loses nothing: its events come back after claim=" {
   local u="nats+js://127.0.0.1:$NATS_PORT/EV?create=1&subjects=h.>&group=w&claim=1"
   mkdir -p "$T/h/n"

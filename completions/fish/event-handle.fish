@@ -4,7 +4,7 @@ complete -c event-handle -s p -l pattern -x -d 'Handle only tags matching patter
 complete -c event-handle -l match -x -a 'glob prefix regex exact' -d 'How patterns match tags'
 complete -c event-handle -s x -l exclude -x -d 'Pass over tags matching pattern'
 complete -c event-handle -l where -x -d 'Handle only events whose data EXPR holds for'
-complete -c event-handle -l since -x -a '90s 15m 1h 2h 1d' -d 'redis+stream history from WHEN'
+complete -c event-handle -l since -x -a '90s 15m 1h 2h 1d' -d 'redis+stream or nats+js history from WHEN'
 complete -c event-handle -l from-id -x -d 'redis+stream history from entry ID'
 complete -c event-handle -s e -l exit-at-end -d 'With --since or --from-id: exit once caught up'
 complete -c event-handle -s n -l count -x -d 'Exit after N events handled'

@@ -4,7 +4,7 @@ complete -c event-listen -s u -l url -x -a 'local: - redis:// rediss:// redis+un
 complete -c event-listen -l match -x -a 'glob prefix regex exact' -d 'How patterns match tags'
 complete -c event-listen -s x -l exclude -x -d 'Skip tags matching pattern'
 complete -c event-listen -l where -x -d 'Print only events whose data EXPR holds for'
-complete -c event-listen -l since -x -a '90s 15m 1h 2h 1d' -d 'redis+stream history from WHEN'
+complete -c event-listen -l since -x -a '90s 15m 1h 2h 1d' -d 'redis+stream or nats+js history from WHEN'
 complete -c event-listen -l from-id -x -d 'redis+stream history from entry ID'
 complete -c event-listen -s e -l exit-at-end -d 'With --since or --from-id: exit once caught up'
 complete -c event-listen -s n -l count -x -d 'Exit after N events'

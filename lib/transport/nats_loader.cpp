@@ -30,6 +30,7 @@ static NatsRequest request_for(const Endpoint& ep, const TransportOptions& o) {
   r.nkey = o.nats_nkey;
   r.tls = ep.tls;
   r.tls_options = o.tls;
+  r.history = o.history;
   r.node = o.node;
   r.timeout = o.timeout;
   r.reconnect = o.reconnect;

@@ -37,8 +37,12 @@ void check_transport_options(const Endpoint& ep, const TransportOptions& o) {
   const ZmqOptions& z = o.zmq;
   if (o.allow_reserved && ep.scheme != Scheme::salt) throw usage_error("--allow-reserved applies to salt: endpoints only");
   if (o.history.exit_at_end && !o.history.wanted()) throw usage_error("-e/--exit-at-end needs --since or --from-id");
-  if (o.history.wanted() && ep.scheme != Scheme::redis_stream)
-    throw usage_error(ep.display() + " keeps no history: --since and --from-id need a durable endpoint (redis+stream://)");
+  if (o.history.wanted() && ep.scheme != Scheme::redis_stream && ep.scheme != Scheme::nats_js)
+    throw usage_error(ep.display() + " keeps no history: --since and --from-id need a durable endpoint (redis+stream://, nats+js://)");
+  if (ep.scheme == Scheme::nats_js && !o.history.from_id.empty() &&
+      (o.history.from_id.find_first_not_of("0123456789") != std::string::npos || o.history.from_id.size() > 19 ||
+       o.history.from_id.front() == '0'))
+    throw usage_error("--from-id '" + o.history.from_id + "': on nats+js:// a stream sequence number (1, 2, ...)");
   if ((!o.nats_creds.empty() || !o.nats_nkey.empty()) && !ep.is_nats())
     throw usage_error("--creds and --nkey apply to NATS endpoints (nats://, nats+js://) only");
   check_tls_options(ep, o.tls);

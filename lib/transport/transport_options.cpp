@@ -50,8 +50,8 @@ TransportOptions transport_options(const TransportFlags& f, const Config& config
 
 void add_history_options(CLI::App& app, HistoryFlags& f) {
   app.add_option("--since", f.since,
-                 "redis+stream: first the history from WHEN (90s, 15m, 2h, 1d, RFC 3339 or epoch seconds), no group used");
-  app.add_option("--from-id", f.from_id, "redis+stream: first the history from entry ID on, no group used");
+                 "redis+stream, nats+js: first the history from WHEN (90s, 15m, 2h, 1d, RFC 3339 or epoch seconds), no group used");
+  app.add_option("--from-id", f.from_id, "redis+stream: first the history from entry ID on (nats+js: a stream sequence), no group used");
   app.add_flag("-e,--exit-at-end", f.exit_at_end, "With --since or --from-id: exit 0 once caught up");
 }
 

@@ -182,6 +182,7 @@ extern "C" __attribute__((visibility("default"))) evt::Publisher* evt_nats_open_
 
 extern "C" __attribute__((visibility("default"))) evt::Subscriber* evt_nats_open_subscriber(const evt::NatsRequest* r) {
   evt::nats_host::set(r->host);
+  if (r->jetstream && r->history.wanted()) return evt::new_js_history_subscriber(*r);
   if (r->jetstream) return evt::new_js_subscriber(*r);
   return new evt::CoreSubscriber(*r);
 }

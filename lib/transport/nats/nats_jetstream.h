@@ -17,5 +17,7 @@ void ensure_stream(jsCtx* js, const NatsRequest& r);
 
 Publisher* new_js_publisher(const NatsRequest& r);
 Subscriber* new_js_subscriber(const NatsRequest& r);
+// --since and --from-id (nats_js_history.cpp): an ordered consumer, no group.
+Subscriber* new_js_history_subscriber(const NatsRequest& r);
 
 }  // namespace evt

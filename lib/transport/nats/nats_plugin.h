@@ -36,6 +36,7 @@ struct NatsRequest {
   std::vector<std::string> stream_subjects;  // for a stream created here
   double max_age = 0;
   std::vector<std::string> filters;  // subscription subjects (subject_filters)
+  HistoryOptions history;            // nats+js: --since, --from-id (a stream sequence), -e
   PluginHost host;
 };
 
