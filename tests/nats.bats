@@ -222,6 +222,13 @@ print(m["subject"], m["data"], h["ce-type"], h["ce-source"], h["ce-specversion"]
   assert_output ''
   run event-listen -u "$u" --since 1h -e -o '%d'
   assert_equal "${#lines[@]}" 5
+  # event-handle -u: a one-off catch-up run over the same history.
+  mkdir -p "$T/h/hist/x"
+  printf '#!/bin/sh\ncat >> %s/handled; echo >> %s/handled\n' "$T" "$T" > "$T/h/hist/x/10run"
+  chmod +x "$T/h/hist/x/10run"
+  run event-handle -u "$u" --from-id 2 -e "$T/h"
+  assert_success
+  assert_equal "$(grep -c '"i"' "$T/handled")" 4
   # In the future, or past the end: nothing, exit 0 at once.
   run event-listen -u "$u" --since 2099-01-01T00:00:00Z -e
   assert_success
