@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "core/ascii.h"
 #include "core/error.h"
 #include "core/text.h"
 
@@ -17,19 +18,11 @@ std::string url_decode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-      };
-      int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-        continue;
-      }
+    int byte = percent_value(s, i);
+    if (byte >= 0) {
+      out += static_cast<char>(byte);
+      i += 2;
+      continue;
     }
     out += s[i];
   }

@@ -6,6 +6,8 @@
 
 #include "core/json_text.h"
 
+#include "core/ascii.h"
+
 namespace evt {
 
 bool valid_utf8(std::string_view s) {
@@ -45,7 +47,6 @@ bool valid_utf8(std::string_view s) {
 }
 
 void append_json_string(std::string& out, std::string_view s) {
-  static const char hex[] = "0123456789abcdef";
   static constexpr auto plain = [] {
     std::array<bool, 256> a{};
     for (int c = 0x20; c < 256; ++c) a[static_cast<size_t>(c)] = c != '"' && c != '\\';
@@ -79,8 +80,7 @@ void append_json_string(std::string& out, std::string_view s) {
       case '\f': out += "\\f"; break;
       default:
         out += "\\u00";
-        out += hex[c >> 4];
-        out += hex[c & 15];
+        append_hex_byte(out, c);
     }
   }
   out.append(s.data() + run, s.size() - run);

@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/ascii.h"
 #include "core/json_text.h"
 
 namespace evt {
@@ -58,11 +59,7 @@ namespace {
 // json.dumps(s, ensure_ascii=...) of a decoded UTF-8 string: without
 // ensure_ascii, only '"', '\\' and control characters are escaped.
 void append_python_string(std::string& out, std::string_view s, bool ensure_ascii) {
-  static const char hex[] = "0123456789abcdef";
-  auto u_escape = [&](unsigned cp) {
-    out += "\\u";
-    for (int shift = 12; shift >= 0; shift -= 4) out += hex[(cp >> shift) & 15];
-  };
+  auto u_escape = [&](unsigned unit) { append_u_escape(out, unit); };
   out += '"';
   for (size_t i = 0; i < s.size();) {
     auto c = static_cast<unsigned char>(s[i]);

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "core/ascii.h"
+
 namespace evt {
 
 namespace {
@@ -96,12 +98,8 @@ Sha256Digest hmac_sha256(std::string_view key, std::string_view message) {
 }
 
 std::string hex(const Sha256Digest& digest) {
-  static const char digits[] = "0123456789abcdef";
   std::string out;
-  for (uint8_t b : digest) {
-    out += digits[b >> 4];
-    out += digits[b & 15];
-  }
+  for (uint8_t b : digest) append_hex_byte(out, b);
   return out;
 }
 

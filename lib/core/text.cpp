@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "core/ascii.h"
+
 namespace evt {
 
 namespace {
@@ -35,7 +37,6 @@ bool has_control_character(std::string_view s) {
 }
 
 std::string printable(std::string_view s) {
-  static const char hex[] = "0123456789abcdef";
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
@@ -52,24 +53,21 @@ std::string printable(std::string_view s) {
         case '\t': out += "\\t"; break;
         default:
           out += "\\x";
-          out += hex[c >> 4];
-          out += hex[c & 15];
+          append_hex_byte(out, c);
       }
       ++i;
       continue;
     }
     if (c1_at(s, i)) {
       out += "\\u00";
-      out += hex[static_cast<unsigned char>(s[i + 1]) >> 4];
-      out += hex[static_cast<unsigned char>(s[i + 1]) & 15];
+      append_hex_byte(out, static_cast<unsigned char>(s[i + 1]));
       i += 2;
       continue;
     }
     size_t n = utf8_length(s, i);
     if (n == 0) {
       out += "\\x";
-      out += hex[c >> 4];
-      out += hex[c & 15];
+      append_hex_byte(out, c);
       ++i;
       continue;
     }

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 
+#include "core/ascii.h"
 #include "core/error.h"
 #include "core/io.h"
 #include "core/json_layout.h"
@@ -35,12 +36,10 @@ const std::vector<std::string>& gluster_event_types() {
 
 namespace {
 
-bool python_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
-
 // bytes.strip(): ASCII whitespace off both ends.
 std::string_view python_strip(std::string_view s) {
-  while (!s.empty() && python_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && python_space(s.back())) s.remove_suffix(1);
+  while (!s.empty() && is_python_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_python_space(s.back())) s.remove_suffix(1);
   return s;
 }
 
@@ -216,7 +215,7 @@ std::optional<std::string> glusterd_uuid(const std::string& workdir) {
 std::optional<WebhookBodyHead> webhook_body_head(std::string_view body) {
   size_t p = 0;
   auto ws = [&] {
-    while (p < body.size() && python_space(body[p])) ++p;
+    while (p < body.size() && is_python_space(body[p])) ++p;
   };
   ws();
   if (p >= body.size() || body[p] != '{') return std::nullopt;

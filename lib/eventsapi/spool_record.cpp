@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "core/ascii.h"
 #include "core/endpoint.h"
 #include "core/error.h"
 
@@ -16,7 +17,6 @@ bool needs_escape(unsigned char c, bool first) {
 }
 
 void append_escaped_id(std::string& out, std::string_view id) {
-  static const char digits[] = "0123456789ABCDEF";
   for (size_t i = 0; i < id.size(); ++i) {
     auto c = static_cast<unsigned char>(id[i]);
     if (!needs_escape(c, i == 0)) {
@@ -24,8 +24,7 @@ void append_escaped_id(std::string& out, std::string_view id) {
       continue;
     }
     out += '%';
-    out += digits[c >> 4];
-    out += digits[c & 15];
+    append_hex_byte(out, c, HexCase::upper);
   }
 }
 

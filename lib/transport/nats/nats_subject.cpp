@@ -1,5 +1,6 @@
 #include "transport/nats/nats_subject.h"
 
+#include "core/ascii.h"
 #include "core/text.h"
 
 #include <algorithm>
@@ -8,12 +9,9 @@ namespace evt {
 
 namespace {
 
-constexpr const char* hex_digits = "0123456789ABCDEF";
-
 void append_escaped(std::string& out, unsigned char c) {
   out += '%';
-  out += hex_digits[c >> 4];
-  out += hex_digits[c & 15];
+  append_hex_byte(out, c, HexCase::upper);
 }
 
 void append_token(std::string& out, std::string_view token) {
@@ -23,13 +21,6 @@ void append_token(std::string& out, std::string_view token) {
     if (c == '.' || c == ' ' || c == '%') append_escaped(out, static_cast<unsigned char>(c));
     else out += c;
   }
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 // A glob with no wildcard is its own literal.
@@ -83,14 +74,11 @@ std::string subject_to_tag(std::string_view subject) {
     first = false;
     if (token == "%00") continue;
     for (size_t i = 0; i < token.size(); ++i) {
-      if (token[i] == '%' && i + 2 < token.size()) {
-        int hi = hex_value(token[i + 1]);
-        int lo = hex_value(token[i + 2]);
-        if (hi >= 0 && lo >= 0 && hi * 16 + lo >= 0x20) {  // never a control character: no tag holds one
-          out += static_cast<char>(hi * 16 + lo);
-          i += 2;
-          continue;
-        }
+      int byte = percent_value(token, i);
+      if (byte >= 0x20) {  // never a control character: no tag holds one
+        out += static_cast<char>(byte);
+        i += 2;
+        continue;
       }
       out += token[i];
     }

@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/ascii.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "core/json_layout.h"
@@ -293,7 +294,6 @@ void pack_node(Packer& pk, const JsonTree& tree, size_t i) {
 }  // namespace
 
 std::string python_bytes_repr(std::string_view bytes) {
-  static const char hex[] = "0123456789abcdef";
   bool single = bytes.find('\'') != std::string_view::npos;
   bool dbl = bytes.find('"') != std::string_view::npos;
   char quote = single && !dbl ? '"' : '\'';
@@ -312,8 +312,7 @@ std::string python_bytes_repr(std::string_view bytes) {
       out += "\\r";
     } else if (c < 0x20 || c >= 0x7F) {
       out += "\\x";
-      out += hex[c >> 4];
-      out += hex[c & 15];
+      append_hex_byte(out, c);
     } else {
       out += ch;
     }
