@@ -8,7 +8,9 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/ascii.h"
 #include "core/error.h"
+#include "core/json_cursor.h"
 #include "core/text.h"
 
 namespace evt {
@@ -53,119 +55,102 @@ void complete(Event& event, const std::string& node) {
   if (event.node.empty()) event.node = node;
 }
 
-void Event::set_extra(std::string key, JsonText value) {
-  for (auto& [k, v] : extra) {
-    if (k == key) {
-      v = std::move(value);
-      return;
-    }
-  }
-  extra.emplace_back(std::move(key), std::move(value));
+void Event::set_extra(std::string key, JsonText value) { set_member(extra, std::move(key), std::move(value)); }
+
+std::optional<std::string> id_problem(std::string_view id) {
+  if (id.empty()) return "\"id\" is not a non-empty string";
+  return name_problem(id, "id");
 }
 
-static void skip_space(std::string_view t, size_t& p) {
-  while (p < t.size() && (t[p] == ' ' || t[p] == '\t' || t[p] == '\n' || t[p] == '\r')) ++p;
+std::optional<std::string> node_problem(std::string_view node) {
+  if (node.empty()) return std::nullopt;
+  return name_problem(node, "node");
 }
+
+std::optional<std::string> ts_problem(std::string_view token, double& ts) {
+  // Any number: a Gluster datagram may carry a ts before 1970, and what
+  // event-listen prints, event-fire -l takes.
+  size_t digit = !token.empty() && token[0] == '-' ? 1 : 0;
+  if (token.size() <= digit || !is_digit(token[digit])) return "\"ts\" is not a number";
+  ts = std::strtod(std::string(token).c_str(), nullptr);
+  if (!std::isfinite(ts)) return "\"ts\" " + std::string(token) + " is out of range";
+  return std::nullopt;
+}
+
+bool is_envelope_key(std::string_view key) {
+  return key == "tag" || key == "data" || key == "ts" || key == "id" || key == "node";
+}
+
+namespace {
+
+// A known member whose value must be a string: read into to, or the reason
+// it is not one (the scanner's, for a value that is not JSON at all).
+void envelope_string(JsonCursor& c, std::string& to, const char* not_string) {
+  if (c.peek() != '"') {
+    std::string ignored;
+    if (!c.scan_value(ignored)) throw invalid_input(c.reason());
+    throw invalid_input(not_string);
+  }
+  to.clear();
+  if (!c.read_string(to)) throw invalid_input(c.reason());
+}
+
+// One member of an envelope, the cursor at its value.
+void envelope_member(JsonCursor& c, std::string& key, Event& e, bool& have_tag) {
+  auto check = [](std::optional<std::string> why) {
+    if (why) throw invalid_input(*why);
+  };
+  if (key == "tag") {
+    envelope_string(c, e.tag, "\"tag\" is not a string");
+    check(tag_problem(e.tag));
+    have_tag = true;
+  } else if (key == "id") {
+    envelope_string(c, e.id, "\"id\" is not a non-empty string");
+    check(id_problem(e.id));
+  } else if (key == "node") {
+    envelope_string(c, e.node, "\"node\" is not a string");
+    check(node_problem(e.node));
+  } else {
+    std::string value;
+    if (!c.scan_value(value)) throw invalid_input(c.reason());
+    if (key == "ts") check(ts_problem(value, e.ts));
+    else if (key == "data") e.data = JsonText::trusted(std::move(value));
+    else e.set_extra(std::move(key), JsonText::trusted(std::move(value)));
+  }
+}
+
+}  // namespace
 
 // One pass over the envelope's top level: the known keys are decoded, data
 // and unknown keys are kept as compact JSON text.
 Event parse_envelope(std::string_view text) {
-  size_t p = 0;
-  skip_space(text, p);
-  if (p >= text.size() || text[p] != '{') {
+  JsonCursor c(text, JsonCursor::Space::json_space);
+  if (!c.enter_object()) {
     // Tell "not JSON" from "JSON, but not an object".
     std::string ignored;
     size_t q = 0;
     auto why = scan_json(text, q, ignored);
     throw invalid_input(why ? *why : "envelope is not a JSON object");
   }
-  ++p;
   Event e;
   bool have_tag = false;
-  skip_space(text, p);
-  bool empty = p < text.size() && text[p] == '}';
-  if (empty) ++p;
-  while (!empty) {
-    std::string key;
-    if (auto why = scan_json_string(text, p, key)) throw invalid_input(*why);
-    skip_space(text, p);
-    if (p >= text.size() || text[p] != ':')
-      throw invalid_input("invalid JSON at byte " + std::to_string(p + 1) + ": expected ':'");
-    ++p;
-    skip_space(text, p);
-    char first = p < text.size() ? text[p] : '\0';
-    auto want_string = [&](const char* what) {
-      if (first != '"') {
-        std::string ignored;
-        if (auto why = scan_json(text, p, ignored)) throw invalid_input(*why);
-        throw invalid_input(what);
-      }
-    };
-    if (key == "tag") {
-      want_string("\"tag\" is not a string");
-      e.tag.clear();
-      if (auto why = scan_json_string(text, p, e.tag)) throw invalid_input(*why);
-      if (auto why = tag_problem(e.tag)) throw invalid_input(*why);
-      have_tag = true;
-    } else if (key == "id") {
-      want_string("\"id\" is not a non-empty string");
-      e.id.clear();
-      if (auto why = scan_json_string(text, p, e.id)) throw invalid_input(*why);
-      if (e.id.empty()) throw invalid_input("\"id\" is not a non-empty string");
-      if (auto why = name_problem(e.id, "id")) throw invalid_input(*why);
-    } else if (key == "node") {
-      want_string("\"node\" is not a string");
-      e.node.clear();
-      if (auto why = scan_json_string(text, p, e.node)) throw invalid_input(*why);
-      if (!e.node.empty())
-        if (auto why = name_problem(e.node, "node")) throw invalid_input(*why);
-    } else {
-      std::string value;
-      if (auto why = scan_json(text, p, value)) throw invalid_input(*why);
-      if (key == "ts") {
-        // Any number: a Gluster datagram may carry a ts before 1970, and what
-        // event-listen prints, event-fire -l takes.
-        size_t digit = !value.empty() && value[0] == '-' ? 1 : 0;
-        if (value.size() <= digit || !(value[digit] >= '0' && value[digit] <= '9'))
-          throw invalid_input("\"ts\" is not a number");
-        e.ts = std::strtod(value.c_str(), nullptr);
-        if (!std::isfinite(e.ts)) throw invalid_input("\"ts\" " + value + " is out of range");
-      } else if (key == "data") {
-        e.data = JsonText::trusted(std::move(value));
-      } else {
-        e.set_extra(std::move(key), JsonText::trusted(std::move(value)));
-      }
-    }
-    skip_space(text, p);
-    if (p < text.size() && text[p] == ',') {
-      ++p;
-      skip_space(text, p);
-      continue;
-    }
-    if (p < text.size() && text[p] == '}') {
-      ++p;
-      break;
-    }
-    if (p >= text.size()) throw invalid_input("invalid JSON: unexpected end");
-    throw invalid_input("invalid JSON at byte " + std::to_string(p + 1) + ": expected ',' or '}'");
-  }
-  skip_space(text, p);
-  if (p != text.size()) throw invalid_input("invalid JSON at byte " + std::to_string(p + 1) + ": trailing characters");
+  std::string key;
+  while (c.next_member(key)) envelope_member(c, key, e, have_tag);
+  if (c.failed()) throw invalid_input(c.reason());
+  if (!c.at_end()) throw invalid_input("invalid JSON at byte " + std::to_string(c.pos() + 1) + ": trailing characters");
   if (!have_tag) throw invalid_input("envelope has no \"tag\"");
   return e;
 }
 
 void append_data_from_text(std::string& out, std::string_view text) {
   size_t i = 0;
-  while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
-    ++i;
+  while (i < text.size() && is_json_space(text[i])) ++i;
   // Only text that starts like JSON pays for a parse attempt.
   if (i < text.size() && std::strchr("{[\"-0123456789tfn", text[i]) != nullptr) {
     size_t mark = out.size();
     size_t pos = i;
     if (!scan_json(text, pos, out)) {
-      while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' || text[pos] == '\r'))
-        ++pos;
+      while (pos < text.size() && is_json_space(text[pos])) ++pos;
       if (pos == text.size()) return;
     }
     out.resize(mark);

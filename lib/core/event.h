@@ -44,6 +44,16 @@ Event make_event(std::string tag, JsonText data, std::string node);
 // Sets ts, id and node where the event has none (events from outside).
 void complete(Event& event, const std::string& node);
 
+// The envelope's rules for its known members, as parse_envelope applies
+// them (and the ZeroMQ fast path, which passes envelopes on unparsed): the
+// reason a value is refused, or nullopt. An id is a non-empty name, a node
+// empty or a name; ts is any finite JSON number, read from its token.
+std::optional<std::string> id_problem(std::string_view id);
+std::optional<std::string> node_problem(std::string_view node);
+std::optional<std::string> ts_problem(std::string_view token, double& ts);
+// tag, data, ts, id or node.
+bool is_envelope_key(std::string_view key);
+
 // Parses one envelope line. Throws invalid_input with the reason.
 Event parse_envelope(std::string_view text);
 
