@@ -1,9 +1,8 @@
 #include "core/data_args.h"
 
-#include <algorithm>
-
 #include "core/error.h"
 #include "core/event.h"
+#include "core/json_cursor.h"
 
 namespace evt {
 
@@ -25,7 +24,7 @@ JsonText data_from_args(const std::vector<std::string>& args) {
     }
   }
   // Built as text: a KEY:=JSON value is kept as its tokens (1e999 too).
-  std::vector<std::pair<std::string, std::string>> members;  // key, compact JSON value
+  JsonMembers<std::string> members;  // key, compact JSON value
   for (const auto& arg : args) {
     if (!is_pair(arg))
       throw usage_error("'" + arg + "': give one DATA argument, or KEY=VALUE / KEY:=JSON pairs");
@@ -44,12 +43,10 @@ JsonText data_from_args(const std::vector<std::string>& args) {
     } else {
       append_json_string(compact, value);
     }
-    auto same = std::find_if(members.begin(), members.end(), [&](const auto& m) { return m.first == key; });
-    if (same != members.end()) same->second = std::move(compact);  // the last one given wins, in the first one's place
-    else members.emplace_back(std::move(key), std::move(compact));
+    members.set(std::move(key), std::move(compact));  // the last one given wins, in the first one's place
   }
   std::string text = "{";
-  for (const auto& [key, value] : members) {
+  for (const auto& [key, value] : members.list()) {
     if (text.size() > 1) text += ',';
     append_json_string(text, key);
     text += ':';

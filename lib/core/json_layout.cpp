@@ -4,10 +4,10 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
-#include <unordered_map>
 #include <vector>
 
 #include "core/ascii.h"
+#include "core/json_cursor.h"
 #include "core/json_text.h"
 
 namespace evt {
@@ -162,82 +162,67 @@ class Layout {
     close(']', depth);
   }
 
-  struct Member {
-    std::string key;  // decoded, for order and duplicates
-    size_t begin, end;  // its "key": value in out_
+  struct Span {
+    size_t begin, end;  // a member's "key": value in out_
   };
 
   void object(int depth) {
-    ++p_;
+    JsonCursor c(t_, JsonCursor::Space::none, p_);
+    c.enter_object();
     out_ += '{';
-    if (at() == '}') {
-      ++p_;
+    size_t start = out_.size();
+    JsonMembers<Span> members;
+    bool reorder = false;
+    std::string key;
+    for (bool first = true; c.next_member(key); first = false) {
+      separator(depth + 1, first);
+      Span m{out_.size(), 0};
+      member(c, key, depth);
+      m.end = out_.size();
+      if (sort_keys_ && members.size() && key < members.list().back().first) reorder = true;
+      if (!members.set(key, m)) reorder = true;
+    }
+    p_ = c.pos();
+    if (members.size() == 0) {
       out_ += '}';
       return;
     }
-    size_t start = out_.size();
-    std::vector<Member> members;
-    std::unordered_map<std::string, size_t> first_of;  // key -> index of its first member
-    std::vector<size_t> last;                         // by first index: the member that wins
-    bool reorder = false;
-    for (bool first = true;; first = false) {
-      separator(depth + 1, first);
-      Member m;
-      m.begin = out_.size();
-      size_t key_start = p_;
-      scan_json_string(t_, p_, m.key);
-      if (style_ == Style::python) append_python_string(out_, m.key, ensure_ascii_);
-      else paint(colours_ ? &colours_->key : nullptr, t_.substr(key_start, p_ - key_start));
-      ++p_;  // ':'
-      out_ += ": ";
-      const std::string* own = depth == 0 ? top_level_colour(m.key) : nullptr;
-      if (own) {
-        out_ += *own;
-        plain_ = true;  // one colour for the whole value
-      }
-      value(depth + 1);
-      if (own) {
-        out_ += reset;
-        plain_ = false;
-      }
-      m.end = out_.size();
-      auto [it, fresh] = first_of.emplace(m.key, members.size());
-      if (fresh) {
-        last.push_back(members.size());
-      } else {
-        reorder = true;
-        last[it->second] = members.size();
-      }
-      if (sort_keys_ && !members.empty() && m.key < members.back().key) reorder = true;
-      members.push_back(std::move(m));
-      if (last.size() < members.size()) last.resize(members.size());
-      if (at() == ',') {
-        ++p_;
-        continue;
-      }
-      ++p_;  // '}'
-      break;
-    }
-    if (reorder) rewrite(start, members, first_of, last, depth);
+    if (reorder) rewrite(start, members.list(), depth);
     close('}', depth);
   }
 
-  // Rewrites the members written since start: each key once, at its first
-  // place with its last value (or in key order).
-  void rewrite(size_t start, const std::vector<Member>& members, const std::unordered_map<std::string, size_t>& first_of,
-               const std::vector<size_t>& last, int depth) {
-    std::vector<const Member*> order;
-    for (size_t i = 0; i < members.size(); ++i) {
-      if (first_of.at(members[i].key) != i) continue;  // a repeat: its value went to the first place
-      order.push_back(&members[last[i]]);
+  // "key": value, the cursor at the value.
+  void member(JsonCursor& c, const std::string& key, int depth) {
+    if (style_ == Style::python) append_python_string(out_, key, ensure_ascii_);
+    else paint(colours_ ? &colours_->key : nullptr, c.key_token());
+    out_ += ": ";
+    const std::string* own = depth == 0 ? top_level_colour(key) : nullptr;
+    if (own) {
+      out_ += *own;
+      plain_ = true;  // one colour for the whole value
     }
+    p_ = c.pos();
+    value(depth + 1);
+    c.seek(p_);
+    if (own) {
+      out_ += reset;
+      plain_ = false;
+    }
+  }
+
+  // Rewrites the members written since start, in the order JsonMembers keeps
+  // them (each key once, at its first place with its last value), or sorted.
+  void rewrite(size_t start, const std::vector<std::pair<std::string, Span>>& members, int depth) {
+    std::vector<const std::pair<std::string, Span>*> order;
+    for (const auto& m : members) order.push_back(&m);
     if (sort_keys_)
-      std::stable_sort(order.begin(), order.end(), [](const Member* a, const Member* b) { return a->key < b->key; });
+      std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
     std::string written = out_.substr(start);
     out_.resize(start);
     for (size_t i = 0; i < order.size(); ++i) {
       separator(depth + 1, i == 0);
-      out_.append(written, order[i]->begin - start, order[i]->end - order[i]->begin);
+      const Span& m = order[i]->second;
+      out_.append(written, m.begin - start, m.end - m.begin);
     }
   }
 

@@ -5,12 +5,12 @@
 #include <cstdint>
 #include <cstdlib>
 #include <msgpack.hpp>
-#include <unordered_map>
 #include <vector>
 
 #include "core/ascii.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "core/json_cursor.h"
 #include "core/json_layout.h"
 
 namespace evt {
@@ -234,28 +234,18 @@ void pack_number(Packer& pk, std::string_view token) {
   pk.pack_double(std::strtod(std::string(token).c_str(), nullptr));  // 1e999 is inf, as json.loads reads it
 }
 
-struct Member {
-  std::string key;
-  size_t value;  // node of its last value
-};
-
-// An object's members as json.loads keeps them: each key once, at its first
-// place, with its last value.
-std::vector<Member> members(const JsonTree& tree, size_t object) {
-  std::vector<Member> out;
+// An object's members as json.loads keeps them (JsonMembers): key, node of
+// its last value.
+std::vector<std::pair<std::string, size_t>> members(const JsonTree& tree, size_t object) {
+  JsonMembers<size_t> out;
   const Node& n = tree.at(object);
-  out.reserve(n.count);
-  std::unordered_map<std::string, size_t> index;
   size_t key = n.count ? tree.first_child(object) : 0;
   for (uint32_t i = 0; i < n.count; ++i) {
     size_t value = tree.at(key).next;
-    std::string name = tree.decoded(tree.at(key));
-    auto [it, fresh] = index.emplace(name, out.size());
-    if (fresh) out.push_back({std::move(name), value});
-    else out[it->second].value = value;
+    out.set(tree.decoded(tree.at(key)), value);
     key = tree.at(value).next;
   }
-  return out;
+  return std::move(out.list());
 }
 
 void pack_node(Packer& pk, const JsonTree& tree, size_t i) {
@@ -282,9 +272,9 @@ void pack_node(Packer& pk, const JsonTree& tree, size_t i) {
     case Node::object: {
       auto list = members(tree, i);
       pk.pack_map(static_cast<uint32_t>(list.size()));
-      for (const Member& m : list) {
-        pack_string(pk, m.key);
-        pack_node(pk, tree, m.value);
+      for (const auto& [key, value] : list) {
+        pack_string(pk, key);
+        pack_node(pk, tree, value);
       }
       return;
     }
@@ -360,12 +350,12 @@ void append_salt_data_msgpack(std::string& out, std::string_view compact_json, s
   }
   auto list = members(tree, 0);
   bool stamped = false;
-  for (const Member& m : list) stamped = stamped || m.key == "_stamp";
+  for (const auto& m : list) stamped = stamped || m.first == "_stamp";
   pk.pack_map(static_cast<uint32_t>(list.size() + (stamped ? 0 : 1)));
-  for (const Member& m : list) {
-    pack_string(pk, m.key);
-    if (m.key == "_stamp") pack_string(pk, stamp);  // fire_event overwrites it in place
-    else pack_node(pk, tree, m.value);
+  for (const auto& [key, value] : list) {
+    pack_string(pk, key);
+    if (key == "_stamp") pack_string(pk, stamp);  // fire_event overwrites it in place
+    else pack_node(pk, tree, value);
   }
   if (!stamped) {
     pack_string(pk, "_stamp");
