@@ -1,9 +1,9 @@
 #include "transport/zmq/zmq_frames.h"
 
 #include "core/base64.h"
+#include "core/json_cursor.h"
 
-#include <cmath>
-#include <cstdlib>
+#include <iterator>
 
 namespace evt {
 
@@ -26,47 +26,34 @@ void encode_frames(const Event& e, Frames frames, std::string& first, std::strin
 }
 
 // True when envelope is what event-fire sends: valid compact JSON that reads
-// {"tag":<the first frame>,"data":...,"ts":...,"id":"...","node":"..."...}.
-// Checking this costs a third of a full parse and re-encoding.
+// {"tag":<the first frame>,"data":...,"ts":...,"id":"...","node":"..."...},
+// each known member by the envelope's own rules (parse_envelope's), ts not
+// negative (append_ts writes those otherwise), and no unknown key that
+// repeats a known one (its last value would win). Checking this costs a
+// third of a full parse and re-encoding.
 static bool canonical(std::string_view tag, std::string_view envelope) {
+  static constexpr std::string_view known[] = {"tag", "data", "ts", "id", "node"};
   if (tag_problem(tag)) return false;
-  thread_local std::string head;
-  head = "{\"tag\":";
-  append_json_string(head, tag);
-  head += ",\"data\":";
-  if (envelope.substr(0, head.size()) != head) return false;
-  size_t pos = head.size();
-  // Each known key in its place, each value valid and already compact.
-  auto value = [&](std::string_view key, char first) {
-    if (envelope.substr(pos, key.size()) != key) return false;
-    pos += key.size();
-    if (first != 0 && (pos >= envelope.size() || envelope[pos] != first)) return false;
-    return check_compact_json(envelope, pos);
-  };
-  // id and node must be names as parse_envelope takes them: no control characters.
-  auto name = [&](std::string_view key, std::string_view what) {
-    size_t start = pos + key.size();
-    if (!value(key, '"')) return false;
-    std::string decoded;
-    size_t p = start;
-    return !scan_json_string(envelope, p, decoded) && ((what == "node" && decoded.empty()) || !name_problem(decoded, what));
-  };
-  // ts as parse_envelope takes it: a number, not negative, that fits a double.
-  auto ts = [&] {
-    size_t start = pos + 6;
-    if (!value(",\"ts\":", 0) || start >= pos || envelope[start] < '0' || envelope[start] > '9') return false;
-    return std::isfinite(std::strtod(std::string(envelope.substr(start, pos - start)).c_str(), nullptr));
-  };
-  if (!value("", 0) || !ts() || !name(",\"id\":", "id") || !name(",\"node\":", "node")) return false;
-  // Unknown keys may follow: each "key":value, then the closing brace.
-  while (pos < envelope.size() && envelope[pos] == ',') {
-    ++pos;
-    if (pos >= envelope.size() || envelope[pos] != '"' || !check_compact_json(envelope, pos)) return false;
-    if (pos >= envelope.size() || envelope[pos] != ':') return false;
-    ++pos;
-    if (!check_compact_json(envelope, pos)) return false;
+  thread_local std::string tag_token, key, text;
+  tag_token.clear();
+  append_json_string(tag_token, tag);
+  JsonCursor c(envelope);
+  if (!c.enter_object()) return false;
+  size_t i = 0;
+  for (; c.next_member(key); ++i) {
+    if (i < std::size(known) ? key != known[i] || c.key_token().size() != key.size() + 2 : is_envelope_key(key))
+      return false;
+    size_t start = c.pos();
+    text.clear();
+    bool ok = i == 3 || i == 4 ? c.peek() == '"' && c.read_string(text) : c.skip_value();
+    if (!ok) return false;
+    std::string_view token = envelope.substr(start, c.pos() - start);
+    double ts;
+    if ((i == 0 && token != tag_token) || (i == 2 && (token[0] == '-' || ts_problem(token, ts))) ||
+        (i == 3 && id_problem(text)) || (i == 4 && node_problem(text)))
+      return false;
   }
-  return pos + 1 == envelope.size() && envelope[pos] == '}';
+  return !c.failed() && i >= std::size(known) && c.at_end();
 }
 
 Message decode_frames(const std::vector<std::string_view>& parts, Frames frames, const std::string& node) {
