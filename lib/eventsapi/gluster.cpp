@@ -10,6 +10,7 @@
 #include "core/ascii.h"
 #include "core/error.h"
 #include "core/io.h"
+#include "core/json_cursor.h"
 #include "core/json_layout.h"
 
 namespace evt {
@@ -213,32 +214,19 @@ std::optional<std::string> glusterd_uuid(const std::string& workdir) {
 }
 
 std::optional<WebhookBodyHead> webhook_body_head(std::string_view body) {
-  size_t p = 0;
-  auto ws = [&] {
-    while (p < body.size() && is_python_space(body[p])) ++p;
-  };
-  ws();
-  if (p >= body.size() || body[p] != '{') return std::nullopt;
-  ++p;
+  JsonCursor c(body, JsonCursor::Space::python_space);
+  if (!c.enter_object()) return std::nullopt;
   WebhookBodyHead head;
   bool have_event = false, have_ts = false;
-  std::string skipped;
-  while (p < body.size()) {
-    std::string key;
-    if (scan_json_string(body, p, key)) return std::nullopt;
-    ws();
-    if (p >= body.size() || body[p] != ':') return std::nullopt;
-    ++p;
-    ws();
-    size_t start = p;
-    skipped.clear();
-    if (scan_json(body, p, skipped)) return std::nullopt;
-    if (key == "event" && !skipped.empty() && skipped.front() == '"') {
-      size_t q = start;
-      if (scan_json_string(body, q, head.event)) return std::nullopt;
-      have_event = true;
+  std::string key, value;
+  while (c.next_member(key)) {
+    value.clear();
+    if (!c.scan_value(value)) return std::nullopt;
+    if (key == "event") {  // the last one given, as json.loads reads it
+      head.event.clear();
+      have_event = value.front() == '"' && JsonCursor(value).read_string(head.event);
     } else if (key == "ts") {
-      double ts = std::strtod(skipped.c_str(), nullptr);
+      double ts = std::strtod(value.c_str(), nullptr);
       if (!std::isfinite(ts)) return std::nullopt;
       // Python's int() of a float: toward zero. Clamped to JSON's safe
       // integers, so that a hostile ts (1e300) makes no undefined conversion
@@ -247,15 +235,8 @@ std::optional<WebhookBodyHead> webhook_body_head(std::string_view body) {
       head.ts = static_cast<long long>(std::clamp(ts, -safe, safe));
       have_ts = true;
     }
-    ws();
-    if (p < body.size() && body[p] == ',') {
-      ++p;
-      ws();
-      continue;
-    }
-    break;
   }
-  if (!have_event || !have_ts) return std::nullopt;
+  if (c.failed() || !have_event || !have_ts) return std::nullopt;
   return head;
 }
 
