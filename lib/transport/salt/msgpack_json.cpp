@@ -158,26 +158,56 @@ class JsonTree {
     Node n;
     n.begin = p_;
     char c = p_ < t_.size() ? t_[p_] : '\0';
-    if (c == '{' || c == '[') {
-      n.kind = c == '{' ? Node::object : Node::array;
-      char close = c == '{' ? '}' : ']';
+    if (c == '{') {
+      n.kind = Node::object;
+      n.count = members(index);
+    } else if (c == '[') {
+      n.kind = Node::array;
       ++p_;
       size_t previous = 0;
-      while (p_ < t_.size() && t_[p_] != close) {
+      while (p_ < t_.size() && t_[p_] != ']') {
         size_t child = parse();
         if (previous) nodes_[previous].next = child;
         previous = child;
-        if (n.kind == Node::object) {
-          ++p_;  // ':'
-          size_t value = parse();
-          nodes_[previous].next = value;
-          previous = value;
-        }
         ++n.count;
         if (p_ < t_.size() && t_[p_] == ',') ++p_;
       }
       ++p_;
-    } else if (c == '"') {
+    } else {
+      scalar(n, c);
+    }
+    n.end = std::min(p_, t_.size());
+    size_t next = nodes_[index].next;
+    nodes_[index] = n;
+    nodes_[index].next = next;
+    return index;
+  }
+
+  // An object's members, walked with the JSON cursor: each key a string
+  // node, its value's node after it.
+  uint32_t members(size_t object) {
+    JsonCursor c(t_, JsonCursor::Space::none, p_);
+    c.enter_object();
+    std::string key;
+    uint32_t count = 0;
+    for (size_t previous = object; c.next_member(key); ++count) {
+      size_t k = nodes_.size();
+      nodes_.push_back(Node{Node::string, static_cast<size_t>(c.key_token().data() - t_.data()), 0});
+      nodes_[k].end = nodes_[k].begin + c.key_token().size();
+      if (previous != object) nodes_[previous].next = k;
+      p_ = c.pos();
+      size_t value = parse();
+      c.seek(p_);
+      nodes_[k].next = value;
+      previous = value;
+    }
+    p_ = std::max(c.pos(), p_ + 1);
+    return count;
+  }
+
+  // A string, true, false, null or a number: moves past its token.
+  void scalar(Node& n, char c) {
+    if (c == '"') {
       n.kind = Node::string;
       ++p_;
       while (p_ < t_.size() && t_[p_] != '"') p_ += t_[p_] == '\\' ? 2 : 1;
@@ -191,11 +221,6 @@ class JsonTree {
       while (p_ < t_.size() && std::string_view("+-0123456789.eE").find(t_[p_]) != std::string_view::npos) ++p_;
       if (p_ == start) ++p_;  // not JSON (JsonText never holds it): move on all the same
     }
-    n.end = std::min(p_, t_.size());
-    size_t next = nodes_[index].next;
-    nodes_[index] = n;
-    nodes_[index].next = next;
-    return index;
   }
 
   std::string_view t_;
