@@ -115,6 +115,9 @@ TEST(Gluster, WebhookBodyHead) {
   EXPECT_EQ(head->ts, 1468303352);
   EXPECT_FALSE(webhook_body_head(""));
   EXPECT_FALSE(webhook_body_head(R"({"event": "x"})"));
+  // A key given twice is its last value, as json.loads reads it.
+  EXPECT_FALSE(webhook_body_head(R"({"event": "x", "ts": 1, "event": 2})"));
+  EXPECT_EQ(webhook_body_head("{\"event\":\v\"y\",\f\"ts\": 2, \"event\": \"z\"}")->event, "z");
 }
 
 TEST(Gluster, NodeUuidFromGlusterdInfo) {

@@ -52,6 +52,18 @@ TEST(Frames, ForeignEnvelopesAreCompleted) {
   EXPECT_EQ(n.event().id.size(), 26u);
 }
 
+TEST(Frames, TheEnvelopesRulesHoldOnTheFastPath) {
+  // A key given twice: the last value is the envelope's, never the first frame's.
+  Message m = decode({"a", R"({"tag":"a","data":1,"ts":1.5,"id":"i","node":"n","tag":"b"})"});
+  EXPECT_EQ(m.tag, "b");
+  EXPECT_EQ(m.event().tag, "b");
+  // Passed on as it came only when it reads as parse_envelope reads it.
+  std::string plain = R"({"tag":"a","data":1,"ts":1.5,"id":"i","node":"","x":{"tag":"c"}})";
+  EXPECT_EQ(decode({"a", plain}).envelope, plain);
+  EXPECT_EQ(code_of({"a", R"({"tag":"a","data":1,"ts":1.5,"id":"","node":"n"})"}), Exit::invalid_input);
+  EXPECT_EQ(code_of({"a", R"({"tag":"a","data":1,"ts":1e999,"id":"i","node":"n"})"}), Exit::invalid_input);
+}
+
 TEST(Frames, Malformed) {
   EXPECT_EQ(code_of({"only"}), Exit::invalid_input);
   EXPECT_EQ(code_of({"a", "b", "c"}), Exit::invalid_input);
