@@ -3,6 +3,8 @@
 #include <array>
 #include <cstdint>
 
+#include "core/ascii.h"
+
 namespace evt {
 
 static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -44,7 +46,7 @@ std::optional<std::string> base64_decode(std::string_view text) {
   size_t padding = 0;
   size_t digits = 0;
   for (char c : text) {
-    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
+    if (is_json_space(c)) continue;
     if (c == '=') {
       ++padding;
       continue;
