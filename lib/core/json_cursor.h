@@ -39,6 +39,10 @@ class JsonCursor {
   // (then failed() and reason()). The caller moves past each value (skip_value,
   // scan_value, read_string, or its own walk and seek).
   bool next_member(std::string& key);
+  // The same when the next member's key is written as "key" (no escape, no
+  // space): a walker that expects a layout checks it without decoding. False,
+  // the cursor unmoved, for anything else.
+  bool next_member_is(std::string_view key);
   // The key of the last member as it is written (with its quotes).
   std::string_view key_token() const { return t_.substr(key_begin_, key_end_ - key_begin_); }
 

@@ -276,11 +276,9 @@ Space inner(Space space) { return space == Space::python_space ? Space::json_spa
 }  // namespace
 
 char JsonCursor::peek() {
-  if (space_ != Space::none) {
-    Scan s{t_, p_, nullptr, space_, reason_};
-    s.skip_space();
-    p_ = s.p;
-  }
+  auto space = space_ == Space::python_space ? is_python_space : space_ == Space::json_space ? is_json_space : nullptr;
+  if (space)
+    while (p_ < t_.size() && space(t_[p_])) ++p_;
   return p_ < t_.size() ? t_[p_] : '\0';
 }
 
@@ -305,6 +303,19 @@ bool JsonCursor::next_member(std::string& key) {
   if (step > 0 && space_ != Space::none) s.skip_space();
   p_ = s.p;
   return step > 0;
+}
+
+bool JsonCursor::next_member_is(std::string_view key) {
+  size_t q = p_;
+  if (!first_ && (q >= t_.size() || t_[q++] != ',')) return false;
+  if (t_.size() - q < key.size() + 3 || t_[q] != '"' || t_.compare(q + 1, key.size(), key) != 0 ||
+      t_[q + key.size() + 1] != '"' || t_[q + key.size() + 2] != ':')
+    return false;
+  key_begin_ = q;
+  key_end_ = q + key.size() + 2;
+  p_ = key_end_ + 1;
+  first_ = false;
+  return true;
 }
 
 bool JsonCursor::skip_value() {
