@@ -214,6 +214,7 @@ class Layout {
   // them (each key once, at its first place with its last value), or sorted.
   void rewrite(size_t start, const std::vector<std::pair<std::string, Span>>& members, int depth) {
     std::vector<const std::pair<std::string, Span>*> order;
+    order.reserve(members.size());
     for (const auto& m : members) order.push_back(&m);
     if (sort_keys_)
       std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
