@@ -73,7 +73,10 @@ void StoreSync::disable_gone() {
     std::lock_guard<std::mutex> lock(gone_mutex_);
     gone.swap(gone_);
   }
-  for (const auto& [url, why] : gone) {
+  // Not a structured binding: a lambda may not capture one before C++20 (clang says so).
+  for (const auto& item : gone) {
+    const std::string& url = item.first;
+    const std::string& why = item.second;
     try {
       store_->change([&](ConfigOverrides&, Webhooks& hooks) {
         auto it = hooks.find(url);
