@@ -6,7 +6,9 @@
 #include "transport/fire.h"
 #include "transport/transport_options.h"
 
-int main(int argc, char** argv) {
+// Declaring the options throws only on a programming error (an option added
+// twice) or no memory, before run_tool takes over every error.
+int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   CLI::App app("Publish an event: a tag and JSON data.\n"
                "  event-fire [OPTIONS] TAG [DATA | KEY=VALUE | KEY:=JSON ...]\n"
                "  event-fire [OPTIONS] fire|fire_master DATA TAG\n"

@@ -57,7 +57,9 @@ void apply_retry(RetryFlags& f, const evt::TransportOptions& options, evt::Handl
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// Declaring the options throws only on a programming error (an option added
+// twice) or no memory, before run_tool takes over every error.
+int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   CLI::App app("Run the handler steps of each event: read from stdin (one envelope a line), or with -u from an endpoint.\n"
                "  event-handle [OPTIONS] DIR...\n"
                "  event-handle -u URL [-p PATTERN]... [OPTIONS] DIR...",

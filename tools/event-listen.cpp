@@ -6,7 +6,9 @@
 #include "transport/listen.h"
 #include "transport/transport_options.h"
 
-int main(int argc, char** argv) {
+// Declaring the options throws only on a programming error (an option added
+// twice) or no memory, before run_tool takes over every error.
+int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   CLI::App app("Print the events whose tags match the patterns (no pattern: every event).\n"
                "  event-listen [OPTIONS] [PATTERN ...]",
                "event-listen");

@@ -175,7 +175,9 @@ struct ServeFlags {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// Declaring the options throws only on a programming error (an option added
+// twice) or no memory, before run_tool takes over every error.
+int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   CLI::App app("Gluster's Events APIs: webhooks, configuration, and the daemon that delivers events to them.", "eventsapi");
   app.require_subcommand(1);
   app.fallthrough();

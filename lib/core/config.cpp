@@ -12,7 +12,7 @@
 
 namespace evt {
 
-static std::string trim(std::string s) {
+static std::string trim(const std::string& s) {
   auto first = s.find_first_not_of(" \t\r");
   if (first == std::string::npos) return {};
   auto last = s.find_last_not_of(" \t\r");
@@ -58,7 +58,7 @@ Config load_config() {
   std::string user_dir;
   if (const char* x = std::getenv("XDG_CONFIG_HOME"); x != nullptr && *x) user_dir = x;
   else if (const char* h = std::getenv("HOME"); h != nullptr && *h) user_dir = std::string(h) + "/.config";
-  for (std::string path : {std::string("/etc/event-tools/config"), user_dir.empty() ? std::string() : user_dir + "/event-tools/config"}) {
+  for (const std::string& path : {std::string("/etc/event-tools/config"), user_dir.empty() ? std::string() : user_dir + "/event-tools/config"}) {
     std::string text;
     if (path.empty() || !read_file(path, text)) continue;
     Config c = parse_config(text, path);

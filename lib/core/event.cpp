@@ -195,7 +195,9 @@ std::string to_envelope(const Event& event) {
 double now_ts() {
   timespec t;
   clock_gettime(CLOCK_REALTIME, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec / 1000) / 1e6;
+  // Whole microseconds, as the envelope keeps them.
+  long micros = t.tv_nsec / 1000;
+  return static_cast<double>(t.tv_sec) + static_cast<double>(micros) / 1e6;
 }
 
 namespace {

@@ -129,14 +129,14 @@ class Layout {
     if (!first) out_ += style_ == Style::pretty ? "," : ", ";
     if (style_ == Style::pretty) {
       out_ += '\n';
-      out_.append(static_cast<size_t>(indent_ * depth), ' ');
+      out_.append(static_cast<size_t>(indent_) * static_cast<size_t>(depth), ' ');
     }
   }
 
   void close(char c, int depth) {
     if (style_ == Style::pretty) {
       out_ += '\n';
-      out_.append(static_cast<size_t>(indent_ * depth), ' ');
+      out_.append(static_cast<size_t>(indent_) * static_cast<size_t>(depth), ' ');
     }
     out_ += c;
   }

@@ -24,7 +24,7 @@ struct State {
 
   void block(const uint8_t* p) {
     uint32_t w[64];
-    for (int i = 0; i < 16; ++i)
+    for (size_t i = 0; i < 16; ++i)
       w[i] = (uint32_t(p[4 * i]) << 24) | (uint32_t(p[4 * i + 1]) << 16) | (uint32_t(p[4 * i + 2]) << 8) | p[4 * i + 3];
     for (int i = 16; i < 64; ++i) {
       uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
@@ -73,8 +73,8 @@ Sha256Digest sha256(std::string_view data) {
   s.block(tail);
   if (tail_len == 128) s.block(tail + 64);
   Sha256Digest out;
-  for (int i = 0; i < 8; ++i)
-    for (int j = 0; j < 4; ++j) out[static_cast<size_t>(4 * i + j)] = static_cast<uint8_t>(s.h[i] >> (24 - 8 * j));
+  for (size_t i = 0; i < 8; ++i)
+    for (size_t j = 0; j < 4; ++j) out[4 * i + j] = static_cast<uint8_t>(s.h[i] >> (24 - 8 * j));
   return out;
 }
 

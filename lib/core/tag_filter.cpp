@@ -4,6 +4,7 @@ namespace evt {
 
 static std::vector<Regex> compile_all(const std::vector<std::string>& patterns) {
   std::vector<Regex> out;
+  out.reserve(patterns.size());
   for (const auto& pattern : patterns) out.emplace_back(pattern, "--match regex");
   return out;
 }

@@ -313,7 +313,7 @@ std::string default_store() {
 
 std::string default_state_dir(const std::string& store) {
   if (const char* s = std::getenv("EVENTSAPI_STATE"); s && *s) return s;
-  const std::string system_state = "/var/lib/eventsapi";
+  std::string system_state = "/var/lib/eventsapi";
   auto user_state = [] {
     auto state = home_dir("XDG_STATE_HOME", ".local/state");
     if (!state) throw usage_error("no home directory for the state: set HOME or XDG_STATE_HOME, or give --state");

@@ -418,15 +418,16 @@ WebhookStatsByUrl WebhookDelivery::stats() {
     auto pct = [&](double p) { return ms.empty() ? -1 : ms[std::min(ms.size() - 1, static_cast<size_t>(p * static_cast<double>(ms.size())))]; };
     WebhookStats& s = out[url];
     for (auto& slot : h->slots) s.in_flight += slot->in_flight;
-    s.delivered = h->delivered.load();
-    s.pending = h->spool->pending();
-    s.failed = h->failed.load();
+    // The stats are signed (JSON's integers); the counters never reach 2^63.
+    s.delivered = static_cast<long long>(h->delivered.load());
+    s.pending = static_cast<long long>(h->spool->pending());
+    s.failed = static_cast<long long>(h->failed.load());
     s.disabled = h->config.disabled;
     s.paused = h->paused;
     s.p50_ms = pct(0.5);
     s.p99_ms = pct(0.99);
-    s.spool_bytes = h->spool->file_bytes();
-    s.write_errors = h->spool->write_errors();
+    s.spool_bytes = static_cast<long long>(h->spool->file_bytes());
+    s.write_errors = static_cast<long long>(h->spool->write_errors());
   }
   for (const auto& [url, b] : broken_) {
     WebhookStats& s = out[url] = WebhookStats{};
@@ -436,8 +437,8 @@ WebhookStatsByUrl WebhookDelivery::stats() {
   for (auto& [url, hook] : out) {
     if (auto it = refused_.find(url); it != refused_.end())
       for (const auto& [cause, n] : it->second) {
-        hook.refused += n;
-        hook.refused_by[cause] = n;
+        hook.refused += static_cast<long long>(n);
+        hook.refused_by[cause] = static_cast<long long>(n);
       }
   }
   return out;

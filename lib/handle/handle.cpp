@@ -269,7 +269,7 @@ class Runner : public StepSupervisor::Observer, StepStart {
 
   // Retries: the wait is the policy's; the job leaves its slot in emit_finished().
   void wait_to_retry(Job& j) {
-    double wait = queue_.schedule_retry(j, Clock::now()).count() / 1000.0;
+    double wait = static_cast<double>(queue_.schedule_retry(j, Clock::now()).count()) / 1000.0;
     log_.runs_again(j, wait, policy_.max_attempts());
   }
 

@@ -41,6 +41,7 @@ StepProcess spawn_step(const std::string& path, const std::vector<std::string>& 
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
   std::vector<char*> envp;
+  envp.reserve(env.size() + 1);
   for (const auto& v : env) envp.push_back(const_cast<char*>(v.c_str()));
   envp.push_back(nullptr);
   char* argv[] = {const_cast<char*>(path.c_str()), nullptr};

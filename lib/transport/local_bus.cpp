@@ -248,6 +248,7 @@ class LocalPublisher : public Publisher {
     while (!waiting.empty()) {
       auto left = ms_until(deadline);
       std::vector<pollfd> fds;
+      fds.reserve(waiting.size());
       for (const auto& path : waiting) fds.push_back({peers_[path].fd.get(), POLLOUT, 0});
       int n = ::poll(fds.data(), fds.size(), static_cast<int>(left));
       if (n < 0 && errno != EINTR) throw failed("poll: " + errno_text(errno));

@@ -6,6 +6,7 @@
 // "TAG\0ENVELOPE" (the ZeroMQ frames) or an object alone.
 #include <algorithm>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 

@@ -103,10 +103,12 @@ bool subject_covers(std::string_view b, std::string_view a) {
 std::vector<std::string> subject_filters(MatchKind kind, const std::vector<std::string>& patterns) {
   std::vector<std::string> all;
   if (patterns.empty()) return {">"};
+  all.reserve(patterns.size());
   for (const auto& p : patterns) all.push_back(subject_filter(kind, p));
   std::sort(all.begin(), all.end());
   all.erase(std::unique(all.begin(), all.end()), all.end());
   std::vector<std::string> out;
+  out.reserve(all.size());
   for (size_t i = 0; i < all.size(); ++i) {
     bool covered = false;
     for (size_t j = 0; j < all.size() && !covered; ++j) covered = j != i && subject_covers(all[j], all[i]);
