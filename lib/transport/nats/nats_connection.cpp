@@ -44,6 +44,15 @@ NatsMsgPtr make_nats_msg(const NatsWire& w) {
   return msg;
 }
 
+Message message_of(natsMsg* msg, const std::string& node) {
+  auto header = [msg](const char* name) -> const char* {
+    const char* v = nullptr;
+    return natsMsgHeader_Get(msg, name, &v) == NATS_OK ? v : nullptr;
+  };
+  std::string_view payload(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg)));
+  return from_nats(natsMsg_GetSubject(msg), payload, header, node);
+}
+
 namespace {
 
 using OptionsPtr = std::unique_ptr<natsOptions, NatsDeleter<natsOptions, natsOptions_Destroy>>;

@@ -36,6 +36,9 @@ std::string nats_text(natsStatus s);
 
 // A natsMsg of w (nats_message.h), headers set.
 NatsMsgPtr make_nats_msg(const struct NatsWire& w);
+// A received message as an event (from_nats, with its headers); node: for one
+// that arrives without one. Throws invalid_input for one that is malformed.
+Message message_of(natsMsg* msg, const std::string& node);
 
 class NatsConnection {
  public:

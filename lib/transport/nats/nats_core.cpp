@@ -110,20 +110,11 @@ class CoreSubscriber : public Subscriber {
 
   void decode(NatsMsgPtr msg, std::vector<Message>& out) {
     try {
-      out.push_back(message_of(msg.get()));
+      out.push_back(message_of(msg.get(), node_));
     } catch (const std::exception& e) {
       ++invalid_;
       nats_host::report(conn_.name() + ": skipped a malformed message on " + natsMsg_GetSubject(msg.get()) + ": " + e.what());
     }
-  }
-
-  Message message_of(natsMsg* msg) const {
-    auto header = [msg](const char* name) -> const char* {
-      const char* v = nullptr;
-      return natsMsgHeader_Get(msg, name, &v) == NATS_OK ? v : nullptr;
-    };
-    std::string_view payload(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg)));
-    return from_nats(natsMsg_GetSubject(msg), payload, header, node_);
   }
 
   void subscribe(const NatsRequest& r, const std::string& subject) {
@@ -148,7 +139,7 @@ class CoreSubscriber : public Subscriber {
 
   void take(natsMsg* msg) {
     try {
-      Message m = message_of(msg);
+      Message m = message_of(msg, node_);
       std::lock_guard<std::mutex> lock(mutex_);
       queue_.push_back(std::move(m));
       // The reader waits only on an empty queue: one wake-up per burst, not per message.

@@ -163,13 +163,8 @@ class JsSubscriber : public Subscriber {
       jsMsgMetaData_Destroy(meta);
     }
     if (cursor.empty()) return;  // not a stream message (a status); nothing to ack
-    auto header = [raw](const char* name) -> const char* {
-      const char* v = nullptr;
-      return natsMsgHeader_Get(raw, name, &v) == NATS_OK ? v : nullptr;
-    };
     try {
-      std::string_view payload(natsMsg_GetData(raw), static_cast<size_t>(natsMsg_GetDataLength(raw)));
-      Message m = from_nats(natsMsg_GetSubject(raw), payload, header, node_);
+      Message m = message_of(raw, node_);
       m.cursor = cursor;
       m.deliveries = deliveries;  // event-handle's EVENT_ATTEMPT after a redelivery
       bool again = held_.count(cursor) > 0;  // redelivered while still ours: not twice

@@ -87,13 +87,8 @@ class JsHistorySubscriber : public Subscriber {
     std::string cursor = std::to_string(meta->Sequence.Stream);
     if (exit_at_end_ && meta->NumPending == 0) ended_ = true;  // the last one the stream held
     jsMsgMetaData_Destroy(meta);
-    auto header = [raw](const char* name) -> const char* {
-      const char* v = nullptr;
-      return natsMsgHeader_Get(raw, name, &v) == NATS_OK ? v : nullptr;
-    };
     try {
-      std::string_view payload(natsMsg_GetData(raw), static_cast<size_t>(natsMsg_GetDataLength(raw)));
-      Message m = from_nats(natsMsg_GetSubject(raw), payload, header, node_);
+      Message m = message_of(raw, node_);
       m.cursor = cursor;
       out.push_back(std::move(m));
     } catch (const Error& e) {
