@@ -259,18 +259,42 @@ static void parse_salt(const UrlParts& u, Endpoint& ep) {
   }
 }
 
+// "[user:pass@]S1[:port],S2[:port],...": the Sentinels (26379 unless
+// given); the user and password are the master's.
+static void parse_sentinels(std::string_view url, std::string_view auth, Endpoint& ep) {
+  auth = take_userinfo(auth, ep);
+  for (std::string_view item : split_view(auth, ',')) {
+    Endpoint one;
+    if (item.find('@') != std::string_view::npos) throw bad_url(url, "give the user and password once, before the first host");
+    parse_authority(url, item, one, false);
+    ep.sentinel.sentinels.push_back({one.host, one.port == 0 ? 26379 : one.port});
+  }
+  ep.host = ep.sentinel.sentinels.front().host;
+  ep.port = ep.sentinel.sentinels.front().port;
+}
+
 static void parse_redis(const UrlParts& u, Endpoint& ep) {
   auto slash = u.rest.find('/');
   std::string_view path = slash == std::string_view::npos ? std::string_view() : u.rest.substr(slash + 1);
-  parse_authority(u.url, u.rest.substr(0, slash), ep, false);
-  if (ep.port == 0) ep.port = 6379;
-  if (ep.scheme == Scheme::redis) {
-    Query(u.url, u.query, {"db"}).db(ep);
+  std::string_view auth = u.rest.substr(0, slash);
+  bool stream = ep.scheme == Scheme::redis_stream;
+  Query q(u.url, u.query, stream ? std::initializer_list<const char*>{"db", "group", "consumer", "maxlen", "claim", "sentinel"}
+                                 : std::initializer_list<const char*>{"db", "sentinel"});
+  if (const std::string* name = q.find("sentinel")) {
+    if (name->empty() || name->find_first_of(" \t\r\n") != std::string::npos)
+      throw bad_url(u.url, "sentinel='" + *name + "' is not a master's name");
+    ep.sentinel.master = *name;
+    parse_sentinels(u.url, auth, ep);
+  } else {
+    if (auth.find(',') != std::string_view::npos) throw bad_url(u.url, "a list of hosts is for Sentinels: add ?sentinel=NAME");
+    parse_authority(u.url, auth, ep, false);
+    if (ep.port == 0) ep.port = 6379;
+  }
+  q.db(ep);
+  if (!stream) {
     if (!path.empty()) ep.db = parse_int(u.url, path, "db", 0, 1 << 20);
     return;
   }
-  Query q(u.url, u.query, {"db", "group", "consumer", "maxlen", "claim"});
-  q.db(ep);
   parse_stream_params(u.url, q, ep.stream);
   ep.key = url_decode(path);
   if (ep.key.empty()) throw bad_url(u.url, "no stream key (redis+stream://host/KEY?group=G)");

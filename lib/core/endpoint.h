@@ -38,6 +38,19 @@ struct NatsParams {
   double max_age = 0;                // ?max-age=SECS: the created stream's limit (0: none)
 };
 
+// A server's address, as a list of them gives it.
+struct HostPort {
+  std::string host;
+  int port = 0;
+};
+
+// redis:// and redis+stream:// behind Sentinels: ?sentinel=NAME, the host
+// list the Sentinels' (port 26379 unless given); the master is asked of them.
+struct SentinelParams {
+  std::string master;               // ?sentinel=NAME: the master's name in Sentinel
+  std::vector<HostPort> sentinels;  // the URL's hosts
+};
+
 struct Endpoint {
   Scheme scheme = Scheme::local;
   std::string url;       // as given, for messages (see display())
@@ -50,6 +63,7 @@ struct Endpoint {
   std::string user;
   std::string password;  // from the URL; never printed
   StreamParams stream;   // redis+stream:// and nats+js://
+  SentinelParams sentinel;  // redis:// and redis+stream:// with ?sentinel=
   NatsParams nats;       // nats:// and nats+js:// only
   std::string minion;    // salt: ?id=, the minion whose sockets to use (empty: the master's, or the only ones)
 

@@ -46,6 +46,8 @@ void check_transport_options(const Endpoint& ep, const TransportOptions& o) {
   if ((!o.nats_creds.empty() || !o.nats_nkey.empty()) && !ep.is_nats())
     throw usage_error("--creds and --nkey apply to NATS endpoints (nats://, nats+js://) only");
   check_tls_options(ep, o.tls);
+  if (!o.sentinel_password.empty() && ep.sentinel.master.empty())
+    throw usage_error("--sentinel-password-file applies to redis:// and redis+stream:// URLs with ?sentinel=NAME only");
   if (ep.is_zmq()) {
     if (ep.scheme == Scheme::zmq_tcp && ep.host == "*" && !z.bind)
       throw usage_error(ep.display() + ": '*' is for --bind; connect to a host");

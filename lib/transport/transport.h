@@ -66,6 +66,7 @@ struct TransportOptions {
   double timeout = 5;    // seconds a bounded wait may take (connecting, a delivery)
   bool timeout_set = false;  // --timeout given (a nats+js publisher otherwise waits 30 s)
   std::string password;  // Redis, from --password-file or REDISCLI_AUTH; NATS, from --password-file
+  std::string sentinel_password;  // Redis Sentinels (?sentinel=): --sentinel-password-file
   std::string nats_creds;  // NATS: --creds FILE (else $NATS_CREDS)
   std::string nats_nkey;   // NATS: --nkey FILE, a user's NKey seed
   bool reconnect = true; // a subscriber reconnects after a lost peer

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "core/io.h"
 #include "core/when.h"
 
 namespace evt {
@@ -10,6 +11,8 @@ void add_transport_options(CLI::App& app, TransportFlags& f, const std::string& 
   app.add_option("-u,--url", f.url, "Endpoint URL (default $EVENT_URL, else the config's url, else local:)");
   app.add_option("--id", f.id, "This node's id (default the config's id, else the host name)");
   app.add_option("--password-file", f.password_file, "Read the Redis or NATS password from FILE (- for stdin)");
+  app.add_option("--sentinel-password-file", f.sentinel_password_file,
+                 "Redis ?sentinel=: read the Sentinels' own password from FILE (- for stdin)");
   app.add_option("--creds", f.creds, "NATS: a credentials file (JWT and NKey seed; default $NATS_CREDS)");
   app.add_option("--nkey", f.nkey, "NATS: a user's NKey seed file (SU...)");
   app.add_flag("--bind", f.zmq.bind, "ZeroMQ: bind (" + bind_help + ") instead of connecting");
@@ -39,6 +42,7 @@ TransportOptions transport_options(const TransportFlags& f, const Config& config
   TransportOptions o;
   o.node = choose_node(f.id, config);
   o.password = choose_password(f.password_file);
+  if (!f.sentinel_password_file.empty()) o.sentinel_password = read_secret_file(f.sentinel_password_file);
   o.max_message = f.max_message;
   o.nats_creds = f.creds;
   o.nats_nkey = f.nkey;

@@ -18,6 +18,7 @@ struct TransportFlags {
   std::string url;
   std::string id;
   std::string password_file;
+  std::string sentinel_password_file;
   std::string creds;
   std::string nkey;
   std::string frames = "json";

@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "core/unique_fd.h"
 #include "transport/redis/resp.h"
+#include "transport/redis/sentinel.h"
 #include "transport/redis/socket_pump.h"
 #include "transport/redis/tls_stream.h"
 
@@ -25,8 +26,8 @@ static int timeout_ms_of(double timeout) { return std::max(1, static_cast<int>(t
 
 // hiredis connects (addresses, timeouts, keep-alive); the socket is then
 // ours, and TLS goes over it for rediss://.
-static std::unique_ptr<ByteStream> connect_socket(const Endpoint& ep, const TlsOptions& tls, double timeout) {
-  const std::string name = ep.display();
+static std::unique_ptr<ByteStream> connect_socket(const Endpoint& ep, const TlsOptions& tls, double timeout,
+                                                  const std::string& name) {
   timeval tv{};
   double whole = std::floor(timeout);
   tv.tv_sec = static_cast<time_t>(whole);
@@ -54,9 +55,21 @@ static std::unique_ptr<ByteStream> connect_socket(const Endpoint& ep, const TlsO
   }
 }
 
+// Through Sentinels, the master they name, and in messages with its address.
+static std::string name_of(const Endpoint& ep, const Endpoint& server) {
+  if (ep.sentinel.master.empty()) return ep.display();
+  return ep.display() + " (master " + server.host + ":" + std::to_string(server.port) + ")";
+}
+
 RedisConnection::RedisConnection(const Endpoint& ep, const TransportOptions& o)
-    : RedisConnection(connect_socket(ep, o.tls, o.timeout), ep.display(), o.timeout, o.max_message) {
-  set_up(ep, o.password);
+    : RedisConnection(ep, locate_master(ep, o), o) {}
+
+RedisConnection::RedisConnection(const Endpoint& ep, const Endpoint& server, const TransportOptions& o)
+    : RedisConnection(connect_socket(server, o.tls, o.timeout, name_of(ep, server)), name_of(ep, server), o.timeout,
+                      o.max_message) {
+  set_up(server, o.password);
+  // A Sentinel's answer may be a step behind a failover: only a master will do.
+  if (!ep.sentinel.master.empty()) require_master(*this, ep);
 }
 
 RedisConnection::RedisConnection(std::unique_ptr<ByteStream> stream, std::string name, double timeout,

@@ -78,6 +78,8 @@ class RedisConnection {
     void operator()(redisReader* r) const { redisReaderFree(r); }
   };
 
+  // ep as given; server: where it is (through Sentinels, the master they named).
+  RedisConnection(const Endpoint& ep, const Endpoint& server, const TransportOptions& options);
   void set_up(const Endpoint& ep, const std::string& password);  // AUTH, SELECT, PING
   void feed(std::string_view bytes);
   [[noreturn]] void lost(const std::string& why);

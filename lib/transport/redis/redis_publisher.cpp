@@ -1,23 +1,41 @@
 // Publishing to Redis: PUBLISH tag data (Pub/Sub), XADD of the whole
-// envelope (Streams), pipelined.
+// envelope (Streams), pipelined. Through Sentinels (?sentinel=NAME) the
+// publisher follows a failover: what the lost master had not confirmed is
+// sent again, whole, to the new one (at least once: an entry the old master
+// took before it died may arrive twice, with the same envelope id).
+#include <poll.h>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+
 #include "core/log.h"
+#include "core/signals.h"
 #include "transport/redis/redis.h"
 #include "transport/redis/redis_connection.h"
 #include "transport/redis/resp.h"
+#include "transport/redis/sentinel.h"
 
 namespace evt {
 
 namespace {
+
+// How long a publisher through Sentinels looks for a master after a loss
+// when --timeout is not given: a failover takes Sentinel seconds.
+constexpr double default_failover_timeout = 30;
 
 // Commands are written as they come and their replies read back with a
 // bounded number in flight, so a stream pays no round trip per event.
 class PipelinePublisher : public Publisher {
  public:
   PipelinePublisher(const Endpoint& ep, const TransportOptions& o)
-      : conn_(ep, o) {}
+      : ep_(ep), options_(o), conn_(std::make_unique<RedisConnection>(ep, o)), follow_(!ep.sentinel.master.empty()) {}
 
   void publish(const Event& event) override {
-    encode(out_, event);
+    command_.clear();
+    encode(command_, event);
+    out_ += command_;
+    if (follow_) unconfirmed_.push_back(command_);
     ++total_;
     if (out_.size() >= (256u << 10)) send_queued();
     // Keep replies from piling up: a bounded number of unconfirmed commands.
@@ -36,7 +54,7 @@ class PipelinePublisher : public Publisher {
     send_queued();
     while (confirmed_ < sent_) read_replies(true);
     if (refused_ > 0) {
-      report(std::to_string(refused_) + " of " + std::to_string(total_) + " events refused by " + conn_.name() +
+      report(std::to_string(refused_) + " of " + std::to_string(total_) + " events refused by " + conn_->name() +
              ": " + first_refusal_);
       return Exit::failed;
     }
@@ -47,31 +65,70 @@ class PipelinePublisher : public Publisher {
 
  protected:
   virtual void encode(std::string& out, const Event& event) = 0;
+  RedisConnection& connection() { return *conn_; }
 
  private:
   static constexpr size_t max_in_flight = 100000;
 
-  // Says how much was lost when the connection goes.
+  std::string not_confirmed() const {
+    return std::to_string(total_ - confirmed_) + " of " + std::to_string(total_) + " events not confirmed published";
+  }
+
+  // Says how much was lost when the connection goes; through Sentinels,
+  // finds the master again and sends it what was not confirmed.
   template <typename F>
   void guard(F&& f) {
     try {
       f();
     } catch (const Error& e) {
       if (e.code() != Exit::unreachable) throw;
-      throw unreachable(std::string(e.what()) + ": " + std::to_string(total_ - confirmed_) + " of " +
-                        std::to_string(total_) + " events not confirmed published");
+      if (!follow_) throw unreachable(std::string(e.what()) + ": " + not_confirmed());
+      follow_failover(e.what());
     }
+  }
+
+  // Connects to the master the Sentinels name, trying until the failover
+  // timeout, then sends every unconfirmed command again.
+  void follow_failover(const std::string& why) {
+    report(why + "; asking the Sentinels for the master");
+    double window = options_.timeout_set ? options_.timeout : default_failover_timeout;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(window);
+    TransportOptions attempt = options_;
+    attempt.timeout = std::min(options_.timeout, 5.0);  // one try; the window bounds them all
+    for (;;) {
+      try {
+        conn_.reset();
+        conn_ = std::make_unique<RedisConnection>(ep_, attempt);
+        break;
+      } catch (const Error& e) {
+        if (e.code() != Exit::unreachable) throw;
+        if (stop_requested() || std::chrono::steady_clock::now() >= deadline)
+          throw unreachable(std::string(e.what()) + ": no master within " + std::to_string(static_cast<int>(window)) + " s: " +
+                            not_confirmed());
+        ::poll(nullptr, 0, 200);
+      }
+    }
+    report("sending " + std::to_string(unconfirmed_.size()) + " unconfirmed event(s) again to " + conn_->name());
+    out_.clear();
+    for (const std::string& c : unconfirmed_) out_ += c;
+    guard([&] { conn_->send(out_); });
+    out_.clear();
+    sent_ = total_;
   }
 
   void send_queued() {
     if (out_.empty()) return;
-    guard([&] { conn_.send(out_); });
+    guard([&] { conn_->send(out_); });
     sent_ = total_;
     out_.clear();
   }
 
   void count(const Reply& r) {
+    // A master turned replica refuses writes: through Sentinels, the sign to look again.
+    if (follow_ && r->type == REDIS_REPLY_ERROR && reply_text(r.get()).rfind("READONLY", 0) == 0)
+      throw unreachable(conn_->name() + ": " + reply_text(r.get()));
     ++confirmed_;
+    if (follow_) unconfirmed_.pop_front();
     if (r->type == REDIS_REPLY_ERROR && refused_++ == 0) first_refusal_ = reply_text(r.get());
     // PUBLISH answers with the number of subscribers that got the message
     // (XADD with the entry's id, a string): 0 is an event nobody heard.
@@ -79,7 +136,7 @@ class PipelinePublisher : public Publisher {
   }
 
   void take_replies() {
-    while (Reply r = conn_.next_reply()) count(r);
+    while (Reply r = conn_->next_reply()) count(r);
   }
 
   // Takes the replies that arrived; with block, waits (up to the timeout) for one more.
@@ -87,23 +144,34 @@ class PipelinePublisher : public Publisher {
     guard([&] {
       take_replies();
       if (block && confirmed_ < sent_) {
-        count(conn_.wait_reply());
+        count(conn_->wait_reply());
         take_replies();
       } else {
-        while (confirmed_ < sent_ && conn_.receive(0)) take_replies();
+        while (confirmed_ < sent_ && conn_->receive(0)) take_replies();
       }
     });
   }
 
-  RedisConnection conn_;
-  std::string out_;
+  Endpoint ep_;
+  TransportOptions options_;
+  std::unique_ptr<RedisConnection> conn_;
+  bool follow_;                          // through Sentinels: follow a failover
+  std::deque<std::string> unconfirmed_;  // with follow_: each command sent but not confirmed, in order
+  std::string out_, command_;
   size_t total_ = 0, sent_ = 0, confirmed_ = 0, refused_ = 0, unheard_ = 0;
   std::string first_refusal_;
 };
 
 class PubSubPublisher : public PipelinePublisher {
  public:
-  using PipelinePublisher::PipelinePublisher;
+  PubSubPublisher(const Endpoint& ep, const TransportOptions& o) : PipelinePublisher(ep, o) {
+    // A replica takes PUBLISH, but only its own subscribers hear it (as a
+    // NethServer 8 worker's local Redis): worth a word.
+    ServerRole role = server_role(connection());
+    if (role.role == "slave")
+      report("warning: " + ep.display() + " is a replica" + (role.master_address.empty() ? "" : " of " + role.master_address) +
+             ": only its own subscribers will see these events (publish on the master to reach all)");
+  }
 
  protected:
   void encode(std::string& out, const Event& e) override { append_resp(out, {"PUBLISH", e.tag, e.data.text()}); }
@@ -112,7 +180,9 @@ class PubSubPublisher : public PipelinePublisher {
 class StreamPublisher : public PipelinePublisher {
  public:
   StreamPublisher(const Endpoint& ep, const TransportOptions& o)
-      : PipelinePublisher(ep, o), key_(ep.key), maxlen_(std::to_string(ep.stream.maxlen)) {}
+      : PipelinePublisher(ep, o), key_(ep.key), maxlen_(std::to_string(ep.stream.maxlen)) {
+    require_master(connection(), ep);
+  }
 
  protected:
   void encode(std::string& out, const Event& e) override {

@@ -4,6 +4,7 @@
 #include "core/clock.h"
 #include "transport/redis/redis.h"
 #include "transport/redis/redis_listener.h"
+#include "transport/redis/sentinel.h"
 #include "transport/redis/resp.h"
 #include "transport/redis/stream_entry.h"
 #include "core/signals.h"
@@ -96,6 +97,7 @@ class StreamListener : public RedisListenerBase {
  protected:
   void connect() override {
     conn_ = std::make_unique<RedisConnection>(ep_, options_);
+    require_master(*conn_, ep_);  // a group is read and acknowledged on the master only
     read_outstanding_ = false;
     unsent_.clear();
     replies_to_skip_ = 0;
@@ -182,7 +184,8 @@ class StreamListener : public RedisListenerBase {
         read_outstanding_ = false;
         if (r->type == REDIS_REPLY_ERROR) {
           std::string text = reply_text(r.get());
-          if (text.rfind("NOGROUP", 0) == 0) throw unreachable(ep_.display() + ": " + text);
+          // NOGROUP: the stream was deleted; READONLY: the master became a replica (a failover, switch-leader).
+          if (text.rfind("NOGROUP", 0) == 0 || text.rfind("READONLY", 0) == 0) throw unreachable(ep_.display() + ": " + text);
           throw failed(ep_.display() + ": XREADGROUP: " + text);
         }
         if (out != nullptr) take_entries(r.get(), *out);
