@@ -97,8 +97,15 @@ void RedisConnection::set_up(const Endpoint& ep, const std::string& password) {
   Reply ping = command({"PING"});
   if (ping->type == REDIS_REPLY_ERROR) {
     std::string text = reply_text(ping.get());
+    refuse_cluster(name_, text);
     throw usage_error(name_ + ": " + text + (text.rfind("NOAUTH", 0) == 0 ? " (use --password-file or REDISCLI_AUTH)" : ""));
   }
+}
+
+void refuse_cluster(const std::string& name, const std::string& text) {
+  for (const char* sign : {"MOVED ", "ASK ", "CLUSTERDOWN"})
+    if (text.rfind(sign, 0) == 0)
+      throw unreachable(name + " is a Redis Cluster node (" + text + "): Redis Cluster is not supported; give a single master, or Sentinels with ?sentinel=NAME");
 }
 
 void RedisConnection::lost(const std::string& why) {

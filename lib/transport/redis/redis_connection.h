@@ -23,6 +23,9 @@
 
 namespace evt {
 
+// A reply only a Redis Cluster gives (MOVED, ASK, CLUSTERDOWN): one line, exit 3.
+void refuse_cluster(const std::string& name, const std::string& text);
+
 struct ReplyDeleter {
   void operator()(redisReply* r) const { freeReplyObject(r); }
 };

@@ -127,6 +127,7 @@ class PipelinePublisher : public Publisher {
     // A master turned replica refuses writes: through Sentinels, the sign to look again.
     if (follow_ && r->type == REDIS_REPLY_ERROR && reply_text(r.get()).rfind("READONLY", 0) == 0)
       throw unreachable(conn_->name() + ": " + reply_text(r.get()));
+    if (r->type == REDIS_REPLY_ERROR) refuse_cluster(conn_->name(), reply_text(r.get()));
     ++confirmed_;
     if (follow_) unconfirmed_.pop_front();
     if (r->type == REDIS_REPLY_ERROR && refused_++ == 0) first_refusal_ = reply_text(r.get());

@@ -55,7 +55,12 @@ bool ask_sentinel(const Endpoint& ep, const HostPort& s, const TransportOptions&
     master.port = std::atoi(reply_text(r->element[1]).c_str());
     return master.port > 0;
   } catch (const Error& e) {
-    if (e.code() == Exit::usage) throw;
+    if (e.code() == Exit::usage) {  // credentials: the Sentinels' own
+      std::string text = e.what();
+      auto hint = text.find(" (use --password-file");
+      if (hint != std::string::npos) text = text.substr(0, hint) + " (use --sentinel-password-file)";
+      throw usage_error(text);
+    }
     why = e.what();
     return false;
   }

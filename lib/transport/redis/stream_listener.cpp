@@ -184,6 +184,7 @@ class StreamListener : public RedisListenerBase {
         read_outstanding_ = false;
         if (r->type == REDIS_REPLY_ERROR) {
           std::string text = reply_text(r.get());
+          refuse_cluster(ep_.display(), text);
           // NOGROUP: the stream was deleted; READONLY: the master became a replica (a failover, switch-leader).
           if (text.rfind("NOGROUP", 0) == 0 || text.rfind("READONLY", 0) == 0) throw unreachable(ep_.display() + ": " + text);
           throw failed(ep_.display() + ": XREADGROUP: " + text);

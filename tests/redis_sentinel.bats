@@ -1,0 +1,277 @@
+#!/usr/bin/env bats
+# Redis behind Sentinel (?sentinel=NAME) and on replicas, against real
+# servers on free loopback ports: a master, two replicas (--replicaof) and
+# three Sentinels, started once for the file. The failover test (kill -9 of
+# the master while event-fire -l and event-handle -u run) comes last: it
+# leaves the cluster with a new master.
+
+load helpers
+
+NAME=evtmaster
+
+# sentinel_conf FILE PORT MASTER_PORT [NAME [QUORUM [EXTRA]]]: a Sentinel's
+# configuration (writable: Sentinel rewrites it).
+sentinel_conf() {
+  local file=$1 port=$2 master_port=$3 name=${4:-$NAME} quorum=${5:-2} extra=${6:-}
+  cat > "$file" <<CONF
+port $port
+bind 127.0.0.1
+daemonize no
+logfile "${file%.conf}.log"
+dir "$(dirname "$file")"
+sentinel monitor $name 127.0.0.1 $master_port $quorum
+sentinel down-after-milliseconds $name 1000
+sentinel failover-timeout $name 3000
+$extra
+CONF
+}
+
+# start_sentinel NAME PORT MASTER_PORT [CONF ARGS]: a Sentinel in the background, pid in $T/NAME.pid.
+start_sentinel() {
+  local name=$1 port=$2
+  shift 2
+  sentinel_conf "$T/$name.conf" "$port" "$@"
+  redis-server "$T/$name.conf" --sentinel 3>&- &
+  echo $! > "$T/$name.pid"
+  wait_for_redis "$port"
+}
+
+# known PORT: how many replicas and other Sentinels Sentinel PORT knows of $NAME.
+known() {
+  echo "$(redis-cli -p "$1" SENTINEL replicas "$NAME" | grep -cx 'name') $(redis-cli -p "$1" SENTINEL sentinels "$NAME" | grep -cx 'name')"
+}
+
+setup_file() {
+  T=$BATS_FILE_TMPDIR
+  start_redis master
+  MASTER_PORT=$REDIS_PORT
+  start_redis replica1 --replicaof 127.0.0.1 "$MASTER_PORT"
+  REPLICA1_PORT=$REDIS_PORT
+  start_redis replica2 --replicaof 127.0.0.1 "$MASTER_PORT"
+  REPLICA2_PORT=$REDIS_PORT
+  local n hosts=""
+  for n in 1 2 3; do
+    SENTINEL_PORTS[$n]=$(free_port)
+    start_sentinel "sentinel$n" "${SENTINEL_PORTS[$n]}" "$MASTER_PORT"
+    hosts="$hosts${hosts:+,}127.0.0.1:${SENTINEL_PORTS[$n]}"
+  done
+  SENTINELS=$hosts
+  local port i=0
+  for port in "$REPLICA1_PORT" "$REPLICA2_PORT"; do
+    until redis-cli -p "$port" INFO replication | grep -q 'master_link_status:up'; do
+      i=$((i + 1))
+      [ "$i" -gt 3000 ] && { echo "the replica on $port never synced" >&2; return 1; }
+      sleep 0.01
+    done
+  done
+  # Ready for a failover: every Sentinel knows both replicas and the two other Sentinels.
+  i=0
+  for n in 1 2 3; do
+    until [ "$(known "${SENTINEL_PORTS[$n]}")" = "2 2" ]; do
+      i=$((i + 1))
+      [ "$i" -gt 3000 ] && { echo "Sentinel $n knows only $(known "${SENTINEL_PORTS[$n]}")" >&2; return 1; }
+      sleep 0.01
+    done
+  done
+  declare -p MASTER_PORT REPLICA1_PORT REPLICA2_PORT SENTINEL_PORTS SENTINELS | sed "s/^declare -/declare -g -/" > "$BATS_FILE_TMPDIR/cluster.env"
+}
+
+teardown_file() {
+  local f
+  for f in "$BATS_FILE_TMPDIR"/*.pid; do [ -e "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
+  true
+}
+
+setup() {
+  common_setup
+  . "$BATS_FILE_TMPDIR/cluster.env"
+  H=$T/handlers
+}
+teardown() { common_teardown; }
+
+# master_port: the port the Sentinels name as the master now.
+master_port() { redis-cli -p "${SENTINEL_PORTS[1]}" SENTINEL get-master-addr-by-name "$NAME" | tail -1; }
+
+@test "redis://S1,S2,S3/?sentinel=NAME: Pub/Sub both ways through the master the Sentinels name" {
+  start_listener l -u "redis://$SENTINELS/?sentinel=$NAME" -n 2 -o '%t %d' 'sen/*'
+  event-fire -u "redis://$SENTINELS/?sentinel=$NAME" sen/one a=1
+  event-fire -u "redis://$SENTINELS/?sentinel=$NAME" sen/two b=2
+  finish l
+  assert_equal "$(cat "$T/l.rc")" 0
+  run cat "$T/l.out"
+  assert_output "$(printf 'sen/one {"a":"1"}\nsen/two {"b":"2"}')"
+}
+
+@test "redis+stream://S1,S2,S3/KEY?group=G&sentinel=NAME: entries go to the master and are read back" {
+  local u="redis+stream://$SENTINELS/senstream?group=g&sentinel=$NAME"
+  seq 1 20 | event-fire -l -u "$u" sen/x
+  assert_equal "$(redis-cli -p "$MASTER_PORT" XLEN senstream)" 20
+  run event-listen -u "$u" -n 20 -o '%d'
+  assert_success
+  assert_equal "$(echo "$output" | wc -l)" 20
+  assert_equal "$(echo "$output" | tail -1)" 20
+}
+
+@test "a replica receives what is PUBLISHed on the master; event-fire to a replica warns" {
+  start_listener l -u "redis://127.0.0.1:$REPLICA1_PORT" -n 1 -o '%t %d' 'rep/*'
+  event-fire -u "redis://127.0.0.1:$MASTER_PORT" rep/x v=1
+  finish l
+  assert_equal "$(cat "$T/l.rc")" 0
+  assert_equal "$(cat "$T/l.out")" 'rep/x {"v":"1"}'
+  run event-fire -u "redis://127.0.0.1:$REPLICA2_PORT" rep/y
+  assert_output --partial "is a replica of 127.0.0.1:$MASTER_PORT: only its own subscribers will see"
+}
+
+@test "redis+stream:// on a replica: one line naming it a replica and what to use instead, exit 3" {
+  run event-fire -u "redis+stream://127.0.0.1:$REPLICA1_PORT/s?group=g" x/y
+  assert_equal "$status" 3
+  assert_equal "${#lines[@]}" 1
+  assert_output --partial "is a replica of 127.0.0.1:$MASTER_PORT"
+  assert_output --partial "?sentinel=NAME"
+  run event-listen -u "redis+stream://127.0.0.1:$REPLICA1_PORT/s?group=g" -n 1
+  assert_equal "$status" 3
+  assert_output --partial "is a replica"
+  run event-handle -u "redis+stream://127.0.0.1:$REPLICA1_PORT/s?group=g" "$T/none"
+  assert_equal "$status" 3
+  assert_output --partial "is a replica"
+}
+
+@test "errors: a host list without ?sentinel=, an unknown master, --sentinel-password-file without ?sentinel=" {
+  run event-fire -u "redis://$SENTINELS/" x/y
+  assert_equal "$status" 2
+  assert_output --partial "add ?sentinel=NAME"
+  run event-fire -u "redis://$SENTINELS/?sentinel=nosuch" x/y
+  assert_equal "$status" 3
+  assert_equal "${#lines[@]}" 1
+  assert_output --partial "'nosuch'"
+  echo pw > "$T/pw"
+  run event-fire --sentinel-password-file "$T/pw" -u "redis://127.0.0.1:$MASTER_PORT" x/y
+  assert_equal "$status" 2
+  assert_output --partial "--sentinel-password-file"
+  # Dead Sentinels: exit 3, one line.
+  run event-fire -u "redis://127.0.0.1:$(free_port)/?sentinel=$NAME" x/y
+  assert_equal "$status" 3
+  assert_equal "${#lines[@]}" 1
+}
+
+@test "Sentinels with their own password: --sentinel-password-file; without it or wrong, exit 2 naming the refusal" {
+  local port
+  port=$(free_port)
+  # Its own master name, and a failover it would never start: it only answers here.
+  sentinel_conf "$T/pw.conf" "$port" "$MASTER_PORT" pwmaster 1 'requirepass s3cret'
+  sed -i 's/down-after-milliseconds pwmaster 1000/down-after-milliseconds pwmaster 600000/' "$T/pw.conf"
+  redis-server "$T/pw.conf" --sentinel 3>&- &
+  local pid=$!
+  echo "$pid" > "$T/pwsentinel.pid"
+  wait_for_redis "$port"
+  echo s3cret > "$T/pw"
+  start_listener l -u "redis://127.0.0.1:$port/?sentinel=pwmaster" --sentinel-password-file "$T/pw" -n 1 -o '%t' 'pw/*'
+  event-fire -u "redis://127.0.0.1:$port/?sentinel=pwmaster" --sentinel-password-file "$T/pw" pw/x
+  finish l
+  assert_equal "$(cat "$T/l.out")" pw/x
+  run event-fire -u "redis://127.0.0.1:$port/?sentinel=pwmaster" pw/x
+  assert_equal "$status" 2
+  assert_equal "${#lines[@]}" 1
+  assert_output --partial "NOAUTH"
+  assert_output --partial "--sentinel-password-file"
+  echo wrong > "$T/bad"
+  run event-fire -u "redis://127.0.0.1:$port/?sentinel=pwmaster" --sentinel-password-file "$T/bad" pw/x
+  assert_equal "$status" 2
+  assert_output --partial "refused the credentials"
+  assert_equal "${#lines[@]}" 1
+  kill "$pid"
+}
+
+@test "a Redis Cluster's MOVED reply: one line, exit 3" {
+  # A stand-in for a cluster node: it answers every command with MOVED.
+  local port
+  port=$(free_port)
+  $PYTHON - "$port" "$T/moved.ready" <<'PY' 3>&- &
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(4); open(sys.argv[2], "w").close()
+while True:
+    c, _ = s.accept()
+    while True:
+        d = c.recv(65536)
+        if not d: break
+        c.sendall(b"-MOVED 3999 127.0.0.1:6381\r\n" * max(1, d.count(b"*")))
+    c.close()
+PY
+  local pid=$!
+  wait_for_file "$T/moved.ready"
+  run event-fire -u "redis://127.0.0.1:$port" x/y
+  kill "$pid"
+  assert_equal "$status" 3
+  assert_equal "${#lines[@]}" 1
+  assert_output --partial "Redis Cluster"
+}
+
+now_ms() { date +%s%3N; }
+
+# server_at PORT: the name (master, replica1, replica2) of the server started on PORT.
+server_at() {
+  case $1 in
+    "$MASTER_PORT") echo master ;;
+    "$REPLICA1_PORT") echo replica1 ;;
+    "$REPLICA2_PORT") echo replica2 ;;
+  esac
+}
+
+# failover [URL PARAMS]: event-fire -l (N events, ~200/s, envelope ids of our
+# own) into a stream through the Sentinels and event-handle -u reading it;
+# kill -9 of the master once 200 are handled. Appends a row to
+# $EVT_BUILD_DIR/sentinel-failover-table.md and sets FIRE_RC, HANDLED, DUPS,
+# FIRE_ERR.
+failover() {
+  local params=$1 n=1000 key=fo$RANDOM
+  local u="redis+stream://$SENTINELS/$key?group=g&sentinel=$NAME$params"
+  step "$H/x/10record" "echo \"\$EVENT_ID\" >> '$T/handled'"
+  event-handle -u "$u" --log none "$H" > /dev/null 2> "$T/handle.err" 3>&- &
+  local handler=$!
+  $PYTHON -c 'import json, os, sys, time
+for i in range(1, int(sys.argv[1]) + 1):
+    print(json.dumps({"tag": "fo/event/x", "data": {"i": i}, "id": "01SENT%020d" % i}), flush=True)
+    open(sys.argv[2] + ".new", "w").write(str(i)); os.replace(sys.argv[2] + ".new", sys.argv[2])
+    time.sleep(0.005)' "$n" "$T/fired" |
+    event-fire -l -u "$u" 2> "$T/fire.err" 3>&- &
+  local fire=$!
+  wait_for_lines "$T/handled" 200 30
+  local old killed_at fired_at_kill resumed_at i=0
+  old=$(master_port)
+  kill -9 "$(cat "$BATS_FILE_TMPDIR/$(server_at "$old").pid")"
+  killed_at=$(now_ms)
+  fired_at_kill=$(cat "$T/fired")
+  # Flowing again: an event fired after the kill has been handled.
+  until [ "$(sed 's/^01SENT0*//' "$T/handled" | sort -n | tail -1)" -gt "$fired_at_kill" ] 2> /dev/null; do
+    i=$((i + 1)); [ "$i" -gt 6000 ] && fail "no event handled after the kill"; sleep 0.01
+  done
+  resumed_at=$(now_ms)
+  FIRE_RC=0
+  wait "$fire" || FIRE_RC=$?
+  # Everything event-fire sent handled (or 10 s without a new one).
+  local last=-1 still=0
+  until [ "$(sort -u "$T/handled" | wc -l)" -ge "$n" ] || [ "$still" -gt 100 ]; do
+    [ "$(wc -l < "$T/handled")" = "$last" ] && still=$((still + 1)) || still=0
+    last=$(wc -l < "$T/handled"); sleep 0.1
+  done
+  kill "$handler"
+  wait "$handler" 2>/dev/null || true
+  HANDLED=$(sort -u "$T/handled" | wc -l)
+  DUPS=$(($(wc -l < "$T/handled") - HANDLED))
+  local new
+  new=$(master_port)
+  printf '| %s | %d | %s | %d | %d | %d | %d ms | %s -> %s |\n' "${params:-none}" "$n" \
+    "$([ "$FIRE_RC" = 0 ] && echo "$n" || echo "exit $FIRE_RC: $(tail -1 "$T/fire.err")")" "$HANDLED" $((n - HANDLED)) "$DUPS" \
+    $((resumed_at - killed_at)) "$old" "$new" | tee -a "$EVT_BUILD_DIR/sentinel-failover-table.md" >&3
+  [ "$new" != "$old" ]
+}
+
+@test "kill -9 of the master mid-stream: event-fire -l and event-handle -u follow the failover by themselves" {
+  failover ""
+  assert_equal "$FIRE_RC" 0
+  grep -q "asking the Sentinels for the master" "$T/fire.err"
+  grep -q "new master" "$T/fire.err"
+  # Without wait=, what the dying master acknowledged but never replicated is lost: reported, at most a few.
+  [ "$HANDLED" -ge 900 ]
+}
