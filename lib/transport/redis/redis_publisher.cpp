@@ -6,9 +6,9 @@
 #include <poll.h>
 
 #include <algorithm>
-#include <chrono>
 #include <deque>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/signals.h"
 #include "transport/redis/redis.h"
@@ -92,7 +92,7 @@ class PipelinePublisher : public Publisher {
   void follow_failover(const std::string& why) {
     report(why + "; asking the Sentinels for the master");
     double window = options_.timeout_set ? options_.timeout : default_failover_timeout;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(window);
+    Clock::time_point deadline = Clock::now() + seconds_duration(window);
     TransportOptions attempt = options_;
     attempt.timeout = std::min(options_.timeout, 5.0);  // one try; the window bounds them all
     for (;;) {
@@ -102,7 +102,7 @@ class PipelinePublisher : public Publisher {
         break;
       } catch (const Error& e) {
         if (e.code() != Exit::unreachable) throw;
-        if (stop_requested() || std::chrono::steady_clock::now() >= deadline)
+        if (stop_requested() || ms_until(deadline) == 0)
           throw unreachable(std::string(e.what()) + ": no master within " + std::to_string(static_cast<int>(window)) + " s: " +
                             not_confirmed());
         ::poll(nullptr, 0, 200);
