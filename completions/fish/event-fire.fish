@@ -7,6 +7,7 @@ complete -c event-fire -s s -l stdin -d 'All of stdin is the data'
 complete -c event-fire -s l -l lines -d 'One event per stdin line'
 complete -c event-fire -l timeout -x -d 'Seconds a delivery may wait'
 complete -c event-fire -l password-file -r -F -d 'Read the Redis or NATS password from FILE'
+complete -c event-fire -l sentinel-password-file -r -F -d "Redis ?sentinel=: read the Sentinels' own password from FILE"
 complete -c event-fire -l creds -r -F -d 'NATS credentials file (JWT and NKey seed)'
 complete -c event-fire -l nkey -r -F -d 'NATS user NKey seed file'
 complete -c event-fire -l bind -d 'Bind a pub socket others subscribe to'

@@ -12,6 +12,7 @@ complete -c event-handle -s w -l wait -x -d 'Exit 0 when idle for SECS'
 complete -c event-handle -l ready-file -r -F -d 'Create PATH once the source is live'
 complete -c event-handle -l id -x -d 'This node id'
 complete -c event-handle -l password-file -r -F -d 'Read the Redis or NATS password from FILE'
+complete -c event-handle -l sentinel-password-file -r -F -d "Redis ?sentinel=: read the Sentinels' own password from FILE"
 complete -c event-handle -l creds -r -F -d 'NATS credentials file (JWT and NKey seed)'
 complete -c event-handle -l nkey -r -F -d 'NATS user NKey seed file'
 complete -c event-handle -l no-reconnect -d 'Exit 3 when the endpoint is lost'

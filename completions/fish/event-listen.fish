@@ -14,6 +14,7 @@ complete -c event-listen -s o -l output -x -a 'json pretty salt data' -d 'Output
 complete -c event-listen -l ready-file -r -F -d 'Create PATH once live'
 complete -c event-listen -l id -x -d 'Node id for events without one'
 complete -c event-listen -l password-file -r -F -d 'Read the Redis or NATS password from FILE'
+complete -c event-listen -l sentinel-password-file -r -F -d "Redis ?sentinel=: read the Sentinels' own password from FILE"
 complete -c event-listen -l creds -r -F -d 'NATS credentials file (JWT and NKey seed)'
 complete -c event-listen -l nkey -r -F -d 'NATS user NKey seed file'
 complete -c event-listen -l no-reconnect -d 'Exit 3 when the endpoint is lost'
