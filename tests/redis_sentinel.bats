@@ -106,6 +106,14 @@ master_port() { redis-cli -p "${SENTINEL_PORTS[1]}" SENTINEL get-master-addr-by-
   local u="redis+stream://$SENTINELS/senstream?group=g&sentinel=$NAME"
   seq 1 20 | event-fire -l -u "$u" sen/x
   assert_equal "$(redis-cli -p "$MASTER_PORT" XLEN senstream)" 20
+  # maxage=: XADD MINID ~ instead of MAXLEN: an entry made by hand long ago
+  # goes (~ trims whole nodes: one entry a node here).
+  redis-cli -p "$MASTER_PORT" CONFIG SET stream-node-max-entries 1 > /dev/null
+  redis-cli -p "$MASTER_PORT" XADD oldstream 1000-0 tag old > /dev/null
+  event-fire -u "redis+stream://$SENTINELS/oldstream?sentinel=$NAME&maxage=3600" sen/x
+  redis-cli -p "$MASTER_PORT" CONFIG SET stream-node-max-entries 100 > /dev/null
+  assert_equal "$(redis-cli -p "$MASTER_PORT" XLEN oldstream)" 1
+  assert_equal "$(redis-cli -p "$MASTER_PORT" XRANGE oldstream - + | sed -n 3p)" sen/x
   run event-listen -u "$u" -n 20 -o '%d'
   assert_success
   assert_equal "$(echo "$output" | wc -l)" 20

@@ -262,6 +262,9 @@ static void parse_salt(const UrlParts& u, Endpoint& ep) {
 // "[user:pass@]S1[:port],S2[:port],...": the Sentinels (26379 unless
 // given); the user and password are the master's.
 static void parse_sentinels(std::string_view url, std::string_view auth, Endpoint& ep) {
+  auto at = auth.rfind('@');
+  if (at != std::string_view::npos && auth.substr(0, at).find(',') != std::string_view::npos)
+    throw bad_url(url, "give the user and password once, before the first host (a ',' in them as %2C)");
   auth = take_userinfo(auth, ep);
   for (std::string_view item : split_view(auth, ',')) {
     Endpoint one;
@@ -278,7 +281,7 @@ static void parse_redis(const UrlParts& u, Endpoint& ep) {
   std::string_view path = slash == std::string_view::npos ? std::string_view() : u.rest.substr(slash + 1);
   std::string_view auth = u.rest.substr(0, slash);
   bool stream = ep.scheme == Scheme::redis_stream;
-  Query q(u.url, u.query, stream ? std::initializer_list<const char*>{"db", "group", "consumer", "maxlen", "claim", "sentinel"}
+  Query q(u.url, u.query, stream ? std::initializer_list<const char*>{"db", "group", "consumer", "maxlen", "maxage", "claim", "sentinel"}
                                  : std::initializer_list<const char*>{"db", "sentinel"});
   if (const std::string* name = q.find("sentinel")) {
     if (name->empty() || name->find_first_of(" \t\r\n") != std::string::npos)
@@ -296,6 +299,11 @@ static void parse_redis(const UrlParts& u, Endpoint& ep) {
     return;
   }
   parse_stream_params(u.url, q, ep.stream);
+  if (const std::string* v = q.find("maxage")) {
+    if (q.find("maxlen") != nullptr) throw bad_url(u.url, "give maxlen= (trim by count) or maxage= (by age), not both");
+    ep.stream.maxage = parse_seconds_param(u.url, "maxage", *v, 86400.0 * 3650);
+    if (ep.stream.maxage <= 0) throw bad_url(u.url, "maxage must be more than 0 seconds");
+  }
   ep.key = url_decode(path);
   if (ep.key.empty()) throw bad_url(u.url, "no stream key (redis+stream://host/KEY?group=G)");
 }

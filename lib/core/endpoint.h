@@ -25,6 +25,7 @@ struct StreamParams {
   std::string group;     // ?group=: the consumer group (a listener needs one)
   std::string consumer;  // ?consumer=: this reader's name in the group (empty: the tool's default)
   long maxlen = 1000000; // ?maxlen=: XADD MAXLEN ~ N; 0: no trimming
+  double maxage = 0;     // redis+stream ?maxage=: XADD MINID ~ (now - SECS) instead of MAXLEN; 0: by count
   double claim = 60;     // ?claim=: seconds after which another consumer's unacknowledged entries are claimed
 };
 

@@ -49,6 +49,37 @@ TEST(Endpoint, RedisUnixAndStream) {
   EXPECT_THROW(parse_endpoint("redis+stream://h/k?claim=soon"), Error);
 }
 
+TEST(Endpoint, RedisStreamMaxAge) {
+  Endpoint s = parse_endpoint("redis+stream://h/k?group=g&maxage=3600");
+  EXPECT_EQ(s.stream.maxage, 3600);
+  EXPECT_EQ(parse_endpoint("redis+stream://h/k").stream.maxage, 0);
+  EXPECT_THROW(parse_endpoint("redis+stream://h/k?maxage=0"), Error);
+  EXPECT_THROW(parse_endpoint("redis+stream://h/k?maxage=later"), Error);
+  EXPECT_THROW(parse_endpoint("redis+stream://h/k?maxage=60&maxlen=10"), Error);  // one way to trim
+  EXPECT_THROW(parse_endpoint("redis://h/?maxage=60"), Error);                     // streams only
+}
+
+TEST(Endpoint, RedisSentinels) {
+  Endpoint p = parse_endpoint("redis://u:pw@s1,s2:26380,[::1]:7/?sentinel=mymaster&db=3");
+  EXPECT_EQ(p.sentinel.master, "mymaster");
+  ASSERT_EQ(p.sentinel.sentinels.size(), 3u);
+  EXPECT_EQ(p.sentinel.sentinels[0].host, "s1");
+  EXPECT_EQ(p.sentinel.sentinels[0].port, 26379);
+  EXPECT_EQ(p.sentinel.sentinels[1].port, 26380);
+  EXPECT_EQ(p.sentinel.sentinels[2].host, "::1");
+  EXPECT_EQ(p.user, "u");
+  EXPECT_EQ(p.password, "pw");
+  EXPECT_EQ(p.db, 3);
+  Endpoint s = parse_endpoint("redis+stream://s1,s2/events?group=g&sentinel=m");
+  EXPECT_EQ(s.key, "events");
+  EXPECT_EQ(s.sentinel.master, "m");
+  EXPECT_EQ(s.sentinel.sentinels.size(), 2u);
+  EXPECT_TRUE(parse_endpoint("redis://h").sentinel.master.empty());
+  EXPECT_THROW(parse_endpoint("redis://s1,s2/"), Error);                  // a list wants ?sentinel=
+  EXPECT_THROW(parse_endpoint("redis://s1,s2/?sentinel="), Error);        // a name
+  EXPECT_THROW(parse_endpoint("redis://s1,u:p@s2/?sentinel=m"), Error);   // credentials once, first
+}
+
 TEST(Endpoint, ZeroMQ) {
   Endpoint t = parse_endpoint("tcp://one-frontend:2101");
   EXPECT_EQ(t.scheme, Scheme::zmq_tcp);

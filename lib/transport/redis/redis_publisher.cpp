@@ -6,6 +6,7 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <chrono>
 #include <deque>
 
 #include "core/clock.h"
@@ -181,7 +182,7 @@ class PubSubPublisher : public PipelinePublisher {
 class StreamPublisher : public PipelinePublisher {
  public:
   StreamPublisher(const Endpoint& ep, const TransportOptions& o)
-      : PipelinePublisher(ep, o), key_(ep.key), maxlen_(std::to_string(ep.stream.maxlen)) {
+      : PipelinePublisher(ep, o), key_(ep.key), maxlen_(std::to_string(ep.stream.maxlen)), maxage_(ep.stream.maxage) {
     require_master(connection(), ep);
   }
 
@@ -189,12 +190,22 @@ class StreamPublisher : public PipelinePublisher {
   void encode(std::string& out, const Event& e) override {
     envelope_.clear();
     append_envelope(envelope_, e);
-    if (maxlen_ == "0") append_resp(out, {"XADD", key_, "*", "tag", e.tag, "envelope", envelope_});
+    if (maxage_ > 0) append_resp(out, {"XADD", key_, "MINID", "~", min_id(), "*", "tag", e.tag, "envelope", envelope_});
+    else if (maxlen_ == "0") append_resp(out, {"XADD", key_, "*", "tag", e.tag, "envelope", envelope_});
     else append_resp(out, {"XADD", key_, "MAXLEN", "~", maxlen_, "*", "tag", e.tag, "envelope", envelope_});
   }
 
  private:
+  // maxage=: the oldest id kept, from the wall clock (a stream id's first
+  // part is the server's time in ms).
+  std::string min_id() const {
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
+    long long oldest = now.count() - static_cast<long long>(maxage_ * 1000);
+    return std::to_string(std::max(0LL, oldest)) + "-0";
+  }
+
   std::string key_, maxlen_, envelope_;
+  double maxage_;
 };
 
 }  // namespace
