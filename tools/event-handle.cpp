@@ -30,6 +30,22 @@ void apply_steps(const StepFlags& f, evt::HandleRequest& r) {
   r.grace = evt::parse_seconds("--grace", f.grace);
 }
 
+// Where messages go: --log, --syslog-socket, --journal-socket, as given.
+struct LogFlags {
+  std::string target = "syslog", syslog_socket = "/dev/log", journal_socket = "/run/systemd/journal/socket";
+
+  void add(CLI::App& app) {
+    app.add_option("--log", target, "Where step output and messages go: syslog (default), journal, stderr, none");
+    app.add_option("--syslog-socket", syslog_socket, "The syslog socket (default /dev/log)");
+    app.add_option("--journal-socket", journal_socket, "The journal's socket (default /run/systemd/journal/socket)");
+  }
+
+  evt::Logger open() const {
+    auto t = evt::Logger::parse_target(target);
+    return evt::Logger(t, t == evt::Logger::Target::journal ? journal_socket : syslog_socket, "event-handle");
+  }
+};
+
 // --retry, --retry-delay, --retry-max-delay and --dead-letter, as given.
 struct RetryFlags {
   int retries = 0;
@@ -68,8 +84,7 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   evt::HistoryFlags history;
   transport.url = "-";
   std::vector<std::string> dirs, patterns, excludes, wheres;
-  std::string log = "syslog", syslog_socket = "/dev/log", journal_socket = "/run/systemd/journal/socket",
-              match = "glob", idle, ready_file;
+  std::string match = "glob", idle, ready_file;
   int jobs = 1;
   StepFlags step;
   RetryFlags retry;
@@ -90,9 +105,8 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   add_step_options(app, step);
   add_retry_options(app, retry);
   app.add_option("-j,--jobs", jobs, "Events handled at once (default 1, in order)")->check(CLI::PositiveNumber);
-  app.add_option("--log", log, "Where step output and messages go: syslog (default), journal, stderr, none");
-  app.add_option("--syslog-socket", syslog_socket, "The syslog socket (default /dev/log)");
-  app.add_option("--journal-socket", journal_socket, "The journal's socket (default /run/systemd/journal/socket)");
+  LogFlags log;
+  log.add(app);
   app.add_flag("--dry-run", dry_run, "Print the steps that would run, run nothing");
   app.add_option("dirs", dirs, "Handler directories (a later one's step wins a name)")->required();
   return evt::run_tool(app, argc, argv, [&] {
@@ -112,8 +126,7 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
     options.history = evt::history_options(history);
     r.node = options.node;
     apply_retry(retry, options, r);
-    auto target = evt::Logger::parse_target(log);
-    evt::Logger logger(target, target == evt::Logger::Target::journal ? journal_socket : syslog_socket, "event-handle");
+    evt::Logger logger = log.open();
     evt::HandleSource source = evt::open_handle_source(transport.url, options, r.filter);
     r.slot = source.slot.get();
     return static_cast<int>(evt::handle_events(r, *source.subscriber, logger));
