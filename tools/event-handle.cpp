@@ -76,10 +76,11 @@ void apply_retry(RetryFlags& f, const evt::TransportOptions& options, evt::Handl
 // Declaring the options throws only on a programming error (an option added
 // twice) or no memory, before run_tool takes over every error.
 int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
-  CLI::App app("Run the handler steps of each event: read from stdin (one envelope a line), or with -u from an endpoint.\n"
-               "  event-handle [OPTIONS] DIR...\n"
-               "  event-handle -u URL [-p PATTERN]... [OPTIONS] DIR...",
-               "event-handle");
+  CLI::App app(
+      "Run the handler steps of each event: read from stdin (one envelope a line), or with -u from an endpoint.\n"
+      "  event-handle [OPTIONS] DIR...\n"
+      "  event-handle -u URL [-p PATTERN]... [OPTIONS] DIR...",
+      "event-handle");
   evt::TransportFlags transport;
   evt::HistoryFlags history;
   transport.url = "-";
@@ -95,7 +96,8 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   app.add_option("-p,--pattern", patterns, "Handle only events whose tags match PATTERN (repeatable)")->allow_extra_args(false);
   app.add_option("--match", match, "How patterns match tags: glob (default), prefix, regex (RE2), exact");
   app.add_option("-x,--exclude", excludes, "Pass over tags matching this pattern (repeatable)")->allow_extra_args(false);
-  app.add_option("--where", wheres, "Handle only events whose data EXPR holds for (.path OP JSON, .path ~ GLOB, .path; repeatable)")
+  app.add_option("--where", wheres,
+                 "Handle only events whose data EXPR holds for (.path OP JSON, .path ~ GLOB, .path; repeatable)")
       ->allow_extra_args(false);
   evt::add_history_options(app, history);
   app.add_option("-n,--count", count, "Exit 0 after N events handled")->check(CLI::PositiveNumber);

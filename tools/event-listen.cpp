@@ -9,9 +9,10 @@
 // Declaring the options throws only on a programming error (an option added
 // twice) or no memory, before run_tool takes over every error.
 int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
-  CLI::App app("Print the events whose tags match the patterns (no pattern: every event).\n"
-               "  event-listen [OPTIONS] [PATTERN ...]",
-               "event-listen");
+  CLI::App app(
+      "Print the events whose tags match the patterns (no pattern: every event).\n"
+      "  event-listen [OPTIONS] [PATTERN ...]",
+      "event-listen");
   evt::TransportFlags transport;
   evt::HistoryFlags history;
   std::string match = "glob", output = "json", idle, timeout, ready_file, color = "auto";
@@ -20,9 +21,9 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   long count = 0;
   evt::add_transport_options(app, transport, "PULL: a master minions fire to");
   app.add_option("--match", match, "How patterns match tags: glob (default), prefix, regex (RE2), exact");
-  app.add_option("-x,--exclude", excludes, "Skip tags matching this pattern (repeatable)")
-      ->allow_extra_args(false);
-  app.add_option("--where", wheres, "Print only events whose data EXPR holds for (.path OP JSON, .path ~ GLOB, .path; repeatable)")
+  app.add_option("-x,--exclude", excludes, "Skip tags matching this pattern (repeatable)")->allow_extra_args(false);
+  app.add_option("--where", wheres,
+                 "Print only events whose data EXPR holds for (.path OP JSON, .path ~ GLOB, .path; repeatable)")
       ->allow_extra_args(false);
   evt::add_history_options(app, history);
   app.add_option("-n,--count", count, "Exit 0 after N events")->check(CLI::PositiveNumber);

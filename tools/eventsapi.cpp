@@ -43,7 +43,9 @@ struct SecretFlags {
     }
     token_opt = sub->add_option("-t,--bearer_token", token, "Bearer token (prefer --bearer-token-file)");
     sub->add_option("--bearer-token-file", token_file, "Read the bearer token from FILE (- for stdin)");
-    secret_opt = sub->add_option("-s,--secret", secret, "Secret: whsec_... signs Standard Webhooks headers, any other string a Gluster JWT (prefer --secret-file)");
+    secret_opt = sub->add_option(
+        "-s,--secret", secret,
+        "Secret: whsec_... signs Standard Webhooks headers, any other string a Gluster JWT (prefer --secret-file)");
     sub->add_option("--secret-file", secret_file, "Read the secret from FILE (- for stdin)");
     sub->add_flag("--insecure", insecure, "Do not verify the webhook's TLS certificate");
     if (secure_flag) sub->add_flag("--secure", secure, "Verify the webhook's TLS certificate again");
@@ -183,7 +185,8 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   app.fallthrough();
   std::string store, state;
   bool json = false;
-  app.add_option("--store", store, "A directory, or redis://host for a cluster (default $EVENTSAPI_STORE, /etc/eventsapi for root)");
+  app.add_option("--store", store,
+                 "A directory, or redis://host for a cluster (default $EVENTSAPI_STORE, /etc/eventsapi for root)");
   app.add_option("--state", state, "serve's state directory: spool, node id, events.log (default $EVENTSAPI_STATE)");
   app.add_flag("--json", json, "Output as JSON: {\"output\": ..., \"error\": ...}");
   evt::TlsOptions store_tls;
@@ -198,8 +201,10 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   config.declare(app);
   std::string events_dir = "/var/lib/glusterd/events", eventsconfig = "/etc/glusterfs/eventsconfig.json";
   auto* import = app.add_subcommand("import-gluster", "Take over a Gluster node's webhooks and configuration");
-  import->add_option("dir", events_dir, "Gluster's events directory, with webhooks.json and config.json (default /var/lib/glusterd/events)");
-  import->add_option("--eventsconfig", eventsconfig, "Gluster's default configuration (default /etc/glusterfs/eventsconfig.json)");
+  import->add_option("dir", events_dir,
+                     "Gluster's events directory, with webhooks.json and config.json (default /var/lib/glusterd/events)");
+  import->add_option("--eventsconfig", eventsconfig,
+                     "Gluster's default configuration (default /etc/glusterfs/eventsconfig.json)");
   RedeliverFlags redo;
   auto* redeliver = redo.add(app);
   ServeFlags serve_flags;

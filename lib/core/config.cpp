@@ -33,8 +33,7 @@ Config parse_config(const std::string& text, const std::string& origin) {
     // "key: value" (a space after the colon, as in YAML, so URLs keep theirs) or "key = value".
     auto sep = std::min(line.find(": "), line.find('='));
     if (line.back() == ':') sep = std::min(sep, line.size() - 1);
-    if (sep == std::string::npos)
-      throw usage_error(origin + ":" + std::to_string(number) + ": expected 'key: value'");
+    if (sep == std::string::npos) throw usage_error(origin + ":" + std::to_string(number) + ": expected 'key: value'");
     std::string key = trim(line.substr(0, sep));
     std::string value = trim(line.substr(sep + 1));
     if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front())
@@ -58,7 +57,8 @@ Config load_config() {
   std::string user_dir;
   if (const char* x = std::getenv("XDG_CONFIG_HOME"); x != nullptr && *x) user_dir = x;
   else if (const char* h = std::getenv("HOME"); h != nullptr && *h) user_dir = std::string(h) + "/.config";
-  for (const std::string& path : {std::string("/etc/event-tools/config"), user_dir.empty() ? std::string() : user_dir + "/event-tools/config"}) {
+  for (const std::string& path :
+       {std::string("/etc/event-tools/config"), user_dir.empty() ? std::string() : user_dir + "/event-tools/config"}) {
     std::string text;
     if (path.empty() || !read_file(path, text)) continue;
     Config c = parse_config(text, path);

@@ -26,8 +26,7 @@ JsonText data_from_args(const std::vector<std::string>& args) {
   // Built as text: a KEY:=JSON value is kept as its tokens (1e999 too).
   JsonMembers<std::string> members;  // key, compact JSON value
   for (const auto& arg : args) {
-    if (!is_pair(arg))
-      throw usage_error("'" + arg + "': give one DATA argument, or KEY=VALUE / KEY:=JSON pairs");
+    if (!is_pair(arg)) throw usage_error("'" + arg + "': give one DATA argument, or KEY=VALUE / KEY:=JSON pairs");
     auto eq = arg.find('=');
     bool raw_json = eq > 0 && arg[eq - 1] == ':';
     std::string key = arg.substr(0, raw_json ? eq - 1 : eq);

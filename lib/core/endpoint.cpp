@@ -33,8 +33,8 @@ static int parse_int(std::string_view url, std::string_view text, const char* wh
   int value = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || ptr != text.data() + text.size() || value < lo || value > hi)
-    throw bad_url(url, std::string(what) + " '" + std::string(text) + "' is not a number from " +
-                           std::to_string(lo) + " to " + std::to_string(hi));
+    throw bad_url(url, std::string(what) + " '" + std::string(text) + "' is not a number from " + std::to_string(lo) + " to " +
+                           std::to_string(hi));
   return value;
 }
 
@@ -225,7 +225,8 @@ static void parse_nats(const UrlParts& u, Endpoint& ep) {
     for (std::string_view s : split_view(*v, ',')) {
       // A stream on everything would also keep NATS's own replies and advisories.
       if (s == ">" || s.substr(0, 2) == "*." || s == "*")
-        throw bad_url(url, "subjects='" + std::string(s) + "' would capture NATS's own subjects; name the tags' first tokens (module.>)");
+        throw bad_url(
+            url, "subjects='" + std::string(s) + "' would capture NATS's own subjects; name the tags' first tokens (module.>)");
       // Spaces as tags' subjects have them (nats_subject.h): EVENT STATE VM.> is EVENT%20STATE%20VM.>
       std::string subject;
       for (char c : s) subject += c == ' ' ? std::string("%20") : std::string(1, c);
@@ -281,8 +282,9 @@ static void parse_redis(const UrlParts& u, Endpoint& ep) {
   std::string_view path = slash == std::string_view::npos ? std::string_view() : u.rest.substr(slash + 1);
   std::string_view auth = u.rest.substr(0, slash);
   bool stream = ep.scheme == Scheme::redis_stream;
-  Query q(u.url, u.query, stream ? std::initializer_list<const char*>{"db", "group", "consumer", "maxlen", "maxage", "claim", "sentinel"}
-                                 : std::initializer_list<const char*>{"db", "sentinel"});
+  Query q(u.url, u.query,
+          stream ? std::initializer_list<const char*>{"db", "group", "consumer", "maxlen", "maxage", "claim", "sentinel"} :
+                   std::initializer_list<const char*>{"db", "sentinel"});
   if (const std::string* name = q.find("sentinel")) {
     if (name->empty() || name->find_first_of(" \t\r\n") != std::string::npos)
       throw bad_url(u.url, "sentinel='" + *name + "' is not a master's name");
@@ -311,7 +313,8 @@ static void parse_redis(const UrlParts& u, Endpoint& ep) {
 static void parse_redis_unix(const UrlParts& u, Endpoint& ep) {
   std::string_view rest = u.rest;
   ep.path = url_decode(take_userinfo(rest, ep));
-  if (ep.path.empty() || ep.path.front() != '/') throw bad_url(u.url, "expected an absolute socket path (redis+unix:///path.sock)");
+  if (ep.path.empty() || ep.path.front() != '/')
+    throw bad_url(u.url, "expected an absolute socket path (redis+unix:///path.sock)");
   Query(u.url, u.query, {"db"}).db(ep);
 }
 

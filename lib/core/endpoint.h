@@ -22,21 +22,21 @@ enum class Scheme {
 
 // The parameters of a redis+stream:// URL, parsed and checked with it.
 struct StreamParams {
-  std::string group;     // ?group=: the consumer group (a listener needs one)
-  std::string consumer;  // ?consumer=: this reader's name in the group (empty: the tool's default)
-  long maxlen = 1000000; // ?maxlen=: XADD MAXLEN ~ N; 0: no trimming
-  double maxage = 0;     // redis+stream ?maxage=: XADD MINID ~ (now - SECS) instead of MAXLEN; 0: by count
-  double claim = 60;     // ?claim=: seconds after which another consumer's unacknowledged entries are claimed
+  std::string group;      // ?group=: the consumer group (a listener needs one)
+  std::string consumer;   // ?consumer=: this reader's name in the group (empty: the tool's default)
+  long maxlen = 1000000;  // ?maxlen=: XADD MAXLEN ~ N; 0: no trimming
+  double maxage = 0;      // redis+stream ?maxage=: XADD MINID ~ (now - SECS) instead of MAXLEN; 0: by count
+  double claim = 60;      // ?claim=: seconds after which another consumer's unacknowledged entries are claimed
 };
 
 // What nats:// and nats+js:// URLs add (the group and claim= are in StreamParams).
 struct NatsParams {
-  std::vector<std::string> servers;  // nats://host:port (tls://host:port with tls), all of the cluster we were given
-  std::string queue;                 // nats:// ?queue=: a queue group sharing the messages
-  bool create = false;               // nats+js ?create=1: add the stream when it is absent
-  int replicas = 1;                  // ?replicas=N for a stream created here
-  std::vector<std::string> subjects; // ?subjects=A,B: the created stream's subjects
-  double max_age = 0;                // ?max-age=SECS: the created stream's limit (0: none)
+  std::vector<std::string> servers;   // nats://host:port (tls://host:port with tls), all of the cluster we were given
+  std::string queue;                  // nats:// ?queue=: a queue group sharing the messages
+  bool create = false;                // nats+js ?create=1: add the stream when it is absent
+  int replicas = 1;                   // ?replicas=N for a stream created here
+  std::vector<std::string> subjects;  // ?subjects=A,B: the created stream's subjects
+  double max_age = 0;                 // ?max-age=SECS: the created stream's limit (0: none)
 };
 
 // A server's address, as a list of them gives it.
@@ -54,19 +54,19 @@ struct SentinelParams {
 
 struct Endpoint {
   Scheme scheme = Scheme::local;
-  std::string url;       // as given, for messages (see display())
+  std::string url;  // as given, for messages (see display())
   std::string host;
   int port = 0;
-  std::string path;      // local: bus dir (empty: default); unix socket; ipc path; Salt's sock_dir
-  std::string key;       // stream key
+  std::string path;  // local: bus dir (empty: default); unix socket; ipc path; Salt's sock_dir
+  std::string key;   // stream key
   int db = 0;
-  bool tls = false;      // rediss://, rediss+stream://; NATS's ?tls=1 or tls:// servers in $NATS_URL
+  bool tls = false;  // rediss://, rediss+stream://; NATS's ?tls=1 or tls:// servers in $NATS_URL
   std::string user;
-  std::string password;  // from the URL; never printed
-  StreamParams stream;   // redis+stream:// and nats+js://
+  std::string password;     // from the URL; never printed
+  StreamParams stream;      // redis+stream:// and nats+js://
   SentinelParams sentinel;  // redis:// and redis+stream:// with ?sentinel=
-  NatsParams nats;       // nats:// and nats+js:// only
-  std::string minion;    // salt: ?id=, the minion whose sockets to use (empty: the master's, or the only ones)
+  NatsParams nats;          // nats:// and nats+js:// only
+  std::string minion;       // salt: ?id=, the minion whose sockets to use (empty: the master's, or the only ones)
 
   // The URL with any password replaced by "***".
   std::string display() const;

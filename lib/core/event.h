@@ -16,10 +16,10 @@ constexpr size_t max_tag_bytes = 1024;
 
 struct Event {
   std::string tag;
-  JsonText data;      // compact JSON text ({} unless set)
-  double ts = 0;      // seconds since the epoch, microsecond precision; 0: not set
-  std::string id;     // empty: not set
-  std::string node;   // empty: not set
+  JsonText data;                                        // compact JSON text ({} unless set)
+  double ts = 0;                                        // seconds since the epoch, microsecond precision; 0: not set
+  std::string id;                                       // empty: not set
+  std::string node;                                     // empty: not set
   std::vector<std::pair<std::string, JsonText>> extra;  // keys we do not know, in arrival order
 
   // Sets an unknown key, replacing an earlier value of it.

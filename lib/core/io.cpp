@@ -99,8 +99,8 @@ bool check_private_directory(const std::string& dir, std::string_view what, bool
   if (!S_ISDIR(st.st_mode)) throw usage_error(name + " is not a directory");
   uid_t me = ::geteuid();
   if (st.st_uid != me)
-    throw usage_error(name + " belongs to uid " + std::to_string(st.st_uid) + ", not to this user (uid " +
-                      std::to_string(me) + ")");
+    throw usage_error(name + " belongs to uid " + std::to_string(st.st_uid) + ", not to this user (uid " + std::to_string(me) +
+                      ")");
   if ((st.st_mode & 077) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
@@ -117,7 +117,6 @@ void random_bytes(void* out, size_t n) {
     else if (r < 0 && errno != EINTR) throw failed("cannot read random bytes: " + errno_text(errno));
   }
 }
-
 
 void write_file_atomically(const std::string& path, std::string_view content, unsigned mode, bool durable) {
   auto slash = path.rfind('/');

@@ -39,8 +39,7 @@ void random_bytes(void* out, size_t n);
 // O_EXCL, never through a symlink), mode, then rename over path, which
 // replaces an existing file in one step. durable: fsync the file and the
 // directory, so the change survives a power cut. Throws failed.
-void write_file_atomically(const std::string& path, std::string_view content, unsigned mode = 0600,
-                           bool durable = true);
+void write_file_atomically(const std::string& path, std::string_view content, unsigned mode = 0600, bool durable = true);
 
 // --ready-file: path holding our pid, written atomically. Throws a usage error.
 void write_ready_file(const std::string& path);

@@ -21,8 +21,7 @@ class JsonCursor {
   // value skipped or scanned, JSON's rules hold (none: compact).
   enum class Space { none, json_space, python_space };
 
-  explicit JsonCursor(std::string_view text, Space space = Space::none, size_t pos = 0)
-      : t_(text), p_(pos), space_(space) {}
+  explicit JsonCursor(std::string_view text, Space space = Space::none, size_t pos = 0) : t_(text), p_(pos), space_(space) {}
 
   std::string_view text() const { return t_; }
   size_t pos() const { return p_; }

@@ -28,8 +28,7 @@ struct JsonColours {
   std::vector<std::pair<std::string, std::string>> top_level;
 };
 
-void append_pretty_json(std::string& out, std::string_view compact_text, int indent = 4,
-                        const JsonColours* colours = nullptr);
+void append_pretty_json(std::string& out, std::string_view compact_text, int indent = 4, const JsonColours* colours = nullptr);
 
 // Appends compact JSON text as Python's json.dumps(value, sort_keys=...,
 // ensure_ascii=...) writes it: ", " and ": " separators, floats in Python's

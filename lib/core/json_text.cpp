@@ -153,8 +153,7 @@ struct Scan {
     p += 6;
     if (cp >= 0xD800 && cp <= 0xDBFF) {  // a high surrogate needs its low half
       unsigned low;
-      if (p + 1 >= t.size() || t[p] != '\\' || t[p + 1] != 'u' || !read_hex4(t, p + 2, low) || low < 0xDC00 ||
-          low > 0xDFFF)
+      if (p + 1 >= t.size() || t[p] != '\\' || t[p + 1] != 'u' || !read_hex4(t, p + 2, low) || low < 0xDC00 || low > 0xDFFF)
         return fail("lone surrogate in a \\u escape");
       cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
       p += 6;
@@ -218,8 +217,7 @@ struct Scan {
   }
 
   bool container(int depth) {
-    if (depth >= max_json_depth)
-      return fail(("nested deeper than " + std::to_string(max_json_depth) + " levels").c_str());
+    if (depth >= max_json_depth) return fail(("nested deeper than " + std::to_string(max_json_depth) + " levels").c_str());
     char open = t[p];
     put(open);
     ++p;
@@ -398,8 +396,7 @@ JsonText JsonText::parse(std::string_view text) {
   size_t pos = 0;
   if (auto why = scan_json(text, pos, out)) throw invalid_input(*why);
   JsonCursor rest(text, Space::json_space, pos);
-  if (!rest.at_end())
-    throw invalid_input("invalid JSON at byte " + std::to_string(rest.pos() + 1) + ": trailing characters");
+  if (!rest.at_end()) throw invalid_input("invalid JSON at byte " + std::to_string(rest.pos() + 1) + ": trailing characters");
   return JsonText(std::move(out));
 }
 

@@ -13,8 +13,7 @@ namespace evt {
 LineReader::LineReader(int fd, size_t max_line) : fd_(fd), max_line_(max_line), buf_(1u << 16) {}
 
 bool LineReader::has_buffered_line() const {
-  return std::memchr(buf_.data() + scanned_, '\n', end_ - scanned_) != nullptr ||
-         (eof_ && begin_ < end_);
+  return std::memchr(buf_.data() + scanned_, '\n', end_ - scanned_) != nullptr || (eof_ && begin_ < end_);
 }
 
 LineReader::Fill LineReader::fill() {

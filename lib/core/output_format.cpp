@@ -42,8 +42,7 @@ OutputFormat OutputFormat::parse(std::string_view spec) {
       literal += c;
       continue;
     }
-    if (i + 1 >= spec.size())
-      throw usage_error(std::string("-o: template ends with a lone '") + c + "'");
+    if (i + 1 >= spec.size()) throw usage_error(std::string("-o: template ends with a lone '") + c + "'");
     char n = spec[++i];
     if (c == '\\') {
       switch (n) {

@@ -59,7 +59,7 @@ void ServiceManager::send(const std::string& state) {
   std::memcpy(addr.sun_path, address_.data(), address_.size());
   socklen_t len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + address_.size());
   if (address_[0] == '@') addr.sun_path[0] = '\0';  // an abstract socket
-  else ++len;                                         // a path: with its NUL
+  else ++len;                                       // a path: with its NUL
   // Best effort, as sd_notify: a manager that is gone is no reason to stop.
   (void)!::sendto(fd_, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr), len);
 }

@@ -50,10 +50,10 @@ class ServiceManager {
   // A loop the watchdog waits for. The reference stays valid.
   LoopHeartbeat& loop(std::string name);
 
-  void ready(std::string_view status);       // READY=1, STATUS=
-  void status(std::string_view status);      // STATUS=, when it changed
-  void reloading();                          // RELOADING=1 (then ready() again)
-  void stopping();                           // STOPPING=1
+  void ready(std::string_view status);   // READY=1, STATUS=
+  void status(std::string_view status);  // STATUS=, when it changed
+  void reloading();                      // RELOADING=1 (then ready() again)
+  void stopping();                       // STOPPING=1
   // From the main loop, every turn: WATCHDOG=1 when half the interval has
   // passed since the last one and every loop beat within that time.
   void keep_alive();

@@ -9,8 +9,7 @@ static std::vector<Regex> compile_all(const std::vector<std::string>& patterns) 
   return out;
 }
 
-TagFilter::TagFilter(MatchKind kind, std::vector<std::string> patterns,
-                     std::vector<std::string> excludes)
+TagFilter::TagFilter(MatchKind kind, std::vector<std::string> patterns, std::vector<std::string> excludes)
     : kind_(kind), patterns_(std::move(patterns)), excludes_(std::move(excludes)) {
   if (kind_ == MatchKind::regex) {
     pattern_res_ = compile_all(patterns_);

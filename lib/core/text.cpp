@@ -51,9 +51,7 @@ std::string printable(std::string_view s) {
         case '\n': out += "\\n"; break;
         case '\r': out += "\\r"; break;
         case '\t': out += "\\t"; break;
-        default:
-          out += "\\x";
-          append_hex_byte(out, c);
+        default: out += "\\x"; append_hex_byte(out, c);
       }
       ++i;
       continue;

@@ -15,9 +15,7 @@ Regex::Regex(const std::string& pattern, std::string_view what) {
                       " (RE2 syntax: no back-references or lookaround)");
 }
 
-bool Regex::search(std::string_view text) const {
-  return RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *re_);
-}
+bool Regex::search(std::string_view text) const { return RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *re_); }
 
 std::optional<std::string> Regex::first_group(std::string_view text) const {
   re2::StringPiece input(text.data(), text.size());

@@ -44,8 +44,8 @@ double duration(const std::string& t) {
 // YYYY-MM-DD[T ]HH:MM:SS[.frac](Z|±HH:MM): epoch seconds, or -1.
 double rfc3339(const std::string& t) {
   if (!digits(t, 0, 4) || t.size() < 20 || t[4] != '-' || !digits(t, 5, 2) || t[7] != '-' || !digits(t, 8, 2) ||
-      (t[10] != 'T' && t[10] != 't' && t[10] != ' ') || !digits(t, 11, 2) || t[13] != ':' || !digits(t, 14, 2) ||
-      t[16] != ':' || !digits(t, 17, 2))
+      (t[10] != 'T' && t[10] != 't' && t[10] != ' ') || !digits(t, 11, 2) || t[13] != ':' || !digits(t, 14, 2) || t[16] != ':' ||
+      !digits(t, 17, 2))
     return -1;
   std::tm tm{};
   tm.tm_year = number_at(t, 0, 4) - 1900;
@@ -54,8 +54,7 @@ double rfc3339(const std::string& t) {
   tm.tm_hour = number_at(t, 11, 2);
   tm.tm_min = number_at(t, 14, 2);
   tm.tm_sec = number_at(t, 17, 2);
-  if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
-    return -1;
+  if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60) return -1;
   std::tm asked = tm;
   double seconds = static_cast<double>(::timegm(&tm));
   if (tm.tm_mday != asked.tm_mday || tm.tm_mon != asked.tm_mon) return -1;  // February 31st is no day
@@ -82,8 +81,9 @@ double parse_when(const std::string& option, const std::string& text, double now
   double epoch = std::strtod(text.c_str(), &end);
   if (!text.empty() && text[0] >= '0' && text[0] <= '9' && text.back() != '.' && *end == '\0' && std::isfinite(epoch))
     return epoch;
-  throw usage_error(option + ": '" + text +
-                    "' is not a time: neither a duration (90s, 15m, 2h, 1d, 1w), an RFC 3339 time (2026-12-06T01:00:00Z) nor epoch seconds");
+  throw usage_error(
+      option + ": '" + text +
+      "' is not a time: neither a duration (90s, 15m, 2h, 1d, 1w), an RFC 3339 time (2026-12-06T01:00:00Z) nor epoch seconds");
 }
 
 }  // namespace evt

@@ -157,7 +157,9 @@ bool skip_string(std::string_view t, size_t& p, bool* escaped = nullptr) {
   return false;
 }
 
-bool scalar_char(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '-' || c == '+' || c == '.' || c == 'E'; }
+bool scalar_char(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '-' || c == '+' || c == '.' || c == 'E';
+}
 
 // Moves p past one compact JSON value, checking its structure only (brackets
 // that pair up, no deeper than max_json_depth, strings that end): what a

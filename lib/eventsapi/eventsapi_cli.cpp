@@ -30,7 +30,9 @@ namespace evt {
 
 namespace {
 
-std::unique_ptr<EventsapiStore> open_store(const ApiContext& c) { return open_eventsapi_store(c.store, c.state_dir, c.store_tls); }
+std::unique_ptr<EventsapiStore> open_store(const ApiContext& c) {
+  return open_eventsapi_store(c.store, c.state_dir, c.store_tls);
+}
 
 void print(const std::string& text) {
   std::fwrite(text.data(), 1, text.size(), stdout);
@@ -53,11 +55,13 @@ int print_node_results(const ApiContext& c, const std::vector<NodeResult>& resul
     std::string key = what + "_status";
     for (char& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     for (const auto& r : results)
-      rows.push_back({{"node", r.node}, {"node_status", r.up ? "UP" : "DOWN"}, {key, r.ok ? "OK" : "NOT OK"}, {"error", r.error}});
+      rows.push_back(
+          {{"node", r.node}, {"node_status", r.up ? "UP" : "DOWN"}, {key, r.ok ? "OK" : "NOT OK"}, {"error", r.error}});
     print(nlohmann::json({{"output", rows}, {"error", ""}}).dump() + "\n");
   } else {
     Table t({{"NODE", Table::Align::left}, {"NODE STATUS", Table::Align::right}, {what + " STATUS", Table::Align::right}});
-    for (const auto& r : results) t.add({r.node, r.up ? "UP" : "DOWN", r.ok ? "OK" : "NOT OK: " + (r.error.empty() ? "N/A" : r.error)});
+    for (const auto& r : results)
+      t.add({r.node, r.up ? "UP" : "DOWN", r.ok ? "OK" : "NOT OK: " + (r.error.empty() ? "N/A" : r.error)});
     print(t.render());
   }
   if (results.empty() || ok == results.size()) return static_cast<int>(ApiExit::ok);
@@ -73,8 +77,7 @@ std::string not_taken(const NodeInfo& n, const std::string& url) {
 
 // Waits until every running serve has applied version (or the wait ends);
 // with url, a serve that applied it but could not take that webhook is NOT OK.
-std::vector<NodeResult> wait_for_nodes(const ApiContext& c, EventsapiStore& store, long long version,
-                                       const std::string& url) {
+std::vector<NodeResult> wait_for_nodes(const ApiContext& c, EventsapiStore& store, long long version, const std::string& url) {
   auto deadline = Clock::now() + seconds_duration(c.sync_wait);
   for (;;) {
     std::vector<NodeResult> out;
@@ -115,8 +118,7 @@ void nudge_local_serve(EventsapiStore& store) {
     if (n.up && n.pid > 0) ::kill(static_cast<pid_t>(n.pid), SIGHUP);
 }
 
-int changed(const ApiContext& c, EventsapiStore& store, long long version, const std::string& what,
-            const std::string& url = "") {
+int changed(const ApiContext& c, EventsapiStore& store, long long version, const std::string& what, const std::string& url = "") {
   nudge_local_serve(store);
   return print_node_results(c, wait_for_nodes(c, store, version, url), what);
 }
@@ -318,7 +320,8 @@ int api_import_gluster(const ApiContext& c, const std::string& events_dir, const
   auto overrides = gluster_file(events_dir + "/config.json");
   auto webhooks = gluster_file(events_dir + "/webhooks.json");
   if (!defaults && !overrides && !webhooks)
-    return api_fail(c, ApiExit::error, "nothing to import: no webhooks.json or config.json in " + events_dir + ", no " + eventsconfig);
+    return api_fail(c, ApiExit::error,
+                    "nothing to import: no webhooks.json or config.json in " + events_dir + ", no " + eventsconfig);
   // The node's effective configuration, as glustereventsd's load_config merges it.
   std::map<std::string, std::string> gluster;
   for (const auto* file : {&defaults, &overrides}) {
@@ -364,8 +367,8 @@ int api_import_gluster(const ApiContext& c, const std::string& events_dir, const
     return true;
   });
   if (!c.json)
-    print("imported " + std::to_string(hooks.size()) + " webhook(s) and " + std::to_string(normal.size()) +
-          " setting(s) from " + events_dir + "\n");
+    print("imported " + std::to_string(hooks.size()) + " webhook(s) and " + std::to_string(normal.size()) + " setting(s) from " +
+          events_dir + "\n");
   return changed(c, *store, version, "SYNC");
 }
 

@@ -55,8 +55,8 @@ class Server {
     sync_->heartbeat(now_ts(), delivery_->applied(), node_stats());  // in the node list before anyone is told it serves
     life_.ready();
     say(Severity::info, "serving " + std::to_string(hooks_.size()) + " webhook(s) from " + masked_url(o_.from) +
-                            (udp_.port() ? " and UDP port " + std::to_string(udp_.port()) : "") + " as node " +
-                            sync_->name() + " (" + sync_->node_id() + ")");
+                            (udp_.port() ? " and UDP port " + std::to_string(udp_.port()) : "") + " as node " + sync_->name() +
+                            " (" + sync_->node_id() + ")");
     main_loop();
     life_.stopping();
     stop_threads();
@@ -106,9 +106,10 @@ class Server {
       say(Severity::err, why);
       thread_failed_ = true;
     };
-    delivering_.start("the delivery loop", [this, &delivery_beat] { delivery_->run(stop_, delivery_beat); }, thread_failed);
-    ingesting_.start("reading " + masked_url(o_.from), [this, &ingest_beat] { ingest_from_endpoint(ingest_beat); },
-                     thread_failed);
+    delivering_.start(
+        "the delivery loop", [this, &delivery_beat] { delivery_->run(stop_, delivery_beat); }, thread_failed);
+    ingesting_.start(
+        "reading " + masked_url(o_.from), [this, &ingest_beat] { ingest_from_endpoint(ingest_beat); }, thread_failed);
     udp_.start(udp_beat, thread_failed);
   }
 
@@ -128,7 +129,8 @@ class Server {
       bool second = sync_->due();
       if (second && sync_->version_changed()) reload = true;
       if (reload) apply_reload();
-      if (size_t n = take_redelivery_requests(o_.state_dir, *delivery_, [this](const std::string& m) { say(Severity::warning, m); }))
+      if (size_t n =
+              take_redelivery_requests(o_.state_dir, *delivery_, [this](const std::string& m) { say(Severity::warning, m); }))
         say(Severity::info, "redelivering " + std::to_string(n) + " event(s)");
       sync_->disable_gone();
       // A change the delivery loop has just taken is reported at once: webhook-add waits for it.
@@ -146,7 +148,8 @@ class Server {
       load();
       delivery_->configure(hooks_, config_, sync_->applied());
       udp_.want(port());
-      say(Severity::info, "reloaded: " + std::to_string(hooks_.size()) + " webhook(s), version " + std::to_string(sync_->applied()));
+      say(Severity::info,
+          "reloaded: " + std::to_string(hooks_.size()) + " webhook(s), version " + std::to_string(sync_->applied()));
     } catch (const Error& e) {
       say(Severity::err, std::string("reload failed: ") + e.what());
     }

@@ -15,12 +15,12 @@ struct ServeOptions {
   std::string store;
   std::string state_dir;
   std::string from = "local:";  // an event-tools endpoint URL; the tool fills in $EVENT_URL
-  std::string password;     // for a Redis --from
-  int port = -1;            // overrides the config's port when >= 0
-  std::string name;         // this node's name in tables (default the host name)
-  std::string ready_file;   // created once it listens
-  TlsOptions store_tls;     // --store-cacert and the like: TLS to a rediss:// store
-  TlsOptions from_tls;      // --from-cacert and the like: TLS to a rediss:// --from
+  std::string password;         // for a Redis --from
+  int port = -1;                // overrides the config's port when >= 0
+  std::string name;             // this node's name in tables (default the host name)
+  std::string ready_file;       // created once it listens
+  TlsOptions store_tls;         // --store-cacert and the like: TLS to a rediss:// store
+  TlsOptions from_tls;          // --from-cacert and the like: TLS to a rediss:// --from
 };
 
 int serve_events(const ServeOptions& options);

@@ -34,7 +34,9 @@ std::string webhook_state(const Webhook& hook, const WebhookStats& s) {  // the 
 }
 
 // A node's status as Gluster shows it: a local store's one node is UP itself.
-std::string node_status(const EventsapiStore& store, const NodeInfo& n) { return store.cluster() ? (n.up ? "UP" : "DOWN") : "UP"; }
+std::string node_status(const EventsapiStore& store, const NodeInfo& n) {
+  return store.cluster() ? (n.up ? "UP" : "DOWN") : "UP";
+}
 
 std::string as_json(EventsapiStore& store, const Webhooks& hooks, const std::vector<NodeInfo>& nodes, WebhookStatsByUrl& totals) {
   nlohmann::json list = nlohmann::json::array();

@@ -159,8 +159,8 @@ class LocalStore : public EventsapiStore {
   }
 
   void report_node(const NodeInfo& n) override {
-    nlohmann::json j = {{"id", n.id}, {"name", n.name}, {"heartbeat", n.heartbeat}, {"pid", n.pid},
-                        {"applied", n.applied}, {"stats", stats_json(n.stats)}};
+    nlohmann::json j = {{"id", n.id},   {"name", n.name},       {"heartbeat", n.heartbeat},
+                        {"pid", n.pid}, {"applied", n.applied}, {"stats", stats_json(n.stats)}};
     write_file_atomically(state_ + "/status.json", j.dump() + "\n");
   }
 
@@ -204,7 +204,8 @@ class RedisStore : public EventsapiStore {
   ConfigOverrides config() override {
     ConfigOverrides out;
     Reply r = conn_->command({"HGETALL", "eventsapi:config"});
-    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2) out[reply_text(r->element[i])] = reply_text(r->element[i + 1]);
+    for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
+      out[reply_text(r->element[i])] = reply_text(r->element[i + 1]);
     return out;
   }
 
@@ -271,7 +272,8 @@ class RedisStore : public EventsapiStore {
   }
 
   void report_node(const NodeInfo& n) override {
-    nlohmann::json j = {{"name", n.name}, {"heartbeat", n.heartbeat}, {"pid", n.pid}, {"applied", n.applied}, {"stats", stats_json(n.stats)}};
+    nlohmann::json j = {
+        {"name", n.name}, {"heartbeat", n.heartbeat}, {"pid", n.pid}, {"applied", n.applied}, {"stats", stats_json(n.stats)}};
     conn_->command({"HSET", "eventsapi:nodes", n.id, j.dump()});
   }
 
@@ -295,7 +297,8 @@ std::optional<std::string> home_dir(const char* xdg, const char* fallback) {
 
 }  // namespace
 
-std::unique_ptr<EventsapiStore> open_eventsapi_store(const std::string& where, const std::string& state_dir, const TlsOptions& tls) {
+std::unique_ptr<EventsapiStore> open_eventsapi_store(const std::string& where, const std::string& state_dir,
+                                                     const TlsOptions& tls) {
   for (const char* scheme : {"redis://", "rediss://", "redis+unix://"})
     if (where.rfind(scheme, 0) == 0) return std::make_unique<RedisStore>(where, tls);
   if (where.find("://") != std::string::npos) throw usage_error("--store: a directory or redis://host, not " + masked_url(where));

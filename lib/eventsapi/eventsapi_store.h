@@ -26,7 +26,7 @@ struct Webhook {
   std::vector<std::string> events;  // the event types it gets (webhook_filter.h); empty: all
 };
 
-using Webhooks = std::map<std::string, Webhook>;   // by URL
+using Webhooks = std::map<std::string, Webhook>;  // by URL
 using ConfigOverrides = std::map<std::string, std::string>;
 
 // A serve process as the store knows it.
@@ -37,7 +37,7 @@ struct NodeInfo {
   long pid = 0;
   long long applied = -1;  // the store version it runs with
   WebhookStatsByUrl stats;
-  bool up = false;       // reported recently (and, locally, its pid lives)
+  bool up = false;  // reported recently (and, locally, its pid lives)
 };
 
 class EventsapiStore {

@@ -114,8 +114,8 @@ bool consider_failed(Selection& s, const std::string& line) {
 
 }  // namespace
 
-std::vector<Redelivery> select_redeliveries(const std::string& state_dir, const Webhooks& hooks,
-                                            const RedeliverOptions& o, size_t& skipped) {
+std::vector<Redelivery> select_redeliveries(const std::string& state_dir, const Webhooks& hooks, const RedeliverOptions& o,
+                                            size_t& skipped) {
   Selection s(hooks, o);
   if (o.failed || (!o.since && o.ids.empty())) {
     each_line(state_dir + "/failed.log", [&](const std::string& line) { skipped += !consider_failed(s, line); });
@@ -135,7 +135,9 @@ std::string write_redelivery_request(const std::string& state_dir, const std::ve
   check_private_directory(dir, "redelivery directory", true);
   std::string text;
   for (const auto& r : events)
-    text += nlohmann::json({{"id", r.id}, {"body", r.body}, {"urls", r.urls}}).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    text += nlohmann::json({{"id", r.id}, {"body", r.body}, {"urls", r.urls}})
+                .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+            "\n";
   uint32_t salt = 0;
   random_bytes(&salt, sizeof salt);
   char name[64];
@@ -247,7 +249,8 @@ UniqueFd lock_if_no_serve(const std::string& state_dir) {
 // No serve runs: the request is taken here, under its lock, as serve would.
 void queue_here(const ApiContext& c, EventsapiStore& store) {
   check_private_directory(c.state_dir + "/spool", "spool directory", true);
-  WebhookDelivery delivery(c.state_dir, [](const std::string& m) { report(m); }, [](const std::string&, const std::string&) {});
+  WebhookDelivery delivery(
+      c.state_dir, [](const std::string& m) { report(m); }, [](const std::string&, const std::string&) {});
   delivery.configure(store.webhooks(), EventsapiConfig(store.config()), store.version());
   take_redelivery_requests(c.state_dir, delivery, [](const std::string& m) { report(m); });
   delivery.save_refused();
@@ -287,16 +290,23 @@ void print_redeliveries(const ApiContext& c, const std::vector<Redelivery>& even
       for (const auto& url : r.urls) urls.push_back(masked_url(url));
       list.push_back({{"id", r.id}, {"event", r.event}, {"ts", r.ts}, {"webhooks", urls}});
     }
-    out = nlohmann::json({{"output", {{"events", list}, {"dry_run", dry_run}}}, {"error", ""}}).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    out = nlohmann::json({{"output", {{"events", list}, {"dry_run", dry_run}}}, {"error", ""}})
+              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+          "\n";
   } else {
     if (!events.empty()) {
-      Table t({{"ID", Table::Align::left}, {"EVENT", Table::Align::left}, {"TIME", Table::Align::left}, {"WEBHOOK", Table::Align::left}});
+      Table t({{"ID", Table::Align::left},
+               {"EVENT", Table::Align::left},
+               {"TIME", Table::Align::left},
+               {"WEBHOOK", Table::Align::left}});
       for (const auto& r : events)
         for (const auto& url : r.urls) t.add({printable(r.id), printable(r.event), utc_time(r.ts), masked_url(url)});
       out = t.render();
     }
     std::string n = std::to_string(events.size()) + " event(s)";
-    out += events.empty() ? "Nothing to redeliver\n" : dry_run ? n + " would be redelivered (dry run)\n" : n + " queued for redelivery\n";
+    out += events.empty() ? "Nothing to redeliver\n" :
+           dry_run        ? n + " would be redelivered (dry run)\n" :
+                            n + " queued for redelivery\n";
   }
   std::fwrite(out.data(), 1, out.size(), stdout);
   std::fflush(stdout);

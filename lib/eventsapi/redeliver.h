@@ -49,8 +49,8 @@ struct Redelivery {
 // failed.log an event goes back to the webhook that refused it. Lines that
 // are not records are skipped, counted in skipped. Throws failed when a log
 // exists but cannot be read.
-std::vector<Redelivery> select_redeliveries(const std::string& state_dir, const Webhooks& hooks,
-                                            const RedeliverOptions& o, size_t& skipped);
+std::vector<Redelivery> select_redeliveries(const std::string& state_dir, const Webhooks& hooks, const RedeliverOptions& o,
+                                            size_t& skipped);
 
 // Leaves the request in STATE/redeliver/; returns its path. Throws failed.
 std::string write_redelivery_request(const std::string& state_dir, const std::vector<Redelivery>& events);

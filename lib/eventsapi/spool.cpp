@@ -320,7 +320,8 @@ void Spool::write_failed(const std::string& what, int err) {
   ++errors_;
   failing_ = true;
   if (report_ && (errors_ == 1 || errors_ % 100 == 0))
-    report_("spool " + path_ + ": " + what + ": " + errno_text(err) + " (" + std::to_string(errors_) + " failed write(s) so far)");
+    report_("spool " + path_ + ": " + what + ": " + errno_text(err) + " (" + std::to_string(errors_) +
+            " failed write(s) so far)");
 }
 
 void Spool::write_ok() {

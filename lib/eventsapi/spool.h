@@ -33,7 +33,7 @@ namespace evt {
 class Spool {
  public:
   struct Entry {
-    uint64_t offset = 0;        // where it starts: its name in done()
+    uint64_t offset = 0;  // where it starts: its name in done()
     std::string id;
     std::string body;
     long long enqueued_ms = 0;  // unix ms when appended (0: not known)
@@ -85,9 +85,9 @@ class Spool {
   mutable std::mutex mutex_;
   std::string path_;
   Report report_;
-  UniqueFd fd_;       // the spool, O_APPEND
-  UniqueFd ack_fd_;   // the offset of the first entry not done
-  UniqueFd done_fd_;  // offsets done out of order
+  UniqueFd fd_;          // the spool, O_APPEND
+  UniqueFd ack_fd_;      // the offset of the first entry not done
+  UniqueFd done_fd_;     // offsets done out of order
   uint64_t base_ = 0;    // the offset of the file's first entry
   uint64_t header_ = 0;  // bytes of the "#base" line (0: none)
   uint64_t ack_ = 0;     // the first entry not done
@@ -97,10 +97,10 @@ class Spool {
   std::map<uint64_t, uint64_t> taken_;  // offset -> next offset, for entries taken and not at the front's done
   std::set<uint64_t> done_;             // offsets done, beyond ack_
   bool dirty_ = false;
-  bool ack_unsaved_ = false;   // the .ack file is behind ack_
-  bool done_unsaved_ = false;  // the .done file is missing some of done_
-  bool done_records_ = false;  // the .done file may hold records
-  bool tail_unclean_ = false;  // a failed append left bytes that could not be cut back
+  bool ack_unsaved_ = false;       // the .ack file is behind ack_
+  bool done_unsaved_ = false;      // the .done file is missing some of done_
+  bool done_records_ = false;      // the .done file may hold records
+  bool tail_unclean_ = false;      // a failed append left bytes that could not be cut back
   uint64_t compact_retry_at_ = 0;  // after a failed compaction: the front size to try again at
   uint64_t errors_ = 0;
   bool failing_ = false;

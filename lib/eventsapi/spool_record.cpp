@@ -12,9 +12,7 @@ namespace {
 
 constexpr std::string_view header_prefix = "#base ";
 
-bool needs_escape(unsigned char c, bool first) {
-  return c <= ' ' || c == 0x7f || c == '%' || (first && c == '#');
-}
+bool needs_escape(unsigned char c, bool first) { return c <= ' ' || c == 0x7f || c == '%' || (first && c == '#'); }
 
 void append_escaped_id(std::string& out, std::string_view id) {
   for (size_t i = 0; i < id.size(); ++i) {

@@ -79,7 +79,8 @@ void UdpIngest::bind_sockets(int port) {
 void UdpIngest::open(int port) { bind_sockets(port); }
 
 void UdpIngest::start(LoopHeartbeat& heartbeat, DaemonThread::Failure on_failure) {
-  thread_.start("the UDP port", [this, &heartbeat] { run(heartbeat); }, std::move(on_failure));
+  thread_.start(
+      "the UDP port", [this, &heartbeat] { run(heartbeat); }, std::move(on_failure));
 }
 
 void UdpIngest::stop() {

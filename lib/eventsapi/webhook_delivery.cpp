@@ -62,7 +62,7 @@ struct WebhookDelivery::Hook {
   std::unique_ptr<Spool> spool;
   std::vector<std::unique_ptr<Slot>> slots;
   std::atomic<uint64_t> delivered{0}, failed{0};
-  bool paused = false;  // its spool had no room for a source that waits
+  bool paused = false;                                            // its spool had no room for a source that waits
   std::deque<std::pair<Clock::time_point, long long>> latencies;  // (when, ms) of deliveries, the last minutes
 };
 
@@ -114,8 +114,7 @@ void WebhookDelivery::apply_pending() {
     h.spool->remove_files();  // the webhook was deleted: its queue goes with it
     it = hooks_.erase(it);
   }
-  for (auto it = broken_.begin(); it != broken_.end();)
-    it = pending_hooks_.count(it->first) ? std::next(it) : broken_.erase(it);
+  for (auto it = broken_.begin(); it != broken_.end();) it = pending_hooks_.count(it->first) ? std::next(it) : broken_.erase(it);
   for (const auto& [url, conf] : pending_hooks_) {
     auto found = hooks_.find(url);
     if (found == hooks_.end()) {
@@ -211,8 +210,7 @@ bool WebhookDelivery::admit(Hook& h, const std::string& id, const std::string& b
 
 // Counted every time, by cause, and kept across restarts; logged the first
 // time and every 1000th, so that a full disk does not also flood the log.
-void WebhookDelivery::refuse(const std::string& url, const std::string& id, const std::string& cause,
-                             const std::string& why) {
+void WebhookDelivery::refuse(const std::string& url, const std::string& id, const std::string& cause, const std::string& why) {
   uint64_t n = ++refused_[url][cause];
   refused_changed_ = true;
   if (n == 1 || n % 1000 == 0)
@@ -275,7 +273,8 @@ void WebhookDelivery::finish(Hook& h, Slot& s, int code) {
   PostResult r = result_of(s.easy, static_cast<CURLcode>(code), s.watch);
   if (r.ok) {
     if (s.entry.enqueued_ms > 0) {
-      auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      auto now_ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
       h.latencies.emplace_back(Clock::now(), std::max<long long>(0, now_ms - s.entry.enqueued_ms));
     }
     release(h, s);
@@ -311,8 +310,9 @@ void WebhookDelivery::finish(Hook& h, Slot& s, int code) {
 
 // The dead letter: the event leaves the queue for failed.log (0600).
 void WebhookDelivery::give_up(Hook& h, Slot& s, const std::string& why) {
-  std::string line =
-      nlohmann::json({{"url", h.url}, {"id", s.entry.id}, {"body", s.entry.body}, {"error", why}}).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  std::string line = nlohmann::json({{"url", h.url}, {"id", s.entry.id}, {"body", s.entry.body}, {"error", why}})
+                         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                     "\n";
   UniqueFd fd(::open((state_dir_ + "/failed.log").c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
   try {
     if (!fd || !write_all(fd.get(), line)) throw Error(Exit::failed, errno_text(errno));
@@ -415,7 +415,9 @@ WebhookStatsByUrl WebhookDelivery::stats() {
     std::vector<long long> ms;
     for (const auto& [when, value] : h->latencies) ms.push_back(value);
     std::sort(ms.begin(), ms.end());
-    auto pct = [&](double p) { return ms.empty() ? -1 : ms[std::min(ms.size() - 1, static_cast<size_t>(p * static_cast<double>(ms.size())))]; };
+    auto pct = [&](double p) {
+      return ms.empty() ? -1 : ms[std::min(ms.size() - 1, static_cast<size_t>(p * static_cast<double>(ms.size())))];
+    };
     WebhookStats& s = out[url];
     for (auto& slot : h->slots) s.in_flight += slot->in_flight;
     // The stats are signed (JSON's integers); the counters never reach 2^63.

@@ -51,8 +51,7 @@ class WebhookDelivery {
   // again later, and nothing is counted; otherwise the event is refused
   // for that webhook and counted by cause.
   std::vector<std::string> enqueue(const std::string& id, const std::string& body, bool can_wait = false,
-                                   const std::vector<std::string>* only = nullptr,
-                                   std::vector<std::string>* taken = nullptr);
+                                   const std::vector<std::string>* only = nullptr, std::vector<std::string>* taken = nullptr);
 
   // The delivery loop; returns once stop is set (and wake() called).
   // heartbeat: beaten every turn (at least once a second), for the watchdog.

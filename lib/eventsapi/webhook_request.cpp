@@ -67,7 +67,9 @@ void set_request(CURL* easy, const std::string& url, const Webhook& hook, const 
   // open another.
   bool tls = url.rfind("https://", 0) == 0;
   curl_easy_setopt(easy, CURLOPT_HTTP_VERSION,
-                   tls ? CURL_HTTP_VERSION_2TLS : hook.h2c ? CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE : CURL_HTTP_VERSION_1_1);
+                   tls      ? CURL_HTTP_VERSION_2TLS :
+                   hook.h2c ? CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE :
+                              CURL_HTTP_VERSION_1_1);
   // libcurl before 7.89 breaks a prior-knowledge connection it reuses or
   // joins ("Error in the HTTP2 framing layer", curl/curl#10634, fixed by
   // #10643): there, each h2c request gets a connection of its own.
@@ -77,7 +79,8 @@ void set_request(CURL* easy, const std::string& url, const Webhook& hook, const 
   curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, own_connection ? 1L : 0L);
   curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, own_connection ? 1L : 0L);
   // The receiver's answer is not ours to keep.
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, +[](char*, size_t size, size_t n, void*) { return size * n; });
+  curl_easy_setopt(
+      easy, CURLOPT_WRITEFUNCTION, +[](char*, size_t size, size_t n, void*) { return size * n; });
 }
 
 void ResponseWatch::attach(CURL* easy) {
@@ -85,11 +88,12 @@ void ResponseWatch::attach(CURL* easy) {
   header_bytes = 0;
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, text);
   curl_easy_setopt(easy, CURLOPT_HEADERDATA, this);
-  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, +[](char*, size_t size, size_t n, void* self) -> size_t {
-    auto* watch = static_cast<ResponseWatch*>(self);
-    watch->header_bytes += size * n;
-    return watch->header_bytes > max_header_bytes ? 0 : size * n;  // 0: curl stops the transfer
-  });
+  curl_easy_setopt(
+      easy, CURLOPT_HEADERFUNCTION, +[](char*, size_t size, size_t n, void* self) -> size_t {
+        auto* watch = static_cast<ResponseWatch*>(self);
+        watch->header_bytes += size * n;
+        return watch->header_bytes > max_header_bytes ? 0 : size * n;  // 0: curl stops the transfer
+      });
 }
 
 std::string ResponseWatch::reason(CURLcode code) const {

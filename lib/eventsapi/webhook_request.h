@@ -15,9 +15,9 @@
 namespace evt {
 
 struct PostResult {
-  bool ok = false;          // a 2xx status
-  long status = 0;          // HTTP status, 0 if none came
-  std::string error;        // curl's reason when no status came
+  bool ok = false;             // a 2xx status
+  long status = 0;             // HTTP status, 0 if none came
+  std::string error;           // curl's reason when no status came
   long long retry_after = -1;  // seconds, from Retry-After
 };
 

@@ -28,7 +28,8 @@ static std::string base64url(std::string_view bytes) {
 
 std::string gluster_jwt(std::string_view secret, std::string_view sub, long long iat, long long now) {
   // utils.get_jwt_token: a fixed header, the claims sorted and compact.
-  std::string claims = "{\"exp\":" + std::to_string(now + 60) + ",\"iat\":" + std::to_string(iat) + ",\"iss\":\"gluster\",\"sub\":";
+  std::string claims =
+      "{\"exp\":" + std::to_string(now + 60) + ",\"iat\":" + std::to_string(iat) + ",\"iss\":\"gluster\",\"sub\":";
   append_json_string(claims, sub);
   claims += '}';
   std::string message = base64url(R"({"alg":"HS256","typ":"JWT"})") + "." + base64url(claims);

@@ -17,11 +17,16 @@ struct CountField {
   bool slowest;
 };
 const CountField count_fields[] = {
-    {"delivered", &WebhookStats::delivered, true, false},     {"pending", &WebhookStats::pending, true, false},
-    {"failed", &WebhookStats::failed, true, false},           {"refused", &WebhookStats::refused, true, false},
-    {"redelivered", &WebhookStats::redelivered, true, false}, {"in_flight", &WebhookStats::in_flight, true, false},
-    {"p50_ms", &WebhookStats::p50_ms, true, true},            {"p99_ms", &WebhookStats::p99_ms, true, true},
-    {"spool_bytes", &WebhookStats::spool_bytes, false, false}, {"write_errors", &WebhookStats::write_errors, true, false},
+    {"delivered", &WebhookStats::delivered, true, false},
+    {"pending", &WebhookStats::pending, true, false},
+    {"failed", &WebhookStats::failed, true, false},
+    {"refused", &WebhookStats::refused, true, false},
+    {"redelivered", &WebhookStats::redelivered, true, false},
+    {"in_flight", &WebhookStats::in_flight, true, false},
+    {"p50_ms", &WebhookStats::p50_ms, true, true},
+    {"p99_ms", &WebhookStats::p99_ms, true, true},
+    {"spool_bytes", &WebhookStats::spool_bytes, false, false},
+    {"write_errors", &WebhookStats::write_errors, true, false},
 };
 struct FlagField {
   const char* name;

@@ -42,8 +42,9 @@ void AgentLog::finished(Job& j, int shown) {
 }
 
 void AgentLog::runs_again(Job& j, double wait_seconds, int max_attempts) {
-  log_.log(Severity::warning, "Handler of " + j.message.event().tag + " runs again in " + seconds_text(wait_seconds) +
-                                  "s (attempt " + std::to_string(j.attempt + 1) + " of " + std::to_string(max_attempts) + ")",
+  log_.log(Severity::warning,
+           "Handler of " + j.message.event().tag + " runs again in " + seconds_text(wait_seconds) + "s (attempt " +
+               std::to_string(j.attempt + 1) + " of " + std::to_string(max_attempts) + ")",
            context_of(&j));
 }
 

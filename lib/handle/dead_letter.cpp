@@ -29,8 +29,7 @@ Endpoint whole_envelope_endpoint(const std::string& url) {
     case Scheme::redis_stream:
     case Scheme::nats_js:
     case Scheme::local:
-    case Scheme::stdio:
-      return ep;
+    case Scheme::stdio: return ep;
     default:
       throw usage_error("--dead-letter " + ep.display() +
                         ": a dead-letter endpoint must carry the whole envelope (redis+stream://, nats+js://, local:, -)");

@@ -241,8 +241,8 @@ class Runner : public StepSupervisor::Observer, StepStart {
       const Step& s = j.steps[j.next++];
       j.step = s.name;
       try {
-        j.running = supervisor_.start(s.path, step_environment(base_env_, j.env_file, e, j.handler, s.name, j.attempt),
-                                      step_input(e));
+        j.running =
+            supervisor_.start(s.path, step_environment(base_env_, j.env_file, e, j.handler, s.name, j.attempt), step_input(e));
       } catch (const Error& err) {
         // Gone or no longer executable since the list was taken (an update
         // step removed it): skipped, and the handler goes on, as the agent does.

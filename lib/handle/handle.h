@@ -40,16 +40,16 @@ struct HandleRequest {
   double grace = 5;         // seconds from SIGTERM to SIGKILL
   int jobs = 1;
   bool dry_run = false;
-  std::string node;         // for result events
-  std::string env_file;     // KEY=VALUE lines for every step, read for each event (the agent's ./environment)
-  TagFilter filter;         // events whose tags it does not match are passed over (and acknowledged)
-  WhereFilter where;        // --where: so are events whose data does not hold
-  long count = 0;           // -n: exit after this many events handled (0: no limit)
-  double idle_timeout = 0;  // -w: exit 0 once nothing arrived and nothing ran for this long
-  std::string ready_file;   // created once the source is live
-  RetrySettings retry;      // --retry: aborted and timed-out handlers run again
+  std::string node;                   // for result events
+  std::string env_file;               // KEY=VALUE lines for every step, read for each event (the agent's ./environment)
+  TagFilter filter;                   // events whose tags it does not match are passed over (and acknowledged)
+  WhereFilter where;                  // --where: so are events whose data does not hold
+  long count = 0;                     // -n: exit after this many events handled (0: no limit)
+  double idle_timeout = 0;            // -w: exit 0 once nothing arrived and nothing ran for this long
+  std::string ready_file;             // created once the source is live
+  RetrySettings retry;                // --retry: aborted and timed-out handlers run again
   DeadLetter* dead_letter = nullptr;  // --dead-letter: where what is given up goes
-  WorkerSlot* slot = nullptr;  // a stream consumer's slot: records step groups, ends a dead predecessor's
+  WorkerSlot* slot = nullptr;         // a stream consumer's slot: records step groups, ends a dead predecessor's
   int out_fd = 1;
 };
 

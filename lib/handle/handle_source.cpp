@@ -11,9 +11,9 @@ HandleSource open_handle_source(const std::string& url, const TransportOptions& 
   Endpoint ep = parse_endpoint(url);
   // History reads no group: no consumer name, no slot.
   if (ep.scheme == Scheme::redis_stream && ep.stream.consumer.empty() && !options.history.wanted()) {
-    source.slot = std::make_unique<WorkerSlot>(default_bus_dir() + "/workers",
-                                               ep.host + ":" + std::to_string(ep.port) + "/" + ep.path + "/" +
-                                                   std::to_string(ep.db) + "/" + ep.key + "?group=" + ep.stream.group);
+    source.slot = std::make_unique<WorkerSlot>(default_bus_dir() + "/workers", ep.host + ":" + std::to_string(ep.port) + "/" +
+                                                                                   ep.path + "/" + std::to_string(ep.db) + "/" +
+                                                                                   ep.key + "?group=" + ep.stream.group);
     ep.stream.consumer = options.node + "/" + std::to_string(source.slot->number());
   }
   source.subscriber = open_subscriber(ep, options, filter);

@@ -45,7 +45,9 @@ std::optional<std::string> handler_name_problem(const std::string& name) {
 
 bool step_name_ok(const std::string& name) {
   if (!part_ok(name)) return false;
-  auto ends = [&](std::string_view s) { return name.size() >= s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0; };
+  auto ends = [&](std::string_view s) {
+    return name.size() >= s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0;
+  };
   if (ends("~") || ends(".swp") || ends(".rpmnew") || ends(".rpmsave")) return false;
   return name.find(".dpkg-") == std::string::npos;
 }
@@ -88,8 +90,7 @@ StepList find_steps(const std::vector<std::string>& dirs, const std::string& nam
 }
 
 std::vector<std::string> step_environment(const std::vector<std::string>& base, const std::vector<std::string>& env_file,
-                                          const Event& e, const std::string& handler, const std::string& step,
-                                          int attempt) {
+                                          const Event& e, const std::string& handler, const std::string& step, int attempt) {
   std::string source(tag_source(e.tag));
   const std::vector<std::string> ours = {
       "AGENT_COMFD=2",  // the agent's commands channel: here, as there during events, the log

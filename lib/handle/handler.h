@@ -31,8 +31,8 @@ struct Step {
 };
 
 struct StepList {
-  bool found = false;            // some DIR has the handler directory
-  std::vector<Step> steps;       // byte order; a later DIR's file wins a name
+  bool found = false;                // some DIR has the handler directory
+  std::vector<Step> steps;           // byte order; a later DIR's file wins a name
   std::vector<std::string> skipped;  // "path: why", for the debug log
 };
 

@@ -20,21 +20,20 @@ enum class Outcome { completed, aborted, timeout, rejected, skipped };
 const char* outcome_name(Outcome outcome);
 
 struct Job {
-
-  Message message;             // as the source gave it: the result acknowledges it
+  Message message;  // as the source gave it: the result acknowledges it
   std::string handler;
   std::vector<Step> steps;
-  size_t next = 0;             // index of the next step to start
+  size_t next = 0;  // index of the next step to start
   Clock::time_point started = Clock::now();
-  pid_t running = -1;          // the step running now
-  std::string step;            // the last step started
+  pid_t running = -1;              // the step running now
+  std::string step;                // the last step started
   std::optional<Outcome> outcome;  // set once final
   std::optional<int> exit_code;
   std::string reason;
   size_t left_running = 0;
-  std::vector<std::string> env_file;  // read when the event started
-  int attempt = 1;             // this run's number (EVENT_ATTEMPT)
-  bool stopped = false;        // its step was ended because event-handle stops
+  std::vector<std::string> env_file;          // read when the event started
+  int attempt = 1;                            // this run's number (EVENT_ATTEMPT)
+  bool stopped = false;                       // its step was ended because event-handle stops
   std::optional<Clock::time_point> retry_at;  // set: it waits to run again
 
   // Ready to run again from its first step, as attempt + 1 (what ended

@@ -19,7 +19,8 @@ class JobQueue {
   using Jobs = std::list<Job>;
 
   // slots: -j; count: -n (0: no limit).
-  JobQueue(int slots, long count, const RetryPolicy& policy) : slots_(static_cast<size_t>(slots)), count_(count), retries_(policy) {}
+  JobQueue(int slots, long count, const RetryPolicy& policy)
+      : slots_(static_cast<size_t>(slots)), count_(count), retries_(policy) {}
 
   // How many more the source may hand over: free slots, within what -n leaves.
   size_t free_slots() const;

@@ -21,7 +21,8 @@ double system_random() {
 RetryPolicy::RetryPolicy(RetrySettings settings, Random random) : s_(settings), random_(std::move(random)) {
   if (s_.retries < 0) throw usage_error("--retry: 0 or more");
   if (!(s_.delay >= 0)) throw usage_error("--retry-delay: 0 or more seconds");
-  if (!(s_.max_delay >= s_.delay)) throw usage_error("--retry-max-delay: at least --retry-delay (" + seconds_text(s_.delay) + "s)");
+  if (!(s_.max_delay >= s_.delay))
+    throw usage_error("--retry-max-delay: at least --retry-delay (" + seconds_text(s_.delay) + "s)");
   if (!random_) random_ = system_random;
 }
 

@@ -13,9 +13,9 @@
 namespace evt {
 
 struct RetrySettings {
-  int retries = 0;           // --retry: runs after the first (0: aborted is final, the ns8 contract)
-  double delay = 1;          // --retry-delay: seconds before the second run
-  double max_delay = 300;    // --retry-max-delay: no wait longer than this
+  int retries = 0;         // --retry: runs after the first (0: aborted is final, the ns8 contract)
+  double delay = 1;        // --retry-delay: seconds before the second run
+  double max_delay = 300;  // --retry-max-delay: no wait longer than this
 };
 
 class RetryPolicy {

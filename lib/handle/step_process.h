@@ -13,7 +13,7 @@
 namespace evt {
 
 struct StepProcess {
-  pid_t pid = -1;     // also its process group id
+  pid_t pid = -1;      // also its process group id
   UniqueFd stdin_fd;   // write end, non-blocking
   UniqueFd stdout_fd;  // read ends, non-blocking
   UniqueFd stderr_fd;

@@ -29,9 +29,7 @@ void on_sigchld(int) {
 
 }  // namespace
 
-int StepEnd::exit_code() const {
-  return WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
-}
+int StepEnd::exit_code() const { return WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status); }
 
 std::string StepEnd::how() const {
   if (WIFEXITED(wait_status)) return "exit status " + std::to_string(WEXITSTATUS(wait_status));

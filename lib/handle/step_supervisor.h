@@ -81,7 +81,6 @@ class StepSupervisor {
   bool lingering() const { return !groups_.empty() || !leftovers_.empty(); }
 
  private:
-
   struct Step {
     StepProcess proc;
     std::string input;
@@ -89,8 +88,8 @@ class StepSupervisor {
     std::string out_partial, err_partial;
     bool exited = false;
     int wait_status = 0;
-    std::optional<Clock::time_point> deadline;   // --timeout
-    std::optional<Clock::time_point> kill_at;    // SIGKILL of its group, after SIGTERM
+    std::optional<Clock::time_point> deadline;     // --timeout
+    std::optional<Clock::time_point> kill_at;      // SIGKILL of its group, after SIGTERM
     std::optional<Clock::time_point> pipes_until;  // after it exits: how long its output is read
     bool timed_out = false;
     bool stopped = false;

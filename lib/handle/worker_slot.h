@@ -49,7 +49,7 @@ class WorkerSlot : public GroupLedger {
   UniqueFd fd_;
   int number_ = 0;
   std::string path_;
-  std::vector<StepGroup> left_;       // read from the file when the slot was taken
+  std::vector<StepGroup> left_;        // read from the file when the slot was taken
   std::map<pid_t, StepGroup> groups_;  // this worker's running step groups
   bool write_failed_ = false;          // said once
 };

@@ -22,7 +22,8 @@ void refuse_salt_call_options(const std::vector<std::string>& args) {
     if (!key.empty() && key.back() == ':') key.pop_back();
     for (const char* own : {"with_env", "with_grains", "with_pillar", "with_env_opts", "preload"})
       if (key == own)
-        throw usage_error("send: " + key + "= is salt-call's own option, which event-fire does not take; "
+        throw usage_error("send: " + key +
+                          "= is salt-call's own option, which event-fire does not take; "
                           "give those values as KEY=VALUE or KEY:=JSON");
   }
 }
@@ -71,8 +72,9 @@ std::string fire_url(const std::string& url_option, bool to_master, const Config
   std::string master = configured_master(config);
   if (url_option.empty()) {
     if (master.empty())
-      throw usage_error("no master endpoint: set $EVENT_MASTER or 'master:' in the config file, "
-                        "or give a Salt minion's bus with -u salt:DIR");
+      throw usage_error(
+          "no master endpoint: set $EVENT_MASTER or 'master:' in the config file, "
+          "or give a Salt minion's bus with -u salt:DIR");
     return master;
   }
   Endpoint given = parse_endpoint(url_option);
@@ -90,9 +92,8 @@ static Exit require_listener(const FireRequest& r, const Endpoint& endpoint, con
                              size_t fired) {
   size_t unheard = publisher.unheard();
   if (!r.require_listener || unheard == 0) return status;
-  std::string where = endpoint.scheme == Scheme::local
-                          ? "local:" + (endpoint.path.empty() ? default_bus_dir() : endpoint.path)
-                          : endpoint.display();
+  std::string where = endpoint.scheme == Scheme::local ? "local:" + (endpoint.path.empty() ? default_bus_dir() : endpoint.path) :
+                                                         endpoint.display();
   report((fired == 1 ? std::string("the event") : std::to_string(unheard) + " of " + std::to_string(fired) + " events") +
          " reached no listener at " + where + " (--require-listener)");
   return worse(status, Exit::unreachable);

@@ -18,12 +18,12 @@ struct FireRequest {
     lines,        // -l: one event per line (envelopes, or DATA when TAG is given)
   };
 
-  std::string url;   // endpoint URL
+  std::string url;  // endpoint URL
   TransportOptions transport;
   Input input = Input::args;
   std::optional<std::string> tag;  // none: -l reads envelopes
   std::vector<std::string> data_args;
-  bool object_data = false;  // send: the data must be an object, as Salt's event.send builds it
+  bool object_data = false;       // send: the data must be an object, as Salt's event.send builds it
   bool require_listener = false;  // exit 3 when an event reached no listener
   int in_fd = 0;
 };

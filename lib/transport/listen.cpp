@@ -36,8 +36,8 @@ static std::optional<int> wait_allowed(const ListenRequest& r, Clock::time_point
 // What a batch holds for the listener: the events the filters want, in the
 // output format, appended to out, up to -n. Returns how many messages of the
 // batch were dealt with (all, unless -n was reached: then done is set).
-static size_t format_batch(const ListenRequest& r, std::vector<Message>& batch, std::string& out, long& printed,
-                           size_t& bad, bool& done) {
+static size_t format_batch(const ListenRequest& r, std::vector<Message>& batch, std::string& out, long& printed, size_t& bad,
+                           bool& done) {
   const bool raw_json = r.format.kind() == OutputFormat::Kind::envelope;
   size_t handled = 0;
   for (Message& m : batch) {

@@ -13,13 +13,13 @@ namespace evt {
 struct ListenRequest {
   std::string url;
   TransportOptions transport;
-  TagFilter filter;          // the tags wanted
-  WhereFilter where;         // --where: what their data must hold
+  TagFilter filter;   // the tags wanted
+  WhereFilter where;  // --where: what their data must hold
   OutputFormat format;
-  long count = 0;            // -n: stop after this many events (0: no limit)
-  double idle_timeout = 0;   // -w: exit 1 when no event arrives for this long
-  double timeout = 0;        // --timeout: exit 1 after this long in all
-  std::string ready_file;    // created once the subscription is live
+  long count = 0;           // -n: stop after this many events (0: no limit)
+  double idle_timeout = 0;  // -w: exit 1 when no event arrives for this long
+  double timeout = 0;       // --timeout: exit 1 after this long in all
+  std::string ready_file;   // created once the subscription is live
   int out_fd = 1;
 };
 

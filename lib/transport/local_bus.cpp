@@ -26,7 +26,7 @@ namespace evt {
 namespace {
 
 constexpr size_t max_record_wanted = 1u << 20;  // as Salt's max_event_size
-constexpr size_t batch_bytes = 64u << 10;        // datagrams of a stream are cut at this size
+constexpr size_t batch_bytes = 64u << 10;       // datagrams of a stream are cut at this size
 constexpr const char* socket_suffix = ".sock";
 
 sockaddr_un socket_address(const std::string& path) {
@@ -57,8 +57,7 @@ void grow_send_buffer(int fd) {
 
 class LocalPublisher : public Publisher {
  public:
-  LocalPublisher(std::string dir, const TransportOptions& options)
-      : dir_(std::move(dir)), timeout_(options.timeout) {
+  LocalPublisher(std::string dir, const TransportOptions& options) : dir_(std::move(dir)), timeout_(options.timeout) {
     max_record_ = local_bus_max_record();
     if (check_bus_dir(dir_, false)) scan();
   }
@@ -105,8 +104,8 @@ class LocalPublisher : public Publisher {
     size_t stuck = 0;
     for (auto& [path, peer] : peers_) stuck += peer.dropped > 0;
     stuck += gone_with_drops_;
-    report(std::to_string(dropped_events_) + " event deliveries dropped: " + std::to_string(stuck) +
-           " listener(s) in " + dir_ + " did not read within " + seconds_text(timeout_) + "s");
+    report(std::to_string(dropped_events_) + " event deliveries dropped: " + std::to_string(stuck) + " listener(s) in " + dir_ +
+           " did not read within " + seconds_text(timeout_) + "s");
     return Exit::failed;
   }
 
@@ -131,8 +130,7 @@ class LocalPublisher : public Publisher {
   void report_vanished() {
     for (const auto& v : vanished_) {
       size_t missed = sent_events_ - v.sent_before;
-      if (missed > 0)
-        report("a listener went away (" + v.path + "): " + std::to_string(missed) + " event(s) did not reach it");
+      if (missed > 0) report("a listener went away (" + v.path + "): " + std::to_string(missed) + " event(s) did not reach it");
     }
     vanished_.clear();
   }
@@ -162,8 +160,7 @@ class LocalPublisher : public Publisher {
       struct stat entry_st;
       if (::lstat(path.c_str(), &entry_st) != 0) continue;
       if (!S_ISSOCK(entry_st.st_mode) || entry_st.st_uid != ::geteuid()) {
-        if (ignored_.insert(path).second)
-          report("ignoring " + path + ": not a socket of uid " + std::to_string(::geteuid()));
+        if (ignored_.insert(path).second) report("ignoring " + path + ": not a socket of uid " + std::to_string(::geteuid()));
         continue;
       }
       if (UniqueFd fd = connect_peer(path)) found.emplace(path, Peer{std::move(fd)});
@@ -395,8 +392,7 @@ class LocalSubscriber : public Subscriber {
 
 std::string default_bus_dir() {
   if (const char* d = std::getenv("EVENT_SOCK_DIR"); d != nullptr && *d != '\0') return d;
-  if (const char* x = std::getenv("XDG_RUNTIME_DIR"); x != nullptr && *x != '\0')
-    return std::string(x) + "/event-tools";
+  if (const char* x = std::getenv("XDG_RUNTIME_DIR"); x != nullptr && *x != '\0') return std::string(x) + "/event-tools";
   if (::geteuid() == 0) return "/run/event-tools";
   return "/tmp/event-tools-" + std::to_string(::geteuid());
 }

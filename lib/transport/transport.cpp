@@ -21,8 +21,8 @@ void check_tls_options(const Endpoint& ep, const TlsOptions& t) {
   if (!t.any()) return;
   const std::string& p = t.prefix;
   if (!ep.tls)
-    throw usage_error(ep.display() + " is not TLS: " + p + "cacert, " + p + "cert and the like need rediss://, rediss+stream://, " +
-                      "or nats:// with ?tls=1");
+    throw usage_error(ep.display() + " is not TLS: " + p + "cacert, " + p +
+                      "cert and the like need rediss://, rediss+stream://, " + "or nats:// with ?tls=1");
   if (t.cert.empty() != t.key.empty()) throw usage_error(p + "cert and " + p + "key go together: give both");
   if (!t.cacertdir.empty() && ep.is_nats()) throw usage_error(p + "cacertdir: NATS takes a CA file (" + p + "cacert)");
   if (t.insecure && (!t.cacert.empty() || !t.cacertdir.empty()))
@@ -38,7 +38,8 @@ void check_transport_options(const Endpoint& ep, const TransportOptions& o) {
   if (o.allow_reserved && ep.scheme != Scheme::salt) throw usage_error("--allow-reserved applies to salt: endpoints only");
   if (o.history.exit_at_end && !o.history.wanted()) throw usage_error("-e/--exit-at-end needs --since or --from-id");
   if (o.history.wanted() && ep.scheme != Scheme::redis_stream && ep.scheme != Scheme::nats_js)
-    throw usage_error(ep.display() + " keeps no history: --since and --from-id need a durable endpoint (redis+stream://, nats+js://)");
+    throw usage_error(ep.display() +
+                      " keeps no history: --since and --from-id need a durable endpoint (redis+stream://, nats+js://)");
   if (ep.scheme == Scheme::nats_js && !o.history.from_id.empty() &&
       (o.history.from_id.find_first_not_of("0123456789") != std::string::npos || o.history.from_id.size() > 19 ||
        o.history.from_id.front() == '0'))

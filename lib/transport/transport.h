@@ -37,11 +37,11 @@ struct ZmqOptions {
 // names. By default the system's CA store verifies the server's
 // certificate, and its name is checked against the host (or sni).
 struct TlsOptions {
-  std::string cacert;     // --cacert FILE: the CAs that verify the server (instead of the system's)
-  std::string cacertdir;  // --cacertdir DIR: the same, a c_rehash'ed directory
-  std::string cert, key;  // --cert FILE, --key FILE: this client's certificate and key
-  std::string sni;        // --sni NAME: the server name sent and checked (default the URL's host)
-  bool insecure = false;  // --insecure: no verification, said on stderr at each connection
+  std::string cacert;         // --cacert FILE: the CAs that verify the server (instead of the system's)
+  std::string cacertdir;      // --cacertdir DIR: the same, a c_rehash'ed directory
+  std::string cert, key;      // --cert FILE, --key FILE: this client's certificate and key
+  std::string sni;            // --sni NAME: the server name sent and checked (default the URL's host)
+  bool insecure = false;      // --insecure: no verification, said on stderr at each connection
   std::string prefix = "--";  // how the options are named, for messages (eventsapi's --store-cacert: "--store-")
 
   bool any() const { return !cacert.empty() || !cacertdir.empty() || !cert.empty() || !key.empty() || !sni.empty() || insecure; }
@@ -52,9 +52,9 @@ struct TlsOptions {
 // live; exit_at_end ends the source once it has caught up with what the
 // transport held when it opened.
 struct HistoryOptions {
-  double since = -1;        // seconds since the epoch; < 0: not asked
-  std::string from_id;      // a Redis stream entry id, read from inclusively; empty: not asked
-  bool exit_at_end = false; // -e
+  double since = -1;         // seconds since the epoch; < 0: not asked
+  std::string from_id;       // a Redis stream entry id, read from inclusively; empty: not asked
+  bool exit_at_end = false;  // -e
 
   bool wanted() const { return since >= 0 || !from_id.empty(); }
 };
@@ -62,16 +62,16 @@ struct HistoryOptions {
 // What every transport shares. A URL's own parameters (a stream's group,
 // maxlen, claim) are in its Endpoint.
 struct TransportOptions {
-  std::string node;      // this node's id, for events made here
-  double timeout = 5;    // seconds a bounded wait may take (connecting, a delivery)
-  bool timeout_set = false;  // --timeout given (a nats+js publisher otherwise waits 30 s)
-  std::string password;  // Redis, from --password-file or REDISCLI_AUTH; NATS, from --password-file
-  std::string sentinel_password;  // Redis Sentinels (?sentinel=): --sentinel-password-file
-  std::string nats_creds;  // NATS: --creds FILE (else $NATS_CREDS)
-  std::string nats_nkey;   // NATS: --nkey FILE, a user's NKey seed
-  bool reconnect = true; // a subscriber reconnects after a lost peer
+  std::string node;                             // this node's id, for events made here
+  double timeout = 5;                           // seconds a bounded wait may take (connecting, a delivery)
+  bool timeout_set = false;                     // --timeout given (a nats+js publisher otherwise waits 30 s)
+  std::string password;                         // Redis, from --password-file or REDISCLI_AUTH; NATS, from --password-file
+  std::string sentinel_password;                // Redis Sentinels (?sentinel=): --sentinel-password-file
+  std::string nats_creds;                       // NATS: --creds FILE (else $NATS_CREDS)
+  std::string nats_nkey;                        // NATS: --nkey FILE, a user's NKey seed
+  bool reconnect = true;                        // a subscriber reconnects after a lost peer
   long long max_message = default_max_message;  // ZeroMQ, Salt and Redis: the largest message a peer may send us
-  bool allow_reserved = false;  // Salt: fire tags in Salt's own namespace (salt/)
+  bool allow_reserved = false;                  // Salt: fire tags in Salt's own namespace (salt/)
   // For the master (--master, fire_master, send). Every transport sends them as
   // any other, to the master endpoint, except a Salt minion's bus, which
   // forwards them as Salt's fire_master does (salt_bus.h).
@@ -198,8 +198,7 @@ void check_tls_options(const Endpoint& endpoint, const TlsOptions& tls);
 std::unique_ptr<Publisher> open_publisher(const Endpoint& endpoint, const TransportOptions& options);
 // filter: the tags wanted; transports that can filter at the source
 // (Redis PSUBSCRIBE, ZeroMQ SUB prefixes) subscribe to no more than these.
-std::unique_ptr<Subscriber> open_subscriber(const Endpoint& endpoint, const TransportOptions& options,
-                                            const TagFilter& filter);
+std::unique_ptr<Subscriber> open_subscriber(const Endpoint& endpoint, const TransportOptions& options, const TagFilter& filter);
 
 // The local bus's directory (local_bus.h), also where event-handle keeps its
 // worker slots: $EVENT_SOCK_DIR, else $XDG_RUNTIME_DIR/event-tools, else

@@ -28,9 +28,11 @@ void add_transport_options(CLI::App& app, TransportFlags& f, const std::string& 
 
 void add_tls_options(CLI::App& app, TlsOptions& tls, const std::string& p, const std::string& server) {
   tls.prefix = p;
-  app.add_option(p + "cacert", tls.cacert, "TLS (" + server + "): the CA certificates (PEM file) that verify the server, instead of the system's");
+  app.add_option(p + "cacert", tls.cacert,
+                 "TLS (" + server + "): the CA certificates (PEM file) that verify the server, instead of the system's");
   app.add_option(p + "cacertdir", tls.cacertdir, "TLS (" + server + "): the same, a directory of hashed CA certificates");
-  app.add_option(p + "cert", tls.cert, "TLS (" + server + "): this client's certificate (PEM file), for a server that asks for one");
+  app.add_option(p + "cert", tls.cert,
+                 "TLS (" + server + "): this client's certificate (PEM file), for a server that asks for one");
   app.add_option(p + "key", tls.key, "TLS (" + server + "): the private key of " + p + "cert (PEM file)");
   app.add_option(p + "sni", tls.sni, "TLS (" + server + "): the server name to send and to check (default the URL's host)");
   app.add_flag(p + "insecure", tls.insecure, "TLS (" + server + "): do not verify the server's certificate (said on stderr)");
@@ -53,9 +55,11 @@ TransportOptions transport_options(const TransportFlags& f, const Config& config
 }
 
 void add_history_options(CLI::App& app, HistoryFlags& f) {
-  app.add_option("--since", f.since,
-                 "redis+stream, nats+js: first the history from WHEN (90s, 15m, 2h, 1d, RFC 3339 or epoch seconds), no group used");
-  app.add_option("--from-id", f.from_id, "redis+stream: first the history from entry ID on (nats+js: a stream sequence), no group used");
+  app.add_option(
+      "--since", f.since,
+      "redis+stream, nats+js: first the history from WHEN (90s, 15m, 2h, 1d, RFC 3339 or epoch seconds), no group used");
+  app.add_option("--from-id", f.from_id,
+                 "redis+stream: first the history from entry ID on (nats+js: a stream sequence), no group used");
   app.add_flag("-e,--exit-at-end", f.exit_at_end, "With --since or --from-id: exit 0 once caught up");
 }
 

@@ -88,8 +88,8 @@ bool refused(const evt::json& j, std::string_view text) {
   auto name = [&](const char* key, auto problem) {
     return j.contains(key) && (!j[key].is_string() || problem(j[key].get<std::string>()));
   };
-  if (!j.contains("tag") || name("tag", evt::tag_problem) || name("id", evt::id_problem) ||
-      name("node", evt::node_problem) || (j.contains("ts") && !j["ts"].is_number()))
+  if (!j.contains("tag") || name("tag", evt::tag_problem) || name("id", evt::id_problem) || name("node", evt::node_problem) ||
+      (j.contains("ts") && !j["ts"].is_number()))
     return true;
   evt::JsonCursor c(text, evt::JsonCursor::Space::json_space);
   std::vector<std::string> known;

@@ -11,8 +11,8 @@ FUZZ_TARGET(std::string_view input) {
   std::string_view rest = nl == std::string_view::npos ? std::string_view() : input.substr(nl + 1);
   try {
     evt::OutputFormat f = evt::OutputFormat::parse(spec);
-    evt::Event e = rest.empty() ? evt::make_event("a/b", evt::data_from_text("{\"k\":[1,\"x\"]}"), "n")
-                                : evt::parse_envelope(rest);
+    evt::Event e =
+        rest.empty() ? evt::make_event("a/b", evt::data_from_text("{\"k\":[1,\"x\"]}"), "n") : evt::parse_envelope(rest);
     std::string out;
     f.append(out, e);
     f.append(out, e, evt::to_envelope(e));

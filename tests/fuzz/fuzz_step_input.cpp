@@ -20,8 +20,8 @@ FUZZ_TARGET(std::string_view input) {
   auto name = evt::handler_name(e.tag, nullptr);
   if (!name) std::abort();
   if (evt::handler_name_problem(*name)) return;  // rejected: nothing runs
-  if (name->find("..") != std::string::npos && (name->find("/../") != std::string::npos || name->rfind("../", 0) == 0 ||
-                                                name->ends_with("/..") || *name == ".."))
+  if (name->find("..") != std::string::npos &&
+      (name->find("/../") != std::string::npos || name->rfind("../", 0) == 0 || name->ends_with("/..") || *name == ".."))
     std::abort();
   for (const std::string& var : evt::step_environment({"PATH=/bin"}, {"MYVAR=1"}, e, *name, "10step")) {
     if (var.find('\n') != std::string::npos || var.find('\0') != std::string::npos) std::abort();

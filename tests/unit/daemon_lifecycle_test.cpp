@@ -63,7 +63,8 @@ TEST(DaemonLifecycle, ReadyOnceWithTheStatusThenTheFileAndStatusAtMostOnceASecon
   FakeClock clock;
   int handled = 0;
   std::string ready = manager.dir() + "/ready";
-  DaemonLifecycle life(ready, [&] { return "handled " + std::to_string(handled); }, clock.fn());
+  DaemonLifecycle life(
+      ready, [&] { return "handled " + std::to_string(handled); }, clock.fn());
   EXPECT_TRUE(life.service().notifying());
   EXPECT_EQ(std::getenv("NOTIFY_SOCKET"), nullptr);  // steps do not speak for the daemon
 
@@ -98,7 +99,10 @@ TEST(DaemonLifecycle, ReadyOnceWithTheStatusThenTheFileAndStatusAtMostOnceASecon
 TEST(DaemonLifecycle, AStaleReadyFileIsRemovedAtTheStart) {
   FakeManager manager;
   std::string ready = manager.dir() + "/ready";
-  { DaemonLifecycle first(ready, [] { return std::string("x"); }); first.ready(); }
+  {
+    DaemonLifecycle first(ready, [] { return std::string("x"); });
+    first.ready();
+  }
   ASSERT_EQ(::access(ready.c_str(), F_OK), 0);
   DaemonLifecycle second(ready, [] { return std::string("x"); });
   EXPECT_EQ(::access(ready.c_str(), F_OK), 0);  // not before it is asked to

@@ -56,7 +56,7 @@ TEST(Endpoint, RedisStreamMaxAge) {
   EXPECT_THROW(parse_endpoint("redis+stream://h/k?maxage=0"), Error);
   EXPECT_THROW(parse_endpoint("redis+stream://h/k?maxage=later"), Error);
   EXPECT_THROW(parse_endpoint("redis+stream://h/k?maxage=60&maxlen=10"), Error);  // one way to trim
-  EXPECT_THROW(parse_endpoint("redis://h/?maxage=60"), Error);                     // streams only
+  EXPECT_THROW(parse_endpoint("redis://h/?maxage=60"), Error);                    // streams only
 }
 
 TEST(Endpoint, RedisSentinels) {
@@ -75,9 +75,9 @@ TEST(Endpoint, RedisSentinels) {
   EXPECT_EQ(s.sentinel.master, "m");
   EXPECT_EQ(s.sentinel.sentinels.size(), 2u);
   EXPECT_TRUE(parse_endpoint("redis://h").sentinel.master.empty());
-  EXPECT_THROW(parse_endpoint("redis://s1,s2/"), Error);                  // a list wants ?sentinel=
-  EXPECT_THROW(parse_endpoint("redis://s1,s2/?sentinel="), Error);        // a name
-  EXPECT_THROW(parse_endpoint("redis://s1,u:p@s2/?sentinel=m"), Error);   // credentials once, first
+  EXPECT_THROW(parse_endpoint("redis://s1,s2/"), Error);                 // a list wants ?sentinel=
+  EXPECT_THROW(parse_endpoint("redis://s1,s2/?sentinel="), Error);       // a name
+  EXPECT_THROW(parse_endpoint("redis://s1,u:p@s2/?sentinel=m"), Error);  // credentials once, first
 }
 
 TEST(Endpoint, ZeroMQ) {
@@ -109,9 +109,9 @@ TEST(Endpoint, Salt) {
 }
 
 TEST(Endpoint, Errors) {
-  for (const char* bad : {"", "nowhere", "http://x", "redis:/x", "redis://", "redis://h:0", "redis://h:99999",
-                          "redis://h/x", "redis://h?color=red", "tcp://h", "tcp://h:1/x", "ipc://",
-                          "redis+stream://h", "redis+unix://relative.sock", "redis://[::1"}) {
+  for (const char* bad :
+       {"", "nowhere", "http://x", "redis:/x", "redis://", "redis://h:0", "redis://h:99999", "redis://h/x", "redis://h?color=red",
+        "tcp://h", "tcp://h:1/x", "ipc://", "redis+stream://h", "redis+unix://relative.sock", "redis://[::1"}) {
     try {
       parse_endpoint(bad);
       ADD_FAILURE() << bad << " was accepted";

@@ -53,8 +53,8 @@ TEST(ConfigTable, Defaults) {
   EXPECT_TRUE(c.events_log());
   EXPECT_EQ(c.connect_timeout(), 5);
   EXPECT_EQ(c.timeout(), 15);
-  EXPECT_EQ(c.retry_schedule(), (std::vector<double>{1, 2, 5, 10, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 43200,
-                                                     86400, 86400, 86400}));
+  EXPECT_EQ(c.retry_schedule(),
+            (std::vector<double>{1, 2, 5, 10, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 28800, 43200, 86400, 86400, 86400}));
   EXPECT_EQ(c.spool_max_mb(), 1024);
   EXPECT_EQ(c.spool_limit_bytes(), 1024LL << 20);
   EXPECT_EQ(c.max_in_flight(), 1);
@@ -68,7 +68,8 @@ TEST(ConfigTable, LogLevel) {
   EXPECT_EQ(key("log-level").parse("Warn", v), "WARNING");
   EXPECT_EQ(v.log_level, "WARNING");
   EXPECT_EQ(normalize_config_value("log-level", "error"), "ERROR");
-  for (const char* bad : {"LOUD", "", "INFO "}) EXPECT_EQ(refusal("log-level", bad), "log-level is DEBUG, INFO, WARNING or ERROR");
+  for (const char* bad : {"LOUD", "", "INFO "})
+    EXPECT_EQ(refusal("log-level", bad), "log-level is DEBUG, INFO, WARNING or ERROR");
 }
 
 TEST(ConfigTable, Port) {
@@ -148,8 +149,13 @@ TEST(ConfigTable, MaxInFlight) {
 }
 
 TEST(ConfigTable, OverridesParsedOnceAtLoad) {
-  EventsapiConfig c({{"port", "24010"}, {"retry-schedule", "1,2"}, {"spool-max-mb", "2"}, {"max-in-flight", "4"},
-                     {"log-level", "DEBUG"}, {"disable-events-log", "true"}, {"timeout", "1.5"}});
+  EventsapiConfig c({{"port", "24010"},
+                     {"retry-schedule", "1,2"},
+                     {"spool-max-mb", "2"},
+                     {"max-in-flight", "4"},
+                     {"log-level", "DEBUG"},
+                     {"disable-events-log", "true"},
+                     {"timeout", "1.5"}});
   EXPECT_EQ(c.port(), 24010);
   EXPECT_EQ(c.retry_schedule(), (std::vector<double>{1, 2}));
   EXPECT_EQ(c.spool_limit_bytes(), 2LL << 20);

@@ -109,7 +109,8 @@ TEST(WebhookSignature, GlusterJwt) {
 }
 
 TEST(Gluster, WebhookBodyHead) {
-  auto head = webhook_body_head(R"({"event": "VOLUME_SET", "message": {"ts": 9, "event": "x"}, "nodeid": "u", "ts": 1468303352})");
+  auto head =
+      webhook_body_head(R"({"event": "VOLUME_SET", "message": {"ts": 9, "event": "x"}, "nodeid": "u", "ts": 1468303352})");
   ASSERT_TRUE(head);
   EXPECT_EQ(head->event, "VOLUME_SET");
   EXPECT_EQ(head->ts, 1468303352);
@@ -155,9 +156,11 @@ TEST(Gluster, BadDatagramsAreInvalidInput) {
 TEST(Gluster, WebhookBodyIsGlustereventsdBytes) {
   // json.dumps(message, sort_keys=True): sorted at every level, Python's separators.
   Event e = parse_gluster_datagram(R"({"tag":"t","data":{"b":1,"a":{"d":[2,1],"c":null}},"ts":1468303352})", "n");
-  EXPECT_EQ(webhook_body(e, "uuid"), R"({"event": "t", "message": {"a": {"c": null, "d": [2, 1]}, "b": 1}, "nodeid": "uuid", "ts": 1468303352})");
+  EXPECT_EQ(webhook_body(e, "uuid"),
+            R"({"event": "t", "message": {"a": {"c": null, "d": [2, 1]}, "b": 1}, "nodeid": "uuid", "ts": 1468303352})");
   e.ts = 1.5;
-  EXPECT_EQ(webhook_body(e, "uuid"), R"({"event": "t", "message": {"a": {"c": null, "d": [2, 1]}, "b": 1}, "nodeid": "uuid", "ts": 1.5})");
+  EXPECT_EQ(webhook_body(e, "uuid"),
+            R"({"event": "t", "message": {"a": {"c": null, "d": [2, 1]}, "b": 1}, "nodeid": "uuid", "ts": 1.5})");
 }
 
 TEST(Gluster, WebhookBodyKeepsNumbersThatOverflowADouble) {
@@ -182,10 +185,16 @@ TEST(EventsapiConfig, DefaultsAndValidation) {
   EXPECT_EQ(normalize_config_value("log-level", "debug"), "DEBUG");
   EXPECT_EQ(normalize_config_value("port", "0"), "0");
   EXPECT_EQ(normalize_config_value("retry-schedule", "0.5, 2,10"), "0.5,2,10");
-  for (auto [name, value] : std::vector<std::pair<const char*, const char*>>{
-           {"port", "65536"}, {"port", "x"}, {"port", "-1"}, {"log-level", "LOUD"}, {"timeout", "0"},
-           {"connect-timeout", "abc"}, {"retry-schedule", ""}, {"retry-schedule", "1,,2"}, {"spool-max-mb", "0"},
-           {"disable-events-log", "maybe"}}) {
+  for (auto [name, value] : std::vector<std::pair<const char*, const char*>>{{"port", "65536"},
+                                                                             {"port", "x"},
+                                                                             {"port", "-1"},
+                                                                             {"log-level", "LOUD"},
+                                                                             {"timeout", "0"},
+                                                                             {"connect-timeout", "abc"},
+                                                                             {"retry-schedule", ""},
+                                                                             {"retry-schedule", "1,,2"},
+                                                                             {"spool-max-mb", "0"},
+                                                                             {"disable-events-log", "maybe"}}) {
     EXPECT_THROW(normalize_config_value(name, value), Error) << name << "=" << value;
   }
   EventsapiConfig o({{"port", "24010"}, {"disable-events-log", "true"}});

@@ -106,6 +106,7 @@ TEST(DryRun, SaysWhichStepsWouldRunAndConsumesNothing) {
   char buf[512];
   ssize_t n = ::read(fds[0], buf, sizeof buf);
   ::close(fds[0]);
-  EXPECT_EQ(std::string(buf, n > 0 ? static_cast<size_t>(n) : 0),
-            "a/event/x\th\t/d/h/10one\na/event/x\th\t/d/h/20two\na/event/x\th\t(no steps)\na/event/x\t../x\t(rejected: bad name)\n");
+  EXPECT_EQ(
+      std::string(buf, n > 0 ? static_cast<size_t>(n) : 0),
+      "a/event/x\th\t/d/h/10one\na/event/x\th\t/d/h/20two\na/event/x\th\t(no steps)\na/event/x\t../x\t(rejected: bad name)\n");
 }

@@ -53,8 +53,7 @@ TEST(JsonLayout, OverflowingNumbersKeepTheirToken) {
 }
 
 TEST(JsonLayout, SortedKeysAtEveryLevel) {
-  EXPECT_EQ(python(R"({"b":1,"a":{"d":2,"c":[{"z":0,"y":1}]}})", true),
-            R"({"a": {"c": [{"y": 1, "z": 0}], "d": 2}, "b": 1})");
+  EXPECT_EQ(python(R"({"b":1,"a":{"d":2,"c":[{"z":0,"y":1}]}})", true), R"({"a": {"c": [{"y": 1, "z": 0}], "d": 2}, "b": 1})");
   // Python sorts by code point, which is UTF-8 byte order.
   EXPECT_EQ(python(R"({"é":1,"z":2,"A":3})", true), R"({"A": 3, "z": 2, "\u00e9": 1})");
 }

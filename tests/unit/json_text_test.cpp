@@ -27,8 +27,8 @@ TEST(JsonText, CompactsWithoutChangingValues) {
 }
 
 TEST(JsonText, RefusesWhatIsNotJson) {
-  for (const char* bad : {"", "{", "[1,]", "{\"a\"}", "{\"a\":}", "01", "1.", "-", "1e", "tru", "'x'", "\"\\x\"",
-                          "\"\\ud800\"", "\"\\udc00x\"", "\"a\x01\"", "\"\xff\"", "[1 2]", "{\"a\":1,}", "\"unterminated"}) {
+  for (const char* bad : {"", "{", "[1,]", "{\"a\"}", "{\"a\":}", "01", "1.", "-", "1e", "tru", "'x'", "\"\\x\"", "\"\\ud800\"",
+                          "\"\\udc00x\"", "\"a\x01\"", "\"\xff\"", "[1 2]", "{\"a\":1,}", "\"unterminated"}) {
     EXPECT_EQ(compact_of(bad).substr(0, 4), "ERR ") << bad;
   }
 }

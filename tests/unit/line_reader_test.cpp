@@ -29,8 +29,8 @@ std::vector<std::string> read_lines(const std::string& text, size_t max_line = 1
   for (;;) {
     auto status = reader.next(line);
     if (status == LineReader::Status::eof) break;
-    out.push_back(status == LineReader::Status::too_long ? "<too long:" + std::to_string(reader.line_number()) + ">"
-                                                         : std::string(line));
+    out.push_back(status == LineReader::Status::too_long ? "<too long:" + std::to_string(reader.line_number()) + ">" :
+                                                           std::string(line));
   }
   writer.join();
   close(fds[0]);

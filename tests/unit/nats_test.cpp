@@ -34,7 +34,8 @@ TEST(NatsEndpoint, FromNatsUrl) {
 }
 
 TEST(NatsEndpoint, JetStream) {
-  Endpoint e = parse_endpoint("nats+js://n1,n2,n3/EVENTS?group=handlers&create=1&replicas=3&subjects=module.>,EVENT%20x.>&max-age=3600");
+  Endpoint e =
+      parse_endpoint("nats+js://n1,n2,n3/EVENTS?group=handlers&create=1&replicas=3&subjects=module.>,EVENT%20x.>&max-age=3600");
   EXPECT_EQ(e.scheme, Scheme::nats_js);
   EXPECT_EQ(e.key, "EVENTS");
   EXPECT_EQ(e.stream.group, "handlers");
@@ -83,7 +84,8 @@ TEST(NatsSubject, Filters) {
 }
 
 TEST(NatsMessage, EnvelopeInHeaders) {
-  Event e = parse_envelope(R"({"tag":"EVENT API one.vm.allocate 1","data":{"k":[1,2]},"ts":1763789000.123456,"id":"01ABC","node":"web1","traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01","x":{"y":1}})");
+  Event e = parse_envelope(
+      R"({"tag":"EVENT API one.vm.allocate 1","data":{"k":[1,2]},"ts":1763789000.123456,"id":"01ABC","node":"web1","traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01","x":{"y":1}})");
   NatsWire w = to_nats(e);
   EXPECT_EQ(w.subject, "EVENT%20API%20one%2Evm%2Eallocate%201");
   EXPECT_EQ(w.payload, R"({"k":[1,2]})");

@@ -19,9 +19,10 @@ std::string render(const std::string& spec) {
 }  // namespace
 
 TEST(OutputFormat, Json) {
-  EXPECT_EQ(render("json"),
-            R"({"tag":"module/traefik1/event/test","data":{"field":"value","n":[1,2],"é":"ü"},"ts":1763789000.500000,"id":"ID1","node":"web1","source":"module/traefik1"})"
-            "\n");
+  EXPECT_EQ(
+      render("json"),
+      R"({"tag":"module/traefik1/event/test","data":{"field":"value","n":[1,2],"é":"ü"},"ts":1763789000.500000,"id":"ID1","node":"web1","source":"module/traefik1"})"
+      "\n");
   std::string out;
   OutputFormat::parse("json").append(out, sample(), "{\"raw\":1}");
   EXPECT_EQ(out, "{\"raw\":1}\n");

@@ -14,8 +14,7 @@ namespace {
 // loses the connection when told to.
 class FakeListener : public ReconnectingSubscriber {
  public:
-  FakeListener(bool reconnects, Clock::time_point* now)
-      : ReconnectingSubscriber(reconnects, [now] { return *now; }) {}
+  FakeListener(bool reconnects, Clock::time_point* now) : ReconnectingSubscriber(reconnects, [now] { return *now; }) {}
 
   int away = 0;
   int connects = 0, reads = 0, drops = 0;

@@ -87,10 +87,11 @@ TEST(Redeliver, FromFailedLogEachToTheWebhookThatGaveItUpOnce) {
   hooks["http://b/"] = Webhook{};
   hooks["http://off/"].disabled = true;
   hooks["http://vol/"].events = {"VOLUME_*"};
-  d.write("failed.log", failed_line("http://a/", "1", body("PEER_ATTACH", 10)) + failed_line("http://a/", "1", body("PEER_ATTACH", 10)) +
-                            failed_line("http://b/", "1", body("PEER_ATTACH", 10)) + failed_line("http://off/", "2", body("X", 20)) +
-                            failed_line("http://gone/", "3", body("X", 30)) + failed_line("http://vol/", "4", body("PEER_ATTACH", 40)) +
-                            "garbage\n" + failed_line("http://a/", "5", body("X", 50)));
+  d.write("failed.log",
+          failed_line("http://a/", "1", body("PEER_ATTACH", 10)) + failed_line("http://a/", "1", body("PEER_ATTACH", 10)) +
+              failed_line("http://b/", "1", body("PEER_ATTACH", 10)) + failed_line("http://off/", "2", body("X", 20)) +
+              failed_line("http://gone/", "3", body("X", 30)) + failed_line("http://vol/", "4", body("PEER_ATTACH", 40)) +
+              "garbage\n" + failed_line("http://a/", "5", body("X", 50)));
   size_t skipped = 0;
   auto all = select_redeliveries(d.path, hooks, RedeliverOptions{}, skipped);
   EXPECT_EQ(skipped, 1u);
@@ -135,7 +136,8 @@ TEST(Redeliver, ARequestIsQueuedCountedAndRemoved) {
   hooks["http://127.0.0.1:1/a"] = Webhook{};
   hooks["http://127.0.0.1:1/b"] = Webhook{};
   std::vector<std::string> said;
-  WebhookDelivery delivery(d.path, [&](const std::string& m) { said.push_back(m); }, [](const std::string&, const std::string&) {});
+  WebhookDelivery delivery(
+      d.path, [&](const std::string& m) { said.push_back(m); }, [](const std::string&, const std::string&) {});
   delivery.configure(hooks, EventsapiConfig(), 1);
   std::vector<Redelivery> events = {{"1", body("A", 1), "A", 1, {"http://127.0.0.1:1/a"}},
                                     {"2", body("B", 2), "B", 2, {"http://127.0.0.1:1/a", "http://127.0.0.1:1/b"}}};

@@ -49,7 +49,8 @@ TEST(RespLimiter, ReplacesAnOversizedBulkAndGoesOn) {
   std::string wire = "*4\r\n$8\r\npmessage\r\n$1\r\n*\r\n$2\r\nch\r\n$100\r\n" + std::string(100, 'x') + "\r\n:7\r\n";
   std::string out;
   for (char c : wire) limiter.filter(std::string_view(&c, 1), out);
-  EXPECT_EQ(out, "*4\r\n$8\r\npmessage\r\n$1\r\n*\r\n$2\r\nch\r\n-EVT-TOO-LARGE 100 bytes, more than --max-message (64)\r\n:7\r\n");
+  EXPECT_EQ(out,
+            "*4\r\n$8\r\npmessage\r\n$1\r\n*\r\n$2\r\nch\r\n-EVT-TOO-LARGE 100 bytes, more than --max-message (64)\r\n:7\r\n");
   ASSERT_EQ(told.size(), 1u);
   EXPECT_EQ(told[0], "100 bytes, more than --max-message (64)");
 }

@@ -7,8 +7,8 @@
 #include "handle/dead_letter.h"
 
 using namespace evt;
-using std::chrono::milliseconds;
 using evt::Clock;
+using std::chrono::milliseconds;
 
 namespace {
 
@@ -72,9 +72,10 @@ TEST(Job, GivenUpOnlyWhenItFailedOnItsOwn) {
 TEST(DeadLetter, TheEventAsItCameWithItsRecord) {
   Event e = parse_envelope(R"({"tag":"a/event/x","data":{"k":1},"ts":1.5,"id":"the-id","node":"n","extra":true})");
   Event d = dead_letter_event(e, {"x", "20fail", "aborted", 3, 4, 1700000000.25});
-  EXPECT_EQ(to_envelope(d),
-            R"({"tag":"a/event/x","data":{"k":1},"ts":1.500000,"id":"the-id","node":"n","extra":true,)"
-            R"("dead_letter":{"handler":"x","step":"20fail","status":"aborted","exit_code":3,"attempts":4,"time":1700000000.25}})");
+  EXPECT_EQ(
+      to_envelope(d),
+      R"({"tag":"a/event/x","data":{"k":1},"ts":1.500000,"id":"the-id","node":"n","extra":true,)"
+      R"("dead_letter":{"handler":"x","step":"20fail","status":"aborted","exit_code":3,"attempts":4,"time":1700000000.25}})");
   Event none = dead_letter_event(e, {".x", "", "rejected", std::nullopt, 1, 2});
   auto j = json::parse(to_envelope(none));
   EXPECT_TRUE(j["dead_letter"]["step"].is_null());

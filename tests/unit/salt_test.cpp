@@ -41,17 +41,17 @@ TEST(MsgpackJson, ScalarsAndContainersInOrder) {
 TEST(MsgpackJson, FloatsAsPythonReprsThem) {
   EXPECT_EQ(as_json(bytes({0xcb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0})), "1.0");
   EXPECT_EQ(as_json(bytes({0xca, 0x3d, 0xcc, 0xcc, 0xcd})), "0.10000000149011612");  // a float32's double
-  EXPECT_EQ(as_json(bytes({0xcb, 0x7f, 0xf0, 0, 0, 0, 0, 0, 0})), "1e999");           // inf: JSON has none
+  EXPECT_EQ(as_json(bytes({0xcb, 0x7f, 0xf0, 0, 0, 0, 0, 0, 0})), "1e999");          // inf: JSON has none
   EXPECT_EQ(as_json(bytes({0xcb, 0xff, 0xf0, 0, 0, 0, 0, 0, 0})), "-1e999");
-  EXPECT_EQ(as_json(bytes({0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0})), "null");            // NaN
+  EXPECT_EQ(as_json(bytes({0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0})), "null");  // NaN
 }
 
 TEST(MsgpackJson, BytesAreTextWhenUtf8ElsePythonsRepr) {
-  EXPECT_EQ(as_json(bytes({0xc4, 2, 'h', 'i'})), R"("hi")");                  // bin
+  EXPECT_EQ(as_json(bytes({0xc4, 2, 'h', 'i'})), R"("hi")");  // bin
   EXPECT_EQ(as_json(bytes({0xc4, 2, 0xc3, 0xa9})), R"("é")");
   EXPECT_EQ(as_json(bytes({0xc4, 3, 0xff, '\n', '\''})), R"("b\"\\xff\\n'\"")");  // b"\xff\n'"
-  EXPECT_EQ(as_json(bytes({0xa2, 'a', 0xff})), R"("b'a\\xff'")");             // str that is not UTF-8
-  EXPECT_EQ(as_json(bytes({0xd5, 5, 'a', 'b'})), R"("ab")");                  // an ext Salt does not know
+  EXPECT_EQ(as_json(bytes({0xa2, 'a', 0xff})), R"("b'a\\xff'")");                 // str that is not UTF-8
+  EXPECT_EQ(as_json(bytes({0xd5, 5, 'a', 'b'})), R"("ab")");                      // an ext Salt does not know
   EXPECT_EQ(python_bytes_repr("it's \"x\"\\"), R"(b'it\'s "x"\\')");
 }
 
@@ -66,16 +66,16 @@ TEST(MsgpackJson, SaltDatetimesAsStrPrintsThem) {
 }
 
 TEST(MsgpackJson, KeysAsJsonDumpsWritesThem) {
-  EXPECT_EQ(as_json(bytes({0x85, 0x01, 0xa1, 'x', 0xc0, 0x01, 0xc2, 0x02, 0xcb, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0, 0x03,
-                        0x91, 0x01, 0x04})),
-            R"({"1":"x","null":1,"false":2,"1.5":3,"[1]":4})");
+  EXPECT_EQ(
+      as_json(bytes({0x85, 0x01, 0xa1, 'x', 0xc0, 0x01, 0xc2, 0x02, 0xcb, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0, 0x03, 0x91, 0x01, 0x04})),
+      R"({"1":"x","null":1,"false":2,"1.5":3,"[1]":4})");
 }
 
 TEST(MsgpackJson, RefusesWhatIsNotOneValue) {
-  EXPECT_THROW(as_json(bytes({0x81, 0xa1})), Error);         // cut short
-  EXPECT_THROW(as_json(bytes({0x01, 0x02})), Error);         // two values
-  EXPECT_THROW(as_json(bytes({0xc1})), Error);               // never used
-  EXPECT_THROW(as_json(std::string(600, '\x91') + "\x01"), Error);  // deeper than JSON may go
+  EXPECT_THROW(as_json(bytes({0x81, 0xa1})), Error);                    // cut short
+  EXPECT_THROW(as_json(bytes({0x01, 0x02})), Error);                    // two values
+  EXPECT_THROW(as_json(bytes({0xc1})), Error);                          // never used
+  EXPECT_THROW(as_json(std::string(600, '\x91') + "\x01"), Error);      // deeper than JSON may go
   EXPECT_THROW(as_json(bytes({0xdd, 0xff, 0xff, 0xff, 0xff})), Error);  // claims more than there is
 }
 
@@ -84,7 +84,9 @@ TEST(MsgpackJson, JsonAsPythonPacksIt) {
   EXPECT_EQ(packed("[300,-1,-200,-0]"), bytes({0x94, 0xcd, 0x01, 0x2c, 0xff, 0xd1, 0xff, 0x38, 0x00}));
   EXPECT_EQ(packed("1.5"), bytes({0xcb, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0}));
   EXPECT_EQ(packed("1e999"), bytes({0xcb, 0x7f, 0xf0, 0, 0, 0, 0, 0, 0}));  // json.loads: inf
-  EXPECT_EQ(packed("18446744073709551616"), "\xb4" "18446744073709551616");   // Salt's encoder: str()
+  EXPECT_EQ(packed("18446744073709551616"),
+            "\xb4"
+            "18446744073709551616");  // Salt's encoder: str()
   EXPECT_EQ(packed(R"({"a":1,"b":2,"a":3})"), bytes({0x82, 0xa1, 'a', 0x03, 0xa1, 'b', 0x02}));
   EXPECT_EQ(packed(R"("\u00e9")"), bytes({0xa2, 0xc3, 0xa9}));
   std::string forty(40, 'x');
@@ -128,15 +130,14 @@ TEST(SaltWire, FrameAsFireEventWritesIt) {
   e.node = "ignored";
   std::string frame;
   append_salt_frame(frame, e);
-  std::string body = "a/b\n\n" + bytes({0x82, 0xa1, 'x', 0x01, 0xa6, '_', 's', 't', 'a', 'm', 'p', 0xb3}) +
-                     "2025-11-22T05:23:20";
-  EXPECT_EQ(frame, bytes({0x82, 0xa4, 'h', 'e', 'a', 'd', 0x80, 0xa4, 'b', 'o', 'd', 'y', 0xc4,
-                          static_cast<int>(body.size())}) + body);
+  std::string body = "a/b\n\n" + bytes({0x82, 0xa1, 'x', 0x01, 0xa6, '_', 's', 't', 'a', 'm', 'p', 0xb3}) + "2025-11-22T05:23:20";
+  EXPECT_EQ(frame,
+            bytes({0x82, 0xa4, 'h', 'e', 'a', 'd', 0x80, 0xa4, 'b', 'o', 'd', 'y', 0xc4, static_cast<int>(body.size())}) + body);
 }
 
 TEST(SaltWire, BodyToEvent) {
-  std::string data = bytes({0x82, 0xa2, 'i', 'd', 0xa4, 'w', 'e', 'b', '1', 0xa6, '_', 's', 't', 'a', 'm', 'p', 0xb3}) +
-                     "2025-11-22T05:23:20";
+  std::string data =
+      bytes({0x82, 0xa2, 'i', 'd', 0xa4, 'w', 'e', 'b', '1', 0xa6, '_', 's', 't', 'a', 'm', 'p', 0xb3}) + "2025-11-22T05:23:20";
   Event e = event_from_salt_body("salt/auth\n\n" + data, "here");
   EXPECT_EQ(e.tag, "salt/auth");
   EXPECT_EQ(e.node, "web1");
@@ -191,8 +192,7 @@ std::string length_prefixed(const std::string& frame) {
 
 TEST(SaltFrameReader, FramesInAnyPieces) {
   std::string stream = frame_of("a") + frame_of("b") + frame_of("c");
-  for (size_t step : {1u, 2u, 7u, 1000u})
-    EXPECT_EQ(read_all(stream, step), (std::vector<std::string>{"a", "b", "c"})) << step;
+  for (size_t step : {1u, 2u, 7u, 1000u}) EXPECT_EQ(read_all(stream, step), (std::vector<std::string>{"a", "b", "c"})) << step;
 }
 
 TEST(SaltFrameReader, BodyAsStrKeysAnyOrderAndLengthPrefixes) {
@@ -201,8 +201,7 @@ TEST(SaltFrameReader, BodyAsStrKeysAnyOrderAndLengthPrefixes) {
   std::string old = bytes({0x82, 0xa4, 'b', 'o', 'd', 'y', 0xa0 + static_cast<int>(body.size())}) + body +
                     bytes({0xa4, 'h', 'e', 'a', 'd', 0x80});
   std::string stream = old + length_prefixed(frame_of("p")) + frame_of("q") + length_prefixed(frame_of("r"));
-  for (size_t step : {1u, 3u, 1000u})
-    EXPECT_EQ(read_all(stream, step), (std::vector<std::string>{"old", "p", "q", "r"})) << step;
+  for (size_t step : {1u, 3u, 1000u}) EXPECT_EQ(read_all(stream, step), (std::vector<std::string>{"old", "p", "q", "r"})) << step;
 }
 
 TEST(SaltFrameReader, BadFramesAreSkippedBrokenStreamsThrow) {
@@ -210,8 +209,8 @@ TEST(SaltFrameReader, BadFramesAreSkippedBrokenStreamsThrow) {
   std::string stream = bytes({0x91, 0x01}) + no_body + frame_of("ok");
   EXPECT_EQ(read_all(stream, 5), (std::vector<std::string>{"!", "!", "ok"}));
   EXPECT_THROW(read_all(bytes({0xc1}), 1), Error);
-  EXPECT_THROW(read_all(frame_of("big"), 1, 16), Error);                              // larger than allowed
-  EXPECT_THROW(read_all(bytes({0, 0x10, 0, 0}) + frame_of("big"), 4, 1024), Error);   // claims so
+  EXPECT_THROW(read_all(frame_of("big"), 1, 16), Error);                             // larger than allowed
+  EXPECT_THROW(read_all(bytes({0, 0x10, 0, 0}) + frame_of("big"), 4, 1024), Error);  // claims so
 }
 
 TEST(SaltBus, MinionSocketNames) {
@@ -238,11 +237,11 @@ TEST(SaltWire, ForwardingEventAsFireMasterWritesIt) {
   append_salt_frame(frame, f);
   std::string body = "fire_master\n\n" + bytes({0x85, 0xa4, 'd', 'a', 't', 'a', 0xab}) + "backup done" +
                      bytes({0xa3, 't', 'a', 'g', 0xb2}) + "myco/backup/\"done\"" +
-                     bytes({0xa6, 'e', 'v', 'e', 'n', 't', 's', 0xc0, 0xa6, 'p', 'r', 'e', 't', 'a', 'g', 0xc0,
-                            0xa6, '_', 's', 't', 'a', 'm', 'p', 0xb3}) +
+                     bytes({0xa6, 'e', 'v', 'e',  'n',  't', 's', 0xc0, 0xa6, 'p', 'r', 'e',
+                            't',  'a', 'g', 0xc0, 0xa6, '_', 's', 't',  'a',  'm', 'p', 0xb3}) +
                      "2025-11-22T05:23:20";
-  EXPECT_EQ(frame, bytes({0x82, 0xa4, 'h', 'e', 'a', 'd', 0x80, 0xa4, 'b', 'o', 'd', 'y', 0xc4,
-                          static_cast<int>(body.size())}) + body);
+  EXPECT_EQ(frame,
+            bytes({0x82, 0xa4, 'h', 'e', 'a', 'd', 0x80, 0xa4, 'b', 'o', 'd', 'y', 0xc4, static_cast<int>(body.size())}) + body);
   Event object;
   object.tag = "t";
   object.data = JsonText::parse(R"({"size":1234,"_stamp":"mine"})");

@@ -19,9 +19,7 @@ struct Recorder : StepSupervisor::Observer {
   std::map<pid_t, std::vector<std::string>> out, err, notes;
   std::map<pid_t, StepEnd> ends;
 
-  void step_output(pid_t pid, std::string_view line, bool is_stderr) override {
-    (is_stderr ? err : out)[pid].emplace_back(line);
-  }
+  void step_output(pid_t pid, std::string_view line, bool is_stderr) override { (is_stderr ? err : out)[pid].emplace_back(line); }
   void step_note(pid_t pid, Severity, const std::string& message) override { notes[pid].push_back(message); }
   void step_ended(pid_t pid, const StepEnd& end) override { ends[pid] = end; }
 };

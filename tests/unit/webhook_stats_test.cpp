@@ -13,8 +13,9 @@ using njson = nlohmann::json;
 TEST(WebhookStats, AReportAsServeWroteItBeforeTheStructIsReadAndWrittenTheSame) {
   // status.json's "stats" as serve wrote it before they were a struct: a
   // webhook delivering, and one whose spool could not be opened.
-  std::string live = R"({"delivered":7,"disabled":false,"failed":1,"in_flight":1,"p50_ms":12,"p99_ms":40,"paused":true,)"
-                     R"("pending":3,"redelivered":2,"refused":5,"refused_by":{"spool full":5},"spool_bytes":4096,"write_errors":0})";
+  std::string live =
+      R"({"delivered":7,"disabled":false,"failed":1,"in_flight":1,"p50_ms":12,"p99_ms":40,"paused":true,)"
+      R"("pending":3,"redelivered":2,"refused":5,"refused_by":{"spool full":5},"spool_bytes":4096,"write_errors":0})";
   std::string broken = R"({"delivered":0,"disabled":false,"error":"Permission denied","failed":0,"pending":0,"redelivered":0,)"
                        R"("refused":1,"refused_by":{"spool unavailable":1}})";
   auto stats = stats_from_json(njson::parse(R"({"http://a/":)" + live + R"(,"http://b/":)" + broken + "}"));
@@ -78,9 +79,10 @@ TEST(WebhookStats, TotalsOverNodesAsStatusShowsThem) {
   EXPECT_EQ(total.refused, 4);
   EXPECT_EQ(total.refused_by, (std::map<std::string, long long>{{"spool full", 3}, {"write failed", 1}}));
   EXPECT_EQ(total.error, "n2: No space left on device");
-  EXPECT_EQ(status_json(total).dump(),
-            R"({"delivered":7,"error":"n2: No space left on device","failed":0,"in_flight":0,"p50_ms":25,"p99_ms":-1,)"
-            R"("paused":true,"pending":0,"redelivered":0,"refused":4,"refused_by":{"spool full":3,"write failed":1},"write_errors":0})");
+  EXPECT_EQ(
+      status_json(total).dump(),
+      R"({"delivered":7,"error":"n2: No space left on device","failed":0,"in_flight":0,"p50_ms":25,"p99_ms":-1,)"
+      R"("paused":true,"pending":0,"redelivered":0,"refused":4,"refused_by":{"spool full":3,"write failed":1},"write_errors":0})");
   EXPECT_EQ(status_json(WebhookStats{}).dump(),
             R"({"delivered":0,"failed":0,"in_flight":0,"p50_ms":-1,"p99_ms":-1,"paused":false,"pending":0,"redelivered":0,)"
             R"("refused":0,"refused_by":{},"write_errors":0})");

@@ -80,7 +80,7 @@ TEST(Where, HostileData) {
   EXPECT_TRUE(holds(".a", nested));
   EXPECT_FALSE(holds(".s == 'x'", "{\"s\":\"\xff\"}"));  // invalid UTF-8: not JSON, holds nothing
   EXPECT_FALSE(holds(".s", "{\"s\": 1}"));               // not compact
-  EXPECT_FALSE(holds(".s", "{\"a\":[1,\"s\":1"));  // cut short before the member
+  EXPECT_FALSE(holds(".s", "{\"a\":[1,\"s\":1"));        // cut short before the member
   EXPECT_FALSE(holds(".s", ""));
   EXPECT_FALSE(holds(".[99999999999]", "[1]"));
 }

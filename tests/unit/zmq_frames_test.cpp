@@ -8,9 +8,7 @@
 using namespace evt;
 
 namespace {
-Message decode(std::vector<std::string_view> parts, Frames f = Frames::tag_envelope) {
-  return decode_frames(parts, f, "here");
-}
+Message decode(std::vector<std::string_view> parts, Frames f = Frames::tag_envelope) { return decode_frames(parts, f, "here"); }
 Exit code_of(std::vector<std::string_view> parts, Frames f = Frames::tag_envelope) {
   try {
     decode(parts, f);

@@ -68,7 +68,8 @@ void set_tls(natsOptions* o, const NatsRequest& r) {
   const TlsOptions& t = r.tls_options;
   check(natsOptions_SetSecure(o, true), "tls");
   if (!t.cacert.empty()) check(natsOptions_LoadCATrustedCertificates(o, t.cacert.c_str()), "--cacert " + t.cacert);
-  if (!t.cert.empty()) check(natsOptions_LoadCertificatesChain(o, t.cert.c_str(), t.key.c_str()), "--cert " + t.cert + ", --key " + t.key);
+  if (!t.cert.empty())
+    check(natsOptions_LoadCertificatesChain(o, t.cert.c_str(), t.key.c_str()), "--cert " + t.cert + ", --key " + t.key);
   if (!t.sni.empty()) check(natsOptions_SetExpectedHostname(o, t.sni.c_str()), "--sni " + t.sni);
   if (t.insecure) {
     r.host.report("warning: " + r.name + ": the servers' TLS certificates are not verified (--insecure)");

@@ -121,10 +121,10 @@ class CoreSubscriber : public Subscriber {
     natsSubscription* raw = nullptr;
     const char* subj = subject.c_str();
     const char* queue = r.queue.empty() ? nullptr : r.queue.c_str();
-    natsStatus s = sync_ ? (queue ? natsConnection_QueueSubscribeSync(&raw, conn_.get(), subj, queue)
-                                  : natsConnection_SubscribeSync(&raw, conn_.get(), subj))
-                         : (queue ? natsConnection_QueueSubscribe(&raw, conn_.get(), subj, queue, on_message, this)
-                                  : natsConnection_Subscribe(&raw, conn_.get(), subj, on_message, this));
+    natsStatus s = sync_ ? (queue ? natsConnection_QueueSubscribeSync(&raw, conn_.get(), subj, queue) :
+                                    natsConnection_SubscribeSync(&raw, conn_.get(), subj)) :
+                           (queue ? natsConnection_QueueSubscribe(&raw, conn_.get(), subj, queue, on_message, this) :
+                                    natsConnection_Subscribe(&raw, conn_.get(), subj, on_message, this));
     if (s != NATS_OK) throw unreachable(conn_.name() + ": subscribing to " + subject + ": " + nats_text(s));
     subs_.emplace_back(raw);
     // Room for bursts (the default, 65536 messages, drops in a busy second).

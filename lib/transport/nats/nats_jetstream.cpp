@@ -19,7 +19,9 @@ namespace {
 
 constexpr int64_t ns_per_s = 1000000000;
 
-bool not_found(natsStatus s, jsErrCode e) { return s == NATS_NOT_FOUND || e == JSStreamNotFoundErr || e == JSConsumerNotFoundErr; }
+bool not_found(natsStatus s, jsErrCode e) {
+  return s == NATS_NOT_FOUND || e == JSStreamNotFoundErr || e == JSConsumerNotFoundErr;
+}
 
 void create_stream(jsCtx* js, const NatsRequest& r) {
   std::vector<const char*> subjects;
@@ -166,7 +168,7 @@ class JsSubscriber : public Subscriber {
     try {
       Message m = message_of(raw, node_);
       m.cursor = cursor;
-      m.deliveries = deliveries;  // event-handle's EVENT_ATTEMPT after a redelivery
+      m.deliveries = deliveries;             // event-handle's EVENT_ATTEMPT after a redelivery
       bool again = held_.count(cursor) > 0;  // redelivered while still ours: not twice
       held_[cursor] = std::move(msg);
       if (!again) out.push_back(std::move(m));

@@ -62,8 +62,8 @@ class JsPublisher : public Publisher {
     std::lock_guard<std::mutex> lock(mutex_);
     size_t lost = outstanding_ + retries_.size();
     if (lost == 0) return Exit::ok;
-    nats_host::report(conn_.name() + ": " + std::to_string(lost) + " events not acknowledged by stream " + stream_ +
-                      " within " + std::to_string(static_cast<long>(timeout_)) + " s (" + last_error_ + ")");
+    nats_host::report(conn_.name() + ": " + std::to_string(lost) + " events not acknowledged by stream " + stream_ + " within " +
+                      std::to_string(static_cast<long>(timeout_)) + " s (" + last_error_ + ")");
     return Exit::unreachable;
   }
 

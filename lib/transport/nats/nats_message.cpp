@@ -33,8 +33,8 @@ NatsWire to_nats(const Event& e) {
   NatsWire w;
   w.subject = tag_to_subject(e.tag);
   w.payload = e.data.text();
-  w.headers = {{"ce-specversion", "1.0"}, {"ce-type", e.tag}, {"ce-id", e.id}, {"ce-time", iso_time(e.ts)},
-               {"ce-source", e.node}};
+  w.headers = {
+      {"ce-specversion", "1.0"}, {"ce-type", e.tag}, {"ce-id", e.id}, {"ce-time", iso_time(e.ts)}, {"ce-source", e.node}};
   for (const auto& [key, value] : e.extra)
     if (is_trace_key(key) && value.is_string()) w.headers.emplace_back(key, json::parse(value.text()).get<std::string>());
   std::string extra = extra_object(e);

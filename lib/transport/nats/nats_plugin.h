@@ -21,13 +21,13 @@ struct NatsRequest {
   std::string name;                  // the endpoint as messages show it (no password)
   std::vector<std::string> servers;  // nats://host:port or tls://host:port
   std::string user, password;
-  std::string creds;                 // --creds or $NATS_CREDS: a credentials file (JWT and seed)
-  std::string nkey;                  // --nkey: a user's NKey seed file
+  std::string creds;  // --creds or $NATS_CREDS: a credentials file (JWT and seed)
+  std::string nkey;   // --nkey: a user's NKey seed file
   bool tls = false;
-  TlsOptions tls_options;            // --cacert, --cert, --key, --sni, --insecure
-  std::string node;                  // for events that arrive without one
-  double timeout = 5;                // seconds: connecting, a flush; nats+js publishing: until acknowledged
-  bool reconnect = true;             // a subscriber that loses every server keeps trying
+  TlsOptions tls_options;  // --cacert, --cert, --key, --sni, --insecure
+  std::string node;        // for events that arrive without one
+  double timeout = 5;      // seconds: connecting, a flush; nats+js publishing: until acknowledged
+  bool reconnect = true;   // a subscriber that loses every server keeps trying
   bool jetstream = false;
   std::string stream, group, queue;  // nats+js: stream and durable consumer; nats: a queue group
   double ack_wait = 30;              // nats+js: the consumer's AckWait, from claim=

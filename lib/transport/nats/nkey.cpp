@@ -59,8 +59,8 @@ std::string base32_encode(const std::vector<uint8_t>& data) {
 }
 
 std::vector<uint8_t> ed25519_public(const uint8_t* seed) {
-  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
-      EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed, 32), EVP_PKEY_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed, 32),
+                                                          EVP_PKEY_free);
   std::vector<uint8_t> pub(32);
   size_t len = pub.size();
   if (!key || EVP_PKEY_get_raw_public_key(key.get(), pub.data(), &len) != 1 || len != 32)

@@ -73,7 +73,8 @@ class PubSubListener : public RedisListenerBase {
     conn_ = std::make_unique<RedisConnection>(ep_, options_);
     std::string run_id = server_run_id(*conn_);
     if (!run_id_.empty() && run_id == run_id_ && closed_by_server_) {
-      report(ep_.display() + " was running all along: it closed this listener's connection on purpose, most likely "
+      report(ep_.display() +
+             " was running all along: it closed this listener's connection on purpose, most likely "
              "for reading too slowly (client-output-buffer-limit pubsub); events published meanwhile were lost");
     }
     run_id_ = run_id;

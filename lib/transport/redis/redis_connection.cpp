@@ -33,8 +33,8 @@ static std::unique_ptr<ByteStream> connect_socket(const Endpoint& ep, const TlsO
   tv.tv_sec = static_cast<time_t>(whole);
   tv.tv_usec = static_cast<suseconds_t>((timeout - whole) * 1e6);
   if (tv.tv_sec == 0 && tv.tv_usec == 0) tv.tv_usec = 1000;
-  redisContext* ctx = ep.scheme == Scheme::redis_unix ? redisConnectUnixWithTimeout(ep.path.c_str(), tv)
-                                                      : redisConnectWithTimeout(ep.host.c_str(), ep.port, tv);
+  redisContext* ctx = ep.scheme == Scheme::redis_unix ? redisConnectUnixWithTimeout(ep.path.c_str(), tv) :
+                                                        redisConnectWithTimeout(ep.host.c_str(), ep.port, tv);
   if (ctx == nullptr) throw unreachable("cannot connect to " + name + ": out of memory");
   if (ctx->err) {
     std::string why = ctx->errstr;
@@ -61,8 +61,7 @@ static std::string name_of(const Endpoint& ep, const Endpoint& server) {
   return ep.display() + " (master " + server.host + ":" + std::to_string(server.port) + ")";
 }
 
-RedisConnection::RedisConnection(const Endpoint& ep, const TransportOptions& o)
-    : RedisConnection(ep, locate_master(ep, o), o) {}
+RedisConnection::RedisConnection(const Endpoint& ep, const TransportOptions& o) : RedisConnection(ep, locate_master(ep, o), o) {}
 
 RedisConnection::RedisConnection(const Endpoint& ep, const Endpoint& server, const TransportOptions& o)
     : RedisConnection(connect_socket(server, o.tls, o.timeout, name_of(ep, server)), name_of(ep, server), o.timeout,
@@ -72,13 +71,9 @@ RedisConnection::RedisConnection(const Endpoint& ep, const Endpoint& server, con
   if (!ep.sentinel.master.empty()) require_master(*this, ep);
 }
 
-RedisConnection::RedisConnection(std::unique_ptr<ByteStream> stream, std::string name, double timeout,
-                                 long long max_message)
-    : stream_(std::move(stream)),
-      reader_(redisReaderCreate()),
-      limiter_(static_cast<size_t>(std::max(1LL, max_message))),
-      name_(std::move(name)),
-      timeout_ms_(timeout_ms_of(timeout)) {
+RedisConnection::RedisConnection(std::unique_ptr<ByteStream> stream, std::string name, double timeout, long long max_message)
+    : stream_(std::move(stream)), reader_(redisReaderCreate()), limiter_(static_cast<size_t>(std::max(1LL, max_message))),
+      name_(std::move(name)), timeout_ms_(timeout_ms_of(timeout)) {
   if (!reader_) throw failed("cannot make a Redis reply reader: out of memory");
 }
 
@@ -105,12 +100,11 @@ void RedisConnection::set_up(const Endpoint& ep, const std::string& password) {
 void refuse_cluster(const std::string& name, const std::string& text) {
   for (const char* sign : {"MOVED ", "ASK ", "CLUSTERDOWN"})
     if (text.rfind(sign, 0) == 0)
-      throw unreachable(name + " is a Redis Cluster node (" + text + "): Redis Cluster is not supported; give a single master, or Sentinels with ?sentinel=NAME");
+      throw unreachable(name + " is a Redis Cluster node (" + text +
+                        "): Redis Cluster is not supported; give a single master, or Sentinels with ?sentinel=NAME");
 }
 
-void RedisConnection::lost(const std::string& why) {
-  throw unreachable("lost " + name_ + ": " + why);
-}
+void RedisConnection::lost(const std::string& why) { throw unreachable("lost " + name_ + ": " + why); }
 
 Reply RedisConnection::command(std::initializer_list<std::string_view> args) {
   std::string out;

@@ -55,8 +55,8 @@ class PipelinePublisher : public Publisher {
     send_queued();
     while (confirmed_ < sent_) read_replies(true);
     if (refused_ > 0) {
-      report(std::to_string(refused_) + " of " + std::to_string(total_) + " events refused by " + conn_->name() +
-             ": " + first_refusal_);
+      report(std::to_string(refused_) + " of " + std::to_string(total_) + " events refused by " + conn_->name() + ": " +
+             first_refusal_);
       return Exit::failed;
     }
     return Exit::ok;
@@ -104,8 +104,8 @@ class PipelinePublisher : public Publisher {
       } catch (const Error& e) {
         if (e.code() != Exit::unreachable) throw;
         if (stop_requested() || ms_until(deadline) == 0)
-          throw unreachable(std::string(e.what()) + ": no master within " + std::to_string(static_cast<int>(window)) + " s: " +
-                            not_confirmed());
+          throw unreachable(std::string(e.what()) + ": no master within " + std::to_string(static_cast<int>(window)) +
+                            " s: " + not_confirmed());
         ::poll(nullptr, 0, 200);
       }
     }

@@ -24,5 +24,4 @@ static void append_resp_args(std::string& out, const Args& args) {
 void append_resp(std::string& out, std::initializer_list<std::string_view> args) { append_resp_args(out, args); }
 void append_resp(std::string& out, const std::vector<std::string_view>& args) { append_resp_args(out, args); }
 
-
 }  // namespace evt

@@ -41,7 +41,7 @@ class RespLimiter {
 
   static constexpr size_t no_drop = static_cast<size_t>(-1);
   size_t limit_;
-  std::string line_;             // a header line not yet whole
+  std::string line_;                // a header line not yet whole
   unsigned long long payload_ = 0;  // bytes of a bulk still to come, CRLF included
   bool drop_payload_ = false;
   std::vector<long long> open_;  // elements still due in each open array, outermost first

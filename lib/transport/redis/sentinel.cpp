@@ -24,7 +24,8 @@ void note_master(const Endpoint& ep, const std::string& address) {
   std::lock_guard<std::mutex> lock(mutex);
   std::string& known = last[ep.sentinel.master];
   if (!known.empty() && known != address)
-    report(ep.display() + ": the Sentinels name a new master of '" + ep.sentinel.master + "': " + address + " (was " + known + ")");
+    report(ep.display() + ": the Sentinels name a new master of '" + ep.sentinel.master + "': " + address + " (was " + known +
+           ")");
   known = address;
 }
 
@@ -78,8 +79,8 @@ Endpoint locate_master(const Endpoint& ep, const TransportOptions& o) {
     note_master(ep, address_of(master.host, master.port));
     return master;
   }
-  throw unreachable("cannot connect to " + ep.display() + ": no Sentinel named the master of '" + ep.sentinel.master +
-                    "' (" + why + ")");
+  throw unreachable("cannot connect to " + ep.display() + ": no Sentinel named the master of '" + ep.sentinel.master + "' (" +
+                    why + ")");
 }
 
 ServerRole server_role(RedisConnection& conn) {

@@ -100,8 +100,7 @@ class StreamHistory : public RedisListenerBase {
   size_t take_entries(const redisReply* r, std::vector<Message>& out) {
     if (r == nullptr || r->type != REDIS_REPLY_ARRAY || r->elements == 0) return 0;
     const redisReply* stream = r->element[0];
-    if (stream->type != REDIS_REPLY_ARRAY || stream->elements != 2 || stream->element[1]->type != REDIS_REPLY_ARRAY)
-      return 0;
+    if (stream->type != REDIS_REPLY_ARRAY || stream->elements != 2 || stream->element[1]->type != REDIS_REPLY_ARRAY) return 0;
     const redisReply* list = stream->element[1];
     for (size_t i = 0; i < list->elements && !at_end_; ++i) take_entry(list->element[i], out);
     return list->elements;
@@ -116,7 +115,7 @@ class StreamHistory : public RedisListenerBase {
       return;
     }
     after_ = id;
-    if (end_ && parsed && *end_ <= *parsed) at_end_ = true;  // the last one there was
+    if (end_ && parsed && *end_ <= *parsed) at_end_ = true;    // the last one there was
     if (entry->element[1]->type != REDIS_REPLY_ARRAY) return;  // trimmed away as we read
     try {
       Message m(stream_entry_event(id, entry->element[1], options_.node));

@@ -308,11 +308,11 @@ class StreamListener : public RedisListenerBase {
   std::string key_, group_, consumer_;
   long long claim_ms_ = 60000;
   std::chrono::milliseconds autoclaim_every_{30000}, refresh_every_{20000};
-  std::vector<std::string> acks_;       // dealt with, to acknowledge
-  std::string unsent_;                  // commands queued for the next write
-  int replies_to_skip_ = 0;             // XACKs sent whose replies are still to be read
-  std::set<std::string> in_flight_;     // handed out, not yet dealt with
-  std::vector<Message> early_;          // read while finishing a read for XCLAIM
+  std::vector<std::string> acks_;    // dealt with, to acknowledge
+  std::string unsent_;               // commands queued for the next write
+  int replies_to_skip_ = 0;          // XACKs sent whose replies are still to be read
+  std::set<std::string> in_flight_;  // handed out, not yet dealt with
+  std::vector<Message> early_;       // read while finishing a read for XCLAIM
   bool read_outstanding_ = false;
   bool own_pending_ = true;
   std::string pending_from_ = "0";

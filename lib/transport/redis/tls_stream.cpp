@@ -48,8 +48,8 @@ void load_credentials(SSL_CTX* ctx, const TlsOptions& tls) {
     const char* file = tls.cacert.empty() ? nullptr : tls.cacert.c_str();
     const char* dir = tls.cacertdir.empty() ? nullptr : tls.cacertdir.c_str();
     if (SSL_CTX_load_verify_locations(ctx, file, dir) != 1)
-      throw usage_error(std::string(file ? tls.prefix + "cacert " + tls.cacert : tls.prefix + "cacertdir " + tls.cacertdir) + ": " +
-                        openssl_reason("no CA certificate there"));
+      throw usage_error(std::string(file ? tls.prefix + "cacert " + tls.cacert : tls.prefix + "cacertdir " + tls.cacertdir) +
+                        ": " + openssl_reason("no CA certificate there"));
   } else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
     throw failed("TLS: the system's CA store: " + openssl_reason("cannot be read"));
   }
@@ -58,7 +58,8 @@ void load_credentials(SSL_CTX* ctx, const TlsOptions& tls) {
       throw usage_error(tls.prefix + "cert " + tls.cert + ": " + openssl_reason("not a PEM certificate"));
     if (SSL_CTX_use_PrivateKey_file(ctx, tls.key.c_str(), SSL_FILETYPE_PEM) != 1)
       throw usage_error(tls.prefix + "key " + tls.key + ": " + openssl_reason("not a PEM private key"));
-    if (SSL_CTX_check_private_key(ctx) != 1) throw usage_error(tls.prefix + "key " + tls.key + " is not the key of " + tls.prefix + "cert " + tls.cert);
+    if (SSL_CTX_check_private_key(ctx) != 1)
+      throw usage_error(tls.prefix + "key " + tls.key + " is not the key of " + tls.prefix + "cert " + tls.cert);
   }
   SSL_CTX_set_verify(ctx, tls.insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, nullptr);
 }
@@ -74,9 +75,7 @@ int TlsStream::no_client_certificate(SSL* ssl, X509** /*cert*/, EVP_PKEY** /*key
 }
 
 TlsStream::TlsStream(UniqueFd fd, const std::string& host, const TlsOptions& tls, double timeout)
-    : fd_(std::move(fd)),
-      ctx_(make_context()),
-      timeout_ms_(std::max(1, static_cast<int>(timeout * 1000))),
+    : fd_(std::move(fd)), ctx_(make_context()), timeout_ms_(std::max(1, static_cast<int>(timeout * 1000))),
       cert_option_(tls.prefix + "cert") {
   // Non-blocking from here: reads return at once, writes wait in poll.
   int flags = ::fcntl(fd_.get(), F_GETFL);

@@ -35,8 +35,8 @@ bool append_salt_datetime(std::string& out, std::string_view s) {
       if (s[i] < '0' || s[i] > '9') return false;
     return true;
   };
-  if (!digits(0, 8) || s.size() < 18 || s[8] != 'T' || !digits(9, 2) || s[11] != ':' || !digits(12, 2) ||
-      s[14] != ':' || !digits(15, 2) || s.size() < 19 || s[17] != '.')
+  if (!digits(0, 8) || s.size() < 18 || s[8] != 'T' || !digits(9, 2) || s[11] != ':' || !digits(12, 2) || s[14] != ':' ||
+      !digits(15, 2) || s.size() < 19 || s[17] != '.')
     return false;
   std::string_view fraction = s.substr(18);
   if (fraction.empty() || fraction.size() > 6 || !digits(18, fraction.size())) return false;
@@ -341,14 +341,12 @@ JsonText json_from_msgpack(std::string_view packed) {
   msgpack::object_handle handle;
   try {
     // Nesting as deep as JSON text may go; no count or length beyond the bytes there are.
-    msgpack::unpack_limit limit(packed.size(), packed.size(), packed.size(), packed.size(), packed.size(),
-                                max_json_depth);
+    msgpack::unpack_limit limit(packed.size(), packed.size(), packed.size(), packed.size(), packed.size(), max_json_depth);
     handle = msgpack::unpack(packed.data(), packed.size(), offset, nullptr, nullptr, limit);
   } catch (const std::exception& e) {
     throw invalid_input(std::string("not msgpack data: ") + e.what());
   }
-  if (offset != packed.size())
-    throw invalid_input(std::to_string(packed.size() - offset) + " bytes after the msgpack data");
+  if (offset != packed.size()) throw invalid_input(std::to_string(packed.size() - offset) + " bytes after the msgpack data");
   std::string out;
   append_json(out, handle.get());
   return JsonText::trusted(std::move(out));

@@ -35,7 +35,8 @@ constexpr size_t write_batch = 256u << 10;  // a stream of events goes out in pi
 // A plain event tagged fire_master* on a minion's bus: its salt-minion takes
 // it for a forwarding order and fails on data that is not one.
 std::string forwarding_tag_problem(const std::string& tag) {
-  return "tag '" + tag + "' on a minion's bus orders its salt-minion to forward data to the master, "
+  return "tag '" + tag +
+         "' on a minion's bus orders its salt-minion to forward data to the master, "
          "which a plain event does not carry: fire_master DATA TAG, send or --master sends one; "
          "--allow-reserved fires it anyway";
 }
@@ -240,7 +241,8 @@ std::string salt_minion_hash(const std::string& minion_id) { return hex(sha256(m
 
 std::optional<std::string> salt_tag_problem(const std::string& tag, bool allow_reserved) {
   if (allow_reserved || tag.compare(0, 5, "salt/") != 0) return std::nullopt;
-  return "tag '" + tag + "' is in Salt's own namespace (salt/), which its reactor and runners act on; "
+  return "tag '" + tag +
+         "' is in Salt's own namespace (salt/), which its reactor and runners act on; "
          "--allow-reserved fires it anyway";
 }
 

@@ -25,9 +25,9 @@
 namespace evt {
 
 struct SaltSockets {
-  std::string pub;   // the publisher: listeners connect here
-  std::string pull;  // the puller: writers connect here
-  std::string bus;   // "the master's bus", "minion ID's bus": for messages
+  std::string pub;      // the publisher: listeners connect here
+  std::string pull;     // the puller: writers connect here
+  std::string bus;      // "the master's bus", "minion ID's bus": for messages
   bool minion = false;  // a minion's bus (its salt-minion forwards fire_master events)
 };
 

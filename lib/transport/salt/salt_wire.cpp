@@ -44,9 +44,8 @@ std::optional<double> parse_salt_stamp(std::string_view s) {
     return true;
   };
   int year, month, day, hour, minute, second;
-  if (s.size() < 19 || !number(0, 4, year) || s[4] != '-' || !number(5, 2, month) || s[7] != '-' ||
-      !number(8, 2, day) || s[10] != 'T' || !number(11, 2, hour) || s[13] != ':' || !number(14, 2, minute) ||
-      s[16] != ':' || !number(17, 2, second))
+  if (s.size() < 19 || !number(0, 4, year) || s[4] != '-' || !number(5, 2, month) || s[7] != '-' || !number(8, 2, day) ||
+      s[10] != 'T' || !number(11, 2, hour) || s[13] != ':' || !number(14, 2, minute) || s[16] != ':' || !number(17, 2, second))
     return std::nullopt;
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return std::nullopt;
   double fraction = 0;
@@ -113,8 +112,7 @@ struct SaltFrameReader::Impl {
       : max_frame(max),
         // A frame is a small map ({"head": {...}, "body": bytes}); nothing in
         // it may claim more than the largest frame.
-        unpacker(nullptr, nullptr, MSGPACK_UNPACKER_INIT_BUFFER_SIZE,
-                 msgpack::unpack_limit(max, max, max, max, max, 32)) {}
+        unpacker(nullptr, nullptr, MSGPACK_UNPACKER_INIT_BUFFER_SIZE, msgpack::unpack_limit(max, max, max, max, max, 32)) {}
 
   size_t max_frame;
   msgpack::unpacker unpacker;
@@ -144,8 +142,8 @@ SaltFrameReader::Next SaltFrameReader::next(std::string& body, std::string& prob
       if (u.nonparsed_size() < 4) return Next::more;
       uint64_t length = (uint64_t{p[0]} << 24) | (uint64_t{p[1]} << 16) | (uint64_t{p[2]} << 8) | p[3];
       if (length > s.max_frame)
-        throw invalid_input("a frame of " + std::to_string(length) + " bytes, more than " +
-                            std::to_string(s.max_frame) + " (--max-message)");
+        throw invalid_input("a frame of " + std::to_string(length) + " bytes, more than " + std::to_string(s.max_frame) +
+                            " (--max-message)");
       u.skip_nonparsed_buffer(4);
     }
   }

@@ -10,8 +10,7 @@ namespace evt {
 namespace {
 
 bool z85_char(char c) {
-  static const std::string_view z85 =
-      "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+  static const std::string_view z85 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
   return z85.find(c) != std::string_view::npos;
 }
 
@@ -52,7 +51,8 @@ ZapHandler::ZapHandler(zmq::context_t& ctx, std::set<std::string> allowed, const
   sock_.bind("inproc://zeromq.zap.01");
   // A failure here leaves every client out (no answer is no admission): said once.
   auto report = host.report;
-  thread_.start("the CURVE authenticator", [this] { run(); }, [report](const std::string& why) { report(why); });
+  thread_.start(
+      "the CURVE authenticator", [this] { run(); }, [report](const std::string& why) { report(why); });
 }
 
 void ZapHandler::run() {

@@ -53,16 +53,14 @@ static bool canonical(std::string_view tag, std::string_view envelope) {
     if (!ok) return false;
     std::string_view token = envelope.substr(start, c.pos() - start);
     double ts;
-    if ((i == 2 && (token[0] == '-' || ts_problem(token, ts))) ||
-        (i == 3 && id_problem(text)) || (i == 4 && node_problem(text)))
+    if ((i == 2 && (token[0] == '-' || ts_problem(token, ts))) || (i == 3 && id_problem(text)) || (i == 4 && node_problem(text)))
       return false;
   }
   return !c.failed() && i >= std::size(known) && c.at_end();
 }
 
 Message decode_frames(const std::vector<std::string_view>& parts, Frames frames, const std::string& node) {
-  if (parts.size() != 2)
-    throw invalid_input("expected 2 frames, got " + std::to_string(parts.size()));
+  if (parts.size() != 2) throw invalid_input("expected 2 frames, got " + std::to_string(parts.size()));
   if (frames == Frames::tag_envelope) {
     // As event-fire sends it: valid, complete, compact. Passed on as it is.
     if (canonical(parts[0], parts[1])) return Message(std::string(parts[0]), std::string(parts[1]));

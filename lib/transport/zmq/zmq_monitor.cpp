@@ -45,12 +45,11 @@ Monitor::Meaning Monitor::explain(const Seen& s) {
       if (!connecting_) return Meaning::none;
       lost_ = true;
       return Meaning::lost;
-    case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
-      host_.report(s.address + " refused this side's CURVE key");
-      return Meaning::refused;
+    case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH: host_.report(s.address + " refused this side's CURVE key"); return Meaning::refused;
     case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
     case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
-      if (!handshake_reported_) host_.report("handshake with " + s.address + " failed (a CURVE key mismatch, or not a ZeroMQ peer)");
+      if (!handshake_reported_)
+        host_.report("handshake with " + s.address + " failed (a CURVE key mismatch, or not a ZeroMQ peer)");
       handshake_reported_ = true;
       return Meaning::failed;
     default: return Meaning::none;

@@ -20,10 +20,10 @@
 namespace evt {
 
 struct ZmqRequest {
-  std::string address;   // tcp://host:port, tcp://*:port (bind) or ipc://path
-  std::string node;      // for events that arrive without one
-  double timeout = 5;    // seconds: linger, and how long a send may wait
-  bool reconnect = true; // a SUB that loses its publisher reconnects
+  std::string address;                          // tcp://host:port, tcp://*:port (bind) or ipc://path
+  std::string node;                             // for events that arrive without one
+  double timeout = 5;                           // seconds: linger, and how long a send may wait
+  bool reconnect = true;                        // a SUB that loses its publisher reconnects
   long long max_message = default_max_message;  // ZMQ_MAXMSGSIZE
   ZmqOptions options;
   std::vector<std::string> prefixes;  // SUB subscriptions: the tags' literal prefixes ("" for all)

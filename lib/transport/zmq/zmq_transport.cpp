@@ -129,8 +129,9 @@ class PushPublisher : public Publisher {
     try {
       if (!send_pair(b_.sock, first_, second_, timeout_ms(b_.request.timeout))) {
         watch();
-        throw unreachable((refused_ ? b_.name + " refused this side's CURVE key"
-                                    : "no peer took the event at " + b_.name + " within " + seconds_text(b_.request.timeout) + "s") +
+        throw unreachable((refused_ ?
+                               b_.name + " refused this side's CURVE key" :
+                               "no peer took the event at " + b_.name + " within " + seconds_text(b_.request.timeout) + "s") +
                           ": " + std::to_string(sent_) + " event(s) sent before");
       }
     } catch (const zmq::error_t& err) {
@@ -147,7 +148,8 @@ class PushPublisher : public Publisher {
     auto took = b_.close();
     closed_ = true;
     if (took >= std::chrono::milliseconds(timeout_ms(b_.request.timeout)) && sent_ > 0) {
-      report("events still queued for " + b_.name + " after " + seconds_text(b_.request.timeout) + "s" + "; some may not have been delivered");
+      report("events still queued for " + b_.name + " after " + seconds_text(b_.request.timeout) + "s" +
+             "; some may not have been delivered");
       return Exit::unreachable;
     }
     return Exit::ok;
@@ -248,8 +250,7 @@ class XpubPublisher : public Publisher {
 // event-listen: SUB (connect, prefix subscriptions) or PULL (--bind).
 class ZmqSubscriber : public Subscriber {
  public:
-  explicit ZmqSubscriber(const ZmqRequest& r)
-      : b_(r, r.options.bind ? zmq::socket_type::pull : zmq::socket_type::sub) {
+  explicit ZmqSubscriber(const ZmqRequest& r) : b_(r, r.options.bind ? zmq::socket_type::pull : zmq::socket_type::sub) {
     // Nothing of ours is worth waiting for at exit (a SUB would wait for its
     // subscriptions to reach a publisher that is gone).
     b_.sock.set(zmq::sockopt::linger, 0);
