@@ -31,7 +31,7 @@ FUZZ_SECONDS ?= 60
 # Only for `make deb`.
 DEB_DEBS = dpkg-dev file man-db
 # Only for `make tidy`.
-TIDY_DEBS = clang-tidy
+TIDY_DEBS = clang-tidy clang-format
 # Only for `make fuzz`.
 FUZZ_DEBS = clang libclang-rt-14-dev
 
