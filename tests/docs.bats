@@ -127,7 +127,7 @@ bash_complete() {
            share/bash-completion/completions/event-fire share/bash-completion/completions/eventsapi \
            share/zsh/vendor-completions/_event-listen share/zsh/vendor-completions/_eventsapi \
            share/fish/vendor_completions.d/event-fire.fish share/fish/vendor_completions.d/eventsapi.fish \
-           share/event-tools/gluster-event-types.txt lib/event-tools/event-tools-zmq.so lib/event-tools/event-tools-nats.so \
+           share/event-tools/gluster-event-types.txt lib/event-tools/event-tools-zmq.so lib/event-tools/event-tools-nats.so lib/event-tools/event-tools-tls.so \
            lib/systemd/system/event-tools-master.service lib/systemd/system/eventsapi.service; do
     [ -e "$T/root/opt/et/$f" ] || fail "missing $f"
   done
@@ -151,16 +151,18 @@ bash_complete() {
   assert_output --partial 'the zmq transport is not installed: event-tools-zmq.so not found in'
 }
 
-@test "an installed tool finds its NATS plugin; a missing plugin is a clear error; local: loads neither plugin" {
+@test "an installed tool finds its NATS plugin; a missing plugin is a clear error; local: loads no plugin" {
   DESTDIR="$T/root" cmake --install "$EVT_BUILD_DIR" --prefix /opt/et > /dev/null
   port=$(free_port)
   run "$T/root/opt/et/bin/event-fire" -u "nats://127.0.0.1:$port" --timeout 0.2 t
   assert_failure 3
-  # A cron job's event-fire on the local bus maps no libnats or libzmq.
+  # A cron job's event-fire on the local bus maps no libnats, libzmq or OpenSSL.
   run env LD_DEBUG=files "$T/root/opt/et/bin/event-fire" -u "local:$T/bus" t
   assert_success
   refute_output --partial 'libnats'
   refute_output --partial 'libzmq'
+  refute_output --partial 'libssl'
+  refute_output --partial 'libcrypto'
   rm "$T/root/opt/et/lib/event-tools/event-tools-nats.so"
   run "$T/root/opt/et/bin/event-fire" -u "nats://127.0.0.1:$port" t
   assert_failure 2

@@ -14,7 +14,7 @@
 #include "transport/redis/resp.h"
 #include "transport/redis/sentinel.h"
 #include "transport/redis/socket_pump.h"
-#include "transport/redis/tls_stream.h"
+#include "transport/tls/tls_plugin.h"
 
 namespace evt {
 
@@ -48,7 +48,7 @@ static std::unique_ptr<ByteStream> connect_socket(const Endpoint& ep, const TlsO
   if (!ep.tls) return std::make_unique<SocketStream>(fd.release());
   if (tls.insecure) report("warning: " + name + ": the server's TLS certificate is not verified (--insecure)");
   try {
-    return std::make_unique<TlsStream>(std::move(fd), ep.host, tls, timeout);
+    return open_tls_stream(std::move(fd), ep.host, tls, timeout);
   } catch (const Error& e) {
     if (e.code() != Exit::unreachable) throw;
     throw unreachable("cannot connect to " + name + ": " + e.what());

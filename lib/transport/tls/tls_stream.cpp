@@ -1,4 +1,5 @@
-#include "transport/redis/tls_stream.h"
+#include "transport/tls/tls_stream.h"
+#include "transport/tls/tls_plugin.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -184,3 +185,7 @@ void TlsStream::write(std::string_view data) {
 }
 
 }  // namespace evt
+
+extern "C" __attribute__((visibility("default"))) evt::ByteStream* evt_tls_open_stream(const evt::TlsRequest* r) {
+  return new evt::TlsStream(evt::UniqueFd(r->fd), r->host, r->tls, r->timeout);
+}
