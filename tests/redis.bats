@@ -299,3 +299,25 @@ teardown() {
   finish l
   assert_equal "$(cat "$T/l.out")" '{"tag":"a","data":[1],"ts":5.500000,"id":"same-id","node":"n","x":{"y":2}}'
 }
+
+@test "a master turned replica (ns8's switch-leader: REPLICAOF): a stream reader says so, reconnects, and goes on once it is a master again" {
+  local a=$REDIS_PORT
+  start_redis other
+  local b=$REDIS_PORT
+  local u="redis+stream://127.0.0.1:$a/ev?group=g"
+  start_listener l -u "$u" -n 1 -o '%t %d'
+  # Its blocked read is cut with UNBLOCKED, its next with READONLY: a loss, not an error.
+  redis-cli -p "$a" REPLICAOF 127.0.0.1 "$b" > /dev/null
+  wait_for_text "$T/l.err" 'reconnecting'
+  # A writer is refused at once, naming the replica.
+  run event-fire -u "redis+stream://127.0.0.1:$a/ev" t/replica
+  assert_failure 3
+  assert_output --partial "is a replica of 127.0.0.1:$b"
+  redis-cli -p "$a" REPLICAOF NO ONE > /dev/null
+  wait_for_text "$T/l.err" 'reconnected'
+  event-fire -u "redis+stream://127.0.0.1:$a/ev" t/leader k=v
+  wait_for_lines "$T/l.out" 1
+  assert_equal "$(cat "$T/l.out")" 't/leader {"k":"v"}'
+  wait "$(cat "$T/l.pid")"
+  stop_redis other
+}

@@ -185,8 +185,11 @@ class StreamListener : public RedisListenerBase {
         if (r->type == REDIS_REPLY_ERROR) {
           std::string text = reply_text(r.get());
           refuse_cluster(ep_.display(), text);
-          // NOGROUP: the stream was deleted; READONLY: the master became a replica (a failover, switch-leader).
-          if (text.rfind("NOGROUP", 0) == 0 || text.rfind("READONLY", 0) == 0) throw unreachable(ep_.display() + ": " + text);
+          // NOGROUP: the stream was deleted; READONLY, or UNBLOCKED for a read
+          // blocked while it happened: the master became a replica (a failover,
+          // switch-leader). Each is a lost connection: reconnect, find the master.
+          for (const char* lost : {"NOGROUP", "READONLY", "UNBLOCKED"})
+            if (text.rfind(lost, 0) == 0) throw unreachable(ep_.display() + ": " + text);
           throw failed(ep_.display() + ": XREADGROUP: " + text);
         }
         if (out != nullptr) take_entries(r.get(), *out);
