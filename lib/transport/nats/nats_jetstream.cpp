@@ -55,6 +55,15 @@ void ensure_stream(jsCtx* js, const NatsRequest& r) {
   create_stream(js, r);
 }
 
+JsCtxPtr reader_context(NatsConnection& conn, const NatsRequest& r) {
+  jsOptions jo;
+  jsOptions_Init(&jo);
+  jo.Wait = std::max<int64_t>(1000, static_cast<int64_t>(r.timeout * 1000));
+  JsCtxPtr js = conn.jetstream(&jo);
+  ensure_stream(js.get(), r);
+  return js;
+}
+
 namespace {
 
 class JsSubscriber : public Subscriber {
@@ -62,11 +71,7 @@ class JsSubscriber : public Subscriber {
   explicit JsSubscriber(const NatsRequest& r)
       : conn_(r), node_(r.node), refresh_every_(std::max<int64_t>(50, static_cast<int64_t>(r.ack_wait * 1000 / 3))) {
     if (r.group.empty()) throw usage_error(r.name + ": a stream listener needs ?group=NAME");
-    jsOptions jo;
-    jsOptions_Init(&jo);
-    jo.Wait = std::max<int64_t>(1000, static_cast<int64_t>(r.timeout * 1000));
-    js_ = conn_.jetstream(&jo);
-    ensure_stream(js_.get(), r);
+    js_ = reader_context(conn_, r);
     ensure_consumer(r);
     jsSubOptions so;
     jsSubOptions_Init(&so);

@@ -15,6 +15,10 @@ namespace evt {
 // unreachable when JetStream does not answer.
 void ensure_stream(jsCtx* js, const NatsRequest& r);
 
+// A reader's JetStream context: requests bounded by the request's timeout
+// (at least 1 s), the stream made ready.
+JsCtxPtr reader_context(NatsConnection& conn, const NatsRequest& r);
+
 Publisher* new_js_publisher(const NatsRequest& r);
 Subscriber* new_js_subscriber(const NatsRequest& r);
 // --since and --from-id (nats_js_history.cpp): an ordered consumer, no group.

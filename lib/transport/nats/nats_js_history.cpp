@@ -19,11 +19,7 @@ constexpr int64_t ns_per_s = 1000000000;
 class JsHistorySubscriber : public Subscriber {
  public:
   explicit JsHistorySubscriber(const NatsRequest& r) : conn_(r), node_(r.node), exit_at_end_(r.history.exit_at_end) {
-    jsOptions jo;
-    jsOptions_Init(&jo);
-    jo.Wait = std::max<int64_t>(1000, static_cast<int64_t>(r.timeout * 1000));
-    js_ = conn_.jetstream(&jo);
-    ensure_stream(js_.get(), r);
+    js_ = reader_context(conn_, r);
     subscribe(r);
     if (exit_at_end_) ended_ = nothing_pending(r);
   }
