@@ -4,7 +4,8 @@
 # minimal nats.c publisher/subscriber of the same messages (nats-peer, the
 # limit), over JetStream (nats+js://, a stream of 1 replica on one server and
 # of 3 on a 3-server cluster: fire counts an event sent on the stream's ack,
-# listen acks each), and over redis+stream:// for scale. Listener first, the
+# listen acks each; beside it a minimal nats.c JetStream publisher and
+# pulling reader, what the server allows), and over redis+stream:// for scale. Listener first, the
 # clock stops when it has all N.
 source "$(dirname "$0")/lib.sh"
 PYTHON=/usr/bin/python3
@@ -37,6 +38,12 @@ base=$(pair base "$BIN/nats-peer recv $core $N $SCRATCH/base.ready" "$BIN/nats-p
 js1="nats+js://127.0.0.1:$NATS_PORT/B1?create=1&subjects=bench.>"
 event-fire -u "$js1" bench/made 2>/dev/null
 r1=$(pair r1 "event-listen -u '$js1&group=g' -n $((N + 1)) --ready-file $SCRATCH/r1.ready | grep -v bench/made" "event-fire -l -u '$js1' bench/tick")
+# The same through nats.c alone, on its own stream P1 (P1.tick): what the
+# server allows one publisher and one pulling, acking reader.
+p1="nats+js://127.0.0.1:$NATS_PORT/P1?create=1&subjects=P1.>"
+event-fire -u "$p1" P1/made 2>/dev/null
+event-listen -u "$p1&group=g" -n 1 > /dev/null  # makes the consumer, takes the first event
+jp1=$(pair jp1 "$BIN/nats-peer js-recv nats://127.0.0.1:$NATS_PORT $N $SCRATCH/jp1.ready P1 g" "$BIN/nats-peer js-send nats://127.0.0.1:$NATS_PORT $N P1")
 
 start_cluster "$SCRATCH/cluster"
 for n in 1 2 3; do BENCH_PIDS+=("$(cat "$CLUSTER_DIR/n$n.pid")"); done
@@ -55,6 +62,7 @@ echo "|---|---|---|---|---|"
 echo "| nats:// event-tools | $evt | $(got evt) | $(rss_of "$SCRATCH/evt.send.rss") / $(rss_of "$SCRATCH/evt.recv.rss") | $(ratio "$evt" "$base") of nats.c |"
 echo "| nats:// minimal nats.c peer | $base | $(got base) | $(rss_of "$SCRATCH/base.send.rss") / $(rss_of "$SCRATCH/base.recv.rss") | 1 |"
 echo "| nats+js:// R1 (1 server) | $r1 | $(got r1) | $(rss_of "$SCRATCH/r1.send.rss") / $(rss_of "$SCRATCH/r1.recv.rss") | $(ratio "$r1" "$redis") of redis+stream |"
+echo "| nats+js:// R1, minimal nats.c peer | $jp1 | $(got jp1) | $(rss_of "$SCRATCH/jp1.send.rss") / $(rss_of "$SCRATCH/jp1.recv.rss") | $(ratio "$r1" "$jp1") event-tools / nats.c |"
 echo "| nats+js:// R3 (3 servers) | $r3 | $(got r3) | $(rss_of "$SCRATCH/r3.send.rss") / $(rss_of "$SCRATCH/r3.recv.rss") | $(ratio "$r3" "$redis") of redis+stream |"
 echo "| redis+stream:// | $redis | $(got redis) | $(rss_of "$SCRATCH/redis.send.rss") / $(rss_of "$SCRATCH/redis.recv.rss") | 1 |"
 echo
