@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "core/log.h"
 #include "core/tool_main.h"
 #include "transport/fire.h"
 #include "transport/transport_options.h"
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
     r.object_data = p.send;
     r.require_listener = require_listener;
     r.in_fd = STDIN_FILENO;
+    r.trace = evt::trace_context_from_environment(evt::report);
     return static_cast<int>(evt::fire(r));
   });
 }

@@ -33,6 +33,7 @@
 #include "core/log.h"
 #include "core/daemon_lifecycle.h"
 #include "core/signals.h"
+#include "core/trace_context.h"
 #include "transport/transport.h"
 #include "eventsapi/webhook_delivery.h"
 
@@ -229,7 +230,7 @@ class Server {
   // refuses it, counted.
   void take(const Event& e) {
     std::string body = webhook_body(e, nodeid_.get());
-    delivery_->enqueue(e.id, body);
+    delivery_->enqueue(e.id, body, trace_context_of(e));
     log_event(e.id, body);
   }
 
@@ -275,16 +276,18 @@ class Server {
   // False when serve stops meanwhile.
   bool take_from_endpoint(std::vector<Message>& batch, size_t i, LoopHeartbeat& heartbeat) {
     std::string id, body;
+    TraceContext trace;
     try {
       const Event& e = batch[i].event();
       id = e.id;
       body = webhook_body(e, nodeid_.get());
+      trace = trace_context_of(e);
     } catch (const Error& err) {
       say(Severity::warning, std::string("skipped an event: ") + err.what());
       return true;
     }
     bool can_wait = subscriber_->holds_unacknowledged();
-    std::vector<std::string> waiting = delivery_->enqueue(id, body, can_wait);
+    std::vector<std::string> waiting = delivery_->enqueue(id, body, trace, can_wait);
     if (!waiting.empty()) {
       say(Severity::warning, "no room in the spool of " + std::to_string(waiting.size()) + " webhook(s): reading from " +
                                  masked_url(o_.from) + " paused until there is");
@@ -294,7 +297,7 @@ class Server {
         heartbeat.beat();
         if (Clock::now() >= claim_at) claim_at = keep_claims(batch, i);
         ::poll(nullptr, 0, 100);
-        waiting = delivery_->enqueue(id, body, true, &waiting);
+        waiting = delivery_->enqueue(id, body, trace, true, &waiting);
       }
       say(Severity::info, "room in the spools again: reading from " + masked_url(o_.from) + " goes on");
     }

@@ -179,7 +179,7 @@ size_t take_request(const std::string& text, WebhookDelivery& delivery, nlohmann
       nlohmann::json r = nlohmann::json::parse(text.substr(start, end - start));
       auto urls = r.at("urls").get<std::vector<std::string>>();
       std::vector<std::string> taken;
-      delivery.enqueue(r.at("id").get<std::string>(), r.at("body").get<std::string>(), false, &urls, &taken);
+      delivery.enqueue(r.at("id").get<std::string>(), r.at("body").get<std::string>(), {}, false, &urls, &taken);
       for (const auto& url : taken) counts[url] = counts.value(url, 0ULL) + 1;
       queued += !taken.empty();
     } catch (const nlohmann::json::exception&) {

@@ -125,8 +125,8 @@ void Spool::recover_progress() {
   done_records_ = true;
 }
 
-void Spool::append(const std::string& id, const std::string& body) {
-  std::string line = spool_record(id, unix_ms(), body);
+void Spool::append(const std::string& id, const std::string& body, const TraceContext& trace) {
+  std::string line = spool_record(id, unix_ms(), body, trace);
   std::lock_guard<std::mutex> lock(mutex_);
   if (tail_unclean_) {
     if (::ftruncate(fd_.get(), physical(size_)) != 0) {
@@ -194,6 +194,7 @@ bool Spool::take(Entry& entry) {
     entry.id = std::move(record->id);
     entry.enqueued_ms = record->enqueued_ms;
     entry.body = std::move(record->body);
+    entry.trace = std::move(record->trace);
     return true;
   }
   return false;

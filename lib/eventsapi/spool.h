@@ -26,6 +26,7 @@
 #include <set>
 #include <string>
 
+#include "core/trace_context.h"
 #include "core/unique_fd.h"
 
 namespace evt {
@@ -37,6 +38,7 @@ class Spool {
     std::string id;
     std::string body;
     long long enqueued_ms = 0;  // unix ms when appended (0: not known)
+    TraceContext trace;         // the event's, for the request's headers
   };
   using Report = std::function<void(const std::string&)>;
 
@@ -49,7 +51,7 @@ class Spool {
 
   // Appends an event. Throws failed when the disk refuses (then nothing is
   // half-written: the file is cut back).
-  void append(const std::string& id, const std::string& body);
+  void append(const std::string& id, const std::string& body, const TraceContext& trace = {});
 
   // The oldest entry not yet taken; false if none.
   bool take(Entry& entry);

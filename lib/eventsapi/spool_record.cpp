@@ -14,7 +14,7 @@ constexpr std::string_view header_prefix = "#base ";
 
 bool needs_escape(unsigned char c, bool first) { return c <= ' ' || c == 0x7f || c == '%' || (first && c == '#'); }
 
-void append_escaped_id(std::string& out, std::string_view id) {
+void append_escaped(std::string& out, std::string_view id) {
   for (size_t i = 0; i < id.size(); ++i) {
     auto c = static_cast<unsigned char>(id[i]);
     if (!needs_escape(c, i == 0)) {
@@ -28,14 +28,24 @@ void append_escaped_id(std::string& out, std::string_view id) {
 
 }  // namespace
 
-std::string spool_record(std::string_view id, long long enqueued_ms, std::string_view body) {
+std::string spool_record(std::string_view id, long long enqueued_ms, std::string_view body, const TraceContext& trace) {
   if (body.find_first_of("\r\n") != std::string_view::npos) throw failed("a webhook body with a line break cannot be spooled");
   std::string line;
   line.reserve(id.size() + body.size() + 24);
-  append_escaped_id(line, id);
+  append_escaped(line, id);
   line += ' ';
   line += std::to_string(enqueued_ms);
   line += ' ';
+  if (!trace.empty()) {
+    line += "traceparent=";
+    append_escaped(line, trace.traceparent);
+    line += ' ';
+  }
+  if (!trace.tracestate.empty()) {
+    line += "tracestate=";
+    append_escaped(line, trace.tracestate);
+    line += ' ';
+  }
   line += body;
   line += '\n';
   return line;
@@ -56,6 +66,14 @@ std::optional<SpoolRecord> parse_spool_record(std::string_view line) {
       r.enqueued_ms = ms;
       rest.remove_prefix(second + 1);
     }
+  }
+  // The trace context's fields, when there are: no body starts so.
+  for (auto [name, field] : {std::pair{std::string_view("traceparent="), &r.trace.traceparent},
+                             std::pair{std::string_view("tracestate="), &r.trace.tracestate}}) {
+    size_t end = rest.find(' ');
+    if (rest.substr(0, name.size()) != name || end == std::string_view::npos) continue;
+    *field = url_decode(rest.substr(name.size(), end - name.size()));
+    rest.remove_prefix(end + 1);
   }
   r.body.assign(rest);
   return r;

@@ -160,7 +160,8 @@ void WebhookDelivery::retry_broken() {
   for (const auto& [url, conf] : due) open_hook(url, conf);
 }
 
-std::vector<std::string> WebhookDelivery::enqueue(const std::string& id, const std::string& body, bool can_wait,
+std::vector<std::string> WebhookDelivery::enqueue(const std::string& id, const std::string& body, const TraceContext& trace,
+                                                  bool can_wait,
                                                   const std::vector<std::string>* only, std::vector<std::string>* taken) {
   std::vector<std::string> waiting;
   std::lock_guard<std::mutex> lock(mutex_);
@@ -173,7 +174,7 @@ std::vector<std::string> WebhookDelivery::enqueue(const std::string& id, const s
   for (auto& [url, h] : hooks_) {
     if (!wanted(url, h->config)) continue;
     uint64_t before = h->spool->pending();
-    if (!admit(*h, id, body, total, can_wait)) waiting.push_back(url);
+    if (!admit(*h, id, body, trace, total, can_wait)) waiting.push_back(url);
     else if (taken && h->spool->pending() > before) taken->push_back(url);
   }
   for (const auto& [url, b] : broken_)
@@ -184,14 +185,15 @@ std::vector<std::string> WebhookDelivery::enqueue(const std::string& id, const s
 
 // Appends to one webhook's spool; false when it had no room and the caller
 // waits. total: the bytes pending in all spools (spool-max-mb bounds them).
-bool WebhookDelivery::admit(Hook& h, const std::string& id, const std::string& body, long long& total, bool can_wait) {
+bool WebhookDelivery::admit(Hook& h, const std::string& id, const std::string& body, const TraceContext& trace,
+                            long long& total, bool can_wait) {
   std::string cause, why;
   if (total + static_cast<long long>(body.size()) > config_.spool_limit_bytes()) {
     cause = "spool full";
     why = "spool full (spool-max-mb " + std::to_string(config_.spool_max_mb()) + ")";
   } else {
     try {
-      h.spool->append(id, body);
+      h.spool->append(id, body, trace);
       total += static_cast<long long>(body.size());
       h.paused = false;
       return true;
@@ -251,7 +253,7 @@ void WebhookDelivery::wake() { curl_multi_wakeup(multi_); }
 
 void WebhookDelivery::start(Hook& h, Slot& s) {
   if (s.headers) curl_slist_free_all(s.headers);
-  s.headers = request_headers(h.config, s.entry.id, s.entry.body);
+  s.headers = request_headers(h.config, s.entry.id, s.entry.body, s.entry.trace);
   set_request(s.easy, h.url, h.config, s.entry.body, s.headers, config_);
   s.watch.attach(s.easy);
   curl_easy_setopt(s.easy, CURLOPT_PRIVATE, &s);

@@ -20,7 +20,7 @@ struct CurlInit {
 
 void ensure_curl() { static CurlInit once; }
 
-curl_slist* request_headers(const Webhook& hook, const std::string& id, const std::string& body) {
+curl_slist* request_headers(const Webhook& hook, const std::string& id, const std::string& body, const TraceContext& trace) {
   curl_slist* h = nullptr;
   h = curl_slist_append(h, "Content-Type: application/json");
   h = curl_slist_append(h, (std::string("User-Agent: eventsapi/") + version).c_str());
@@ -43,6 +43,12 @@ curl_slist* request_headers(const Webhook& hook, const std::string& id, const st
   h = curl_slist_append(h, ("webhook-timestamp: " + std::to_string(now)).c_str());
   if (!hook.secret.empty() && !gluster_secret)
     h = curl_slist_append(h, ("webhook-signature: " + webhook_signature(hook.secret, id, now, body)).c_str());
+  // Checked again: a spool line is read back from disk.
+  if (valid_traceparent(trace.traceparent)) {
+    h = curl_slist_append(h, ("traceparent: " + trace.traceparent).c_str());
+    if (!trace.tracestate.empty() && valid_tracestate(trace.tracestate))
+      h = curl_slist_append(h, ("tracestate: " + trace.tracestate).c_str());
+  }
   return h;
 }
 

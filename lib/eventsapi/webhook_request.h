@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "core/trace_context.h"
 #include "eventsapi/eventsapi_config.h"
 #include "eventsapi/eventsapi_store.h"
 
@@ -27,9 +28,12 @@ PostResult post_once(const std::string& url, const Webhook& hook, const std::str
 
 void ensure_curl();  // curl_global_init, once
 
-// The headers of a request for id and body, signed as the webhook asks; the
-// caller frees them (curl_slist_free_all) once the request is done.
-curl_slist* request_headers(const Webhook& hook, const std::string& id, const std::string& body);
+// The headers of a request for id and body, signed as the webhook asks, with
+// the event's trace context as traceparent and tracestate (W3C Trace
+// Context's HTTP headers; only values of its syntax); the caller frees them
+// (curl_slist_free_all) once the request is done.
+curl_slist* request_headers(const Webhook& hook, const std::string& id, const std::string& body,
+                            const TraceContext& trace = {});
 
 // easy set up to POST body (which must outlive the request) with headers.
 void set_request(CURL* easy, const std::string& url, const Webhook& hook, const std::string& body, curl_slist* headers,

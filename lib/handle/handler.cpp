@@ -6,10 +6,12 @@
 
 #include <cerrno>
 #include <map>
+#include <utility>
 
 #include "core/error.h"
 #include "core/event.h"
 #include "core/io.h"
+#include "core/trace_context.h"
 
 namespace evt {
 
@@ -92,7 +94,7 @@ StepList find_steps(const std::vector<std::string>& dirs, const std::string& nam
 std::vector<std::string> step_environment(const std::vector<std::string>& base, const std::vector<std::string>& env_file,
                                           const Event& e, const std::string& handler, const std::string& step, int attempt) {
   std::string source(tag_source(e.tag));
-  const std::vector<std::string> ours = {
+  std::vector<std::string> ours = {
       "AGENT_COMFD=2",  // the agent's commands channel: here, as there during events, the log
       "AGENT_EVENT_NAME=" + handler,
       "AGENT_EVENT_SOURCE=" + source,
@@ -105,12 +107,17 @@ std::vector<std::string> step_environment(const std::vector<std::string>& base, 
       "EVENT_STEP=" + step,
       "EVENT_ATTEMPT=" + std::to_string(attempt),
   };
+  TraceContext trace = trace_context_of(e);
+  if (!trace.empty()) ours.push_back("TRACEPARENT=" + trace.traceparent);
+  if (!trace.tracestate.empty()) ours.push_back("TRACESTATE=" + trace.tracestate);
   // One entry per name, the last given: a program's getenv() takes the first.
   std::vector<std::string> env;
   std::map<std::string, size_t> at;
-  for (const std::vector<std::string>* list : {&base, &env_file, &ours}) {
+  for (const std::vector<std::string>* list : {&base, &env_file, &std::as_const(ours)}) {
     for (const auto& var : *list) {
       std::string name = var.substr(0, var.find('='));
+      // The context event-handle itself was started in is no event's.
+      if (list == &base && (name == "TRACEPARENT" || name == "TRACESTATE")) continue;
       auto [it, fresh] = at.emplace(name, env.size());
       if (fresh) env.push_back(var);
       else env[it->second] = var;

@@ -45,8 +45,10 @@ StepList find_steps(const std::vector<std::string>& dirs, const std::string& nam
 // AGENT_EVENT_NAME (the handler), AGENT_EVENT_SOURCE (the part of the tag
 // before "/event/"), and EVENT_TAG, EVENT_NAME, EVENT_SOURCE, EVENT_ID,
 // EVENT_TS, EVENT_NODE, EVENT_STEP and EVENT_ATTEMPT (1 for the first run,
-// counting the runs of --retry and a durable source's deliveries); a later one of a name replaces an
-// earlier one. The event's values come from validated names, so none holds
+// counting the runs of --retry and a durable source's deliveries), and
+// TRACEPARENT and TRACESTATE when the event carries a valid trace context
+// (trace_context.h; event-handle's own are never passed on); a later one of
+// a name replaces an earlier one. The event's values come from validated names, so none holds
 // a newline or a NUL that would cut it short.
 std::vector<std::string> step_environment(const std::vector<std::string>& base, const std::vector<std::string>& env_file,
                                           const Event& event, const std::string& handler, const std::string& step,

@@ -126,11 +126,14 @@ static Exit fire_lines(const FireRequest& r, Publisher& publisher, size_t& fired
       if (!r.tag) {
         Event e = parse_envelope(line);
         complete(e, r.transport.node);
+        apply_trace_context(e, r.trace);
         publisher.publish(e);
       } else {
         JsonText data = data_from_text(line);
         if (auto why = send_data_problem(r, data)) throw invalid_input(*why);
-        publisher.publish(make_event(*r.tag, std::move(data), r.transport.node));
+        Event e = make_event(*r.tag, std::move(data), r.transport.node);
+        apply_trace_context(e, r.trace);
+        publisher.publish(e);
       }
       ++fired;
     } catch (const Error& e) {
@@ -174,7 +177,9 @@ Exit fire(const FireRequest& r) {
     Exit status = fire_lines(r, *publisher, fired);
     return require_listener(r, endpoint, *publisher, status, fired);
   }
-  publisher->publish(make_event(*r.tag, std::move(data), r.transport.node));
+  Event e = make_event(*r.tag, std::move(data), r.transport.node);
+  apply_trace_context(e, r.trace);
+  publisher->publish(e);
   return require_listener(r, endpoint, *publisher, publisher->finish(), 1);
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/config.h"
 #include "core/error.h"
+#include "core/trace_context.h"
 #include "transport/transport.h"
 
 namespace evt {
@@ -25,6 +26,7 @@ struct FireRequest {
   std::vector<std::string> data_args;
   bool object_data = false;       // send: the data must be an object, as Salt's event.send builds it
   bool require_listener = false;  // exit 3 when an event reached no listener
+  TraceContext trace;             // for every event without a traceparent of its own (TRACEPARENT, TRACESTATE)
   int in_fd = 0;
 };
 

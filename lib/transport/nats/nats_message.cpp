@@ -2,22 +2,27 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/trace_context.h"
 #include "transport/nats/nats_subject.h"
 
 namespace evt {
 
 namespace {
 
-bool is_trace_key(const std::string& key) { return key == "traceparent" || key == "tracestate"; }
+// Whether a member goes as a header of its own: the event's valid trace
+// context (a header value must not hold what ends a header line).
+bool in_header(const std::string& key, const TraceContext& trace) {
+  return (key == "traceparent" && !trace.empty()) || (key == "tracestate" && !trace.tracestate.empty());
+}
 
 // The keys Evt-Extra carries, as one compact JSON object.
-std::string extra_object(const Event& e) {
+std::string extra_object(const Event& e, const TraceContext& trace) {
   bool any = false;
-  for (const auto& [key, value] : e.extra) any = any || !is_trace_key(key) || !value.is_string();
+  for (const auto& [key, value] : e.extra) any = any || !in_header(key, trace);
   if (!any) return {};  // the usual case, without building a JSON object
   json extra = json::object();
   for (const auto& [key, value] : e.extra)
-    if (!is_trace_key(key) || !value.is_string()) extra[key] = json::parse(value.text());
+    if (!in_header(key, trace)) extra[key] = json::parse(value.text());
   return extra.empty() ? std::string() : extra.dump();
 }
 
@@ -35,9 +40,10 @@ NatsWire to_nats(const Event& e) {
   w.payload = e.data.text();
   w.headers = {
       {"ce-specversion", "1.0"}, {"ce-type", e.tag}, {"ce-id", e.id}, {"ce-time", iso_time(e.ts)}, {"ce-source", e.node}};
-  for (const auto& [key, value] : e.extra)
-    if (is_trace_key(key) && value.is_string()) w.headers.emplace_back(key, json::parse(value.text()).get<std::string>());
-  std::string extra = extra_object(e);
+  TraceContext trace = trace_context_of(e);
+  if (!trace.empty()) w.headers.emplace_back("traceparent", trace.traceparent);
+  if (!trace.tracestate.empty()) w.headers.emplace_back("tracestate", trace.tracestate);
+  std::string extra = extra_object(e, trace);
   if (!extra.empty()) w.headers.emplace_back("Evt-Extra", std::move(extra));
   return w;
 }

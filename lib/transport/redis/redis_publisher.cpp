@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/signals.h"
+#include "core/trace_context.h"
 #include "transport/redis/redis.h"
 #include "transport/redis/redis_connection.h"
 #include "transport/redis/resp.h"
@@ -187,12 +188,20 @@ class StreamPublisher : public PipelinePublisher {
   }
 
  protected:
+  // The entry's fields: tag, envelope, and the trace context again as
+  // fields of its own, for readers that do not parse the envelope.
   void encode(std::string& out, const Event& e) override {
     envelope_.clear();
     append_envelope(envelope_, e);
-    if (maxage_ > 0) append_resp(out, {"XADD", key_, "MINID", "~", min_id(), "*", "tag", e.tag, "envelope", envelope_});
-    else if (maxlen_ == "0") append_resp(out, {"XADD", key_, "*", "tag", e.tag, "envelope", envelope_});
-    else append_resp(out, {"XADD", key_, "MAXLEN", "~", maxlen_, "*", "tag", e.tag, "envelope", envelope_});
+    std::string oldest = maxage_ > 0 ? min_id() : std::string();
+    args_.assign({"XADD", key_});
+    if (maxage_ > 0) args_.insert(args_.end(), {"MINID", "~", oldest});
+    else if (maxlen_ != "0") args_.insert(args_.end(), {"MAXLEN", "~", maxlen_});
+    args_.insert(args_.end(), {"*", "tag", e.tag, "envelope", envelope_});
+    trace_ = trace_context_of(e);
+    if (!trace_.empty()) args_.insert(args_.end(), {"traceparent", trace_.traceparent});
+    if (!trace_.tracestate.empty()) args_.insert(args_.end(), {"tracestate", trace_.tracestate});
+    append_resp(out, args_);
   }
 
  private:
@@ -205,6 +214,8 @@ class StreamPublisher : public PipelinePublisher {
   }
 
   std::string key_, maxlen_, envelope_;
+  std::vector<std::string_view> args_;
+  TraceContext trace_;
   double maxage_;
 };
 
