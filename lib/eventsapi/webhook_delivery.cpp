@@ -17,12 +17,10 @@
 #include "core/io.h"
 #include "core/unique_fd.h"
 #include "core/version.h"
-#include "eventsapi/gluster.h"
 #include "core/sha256.h"
 #include "core/text.h"
 #include "eventsapi/spool.h"
 #include "eventsapi/webhook_filter.h"
-#include "eventsapi/webhook_signature.h"
 
 namespace evt {
 
@@ -161,8 +159,8 @@ void WebhookDelivery::retry_broken() {
 }
 
 std::vector<std::string> WebhookDelivery::enqueue(const std::string& id, const std::string& body, const TraceContext& trace,
-                                                  bool can_wait,
-                                                  const std::vector<std::string>* only, std::vector<std::string>* taken) {
+                                                  bool can_wait, const std::vector<std::string>* only,
+                                                  std::vector<std::string>* taken) {
   std::vector<std::string> waiting;
   std::lock_guard<std::mutex> lock(mutex_);
   auto wanted = [&](const std::string& url, const Webhook& conf) {
@@ -185,8 +183,8 @@ std::vector<std::string> WebhookDelivery::enqueue(const std::string& id, const s
 
 // Appends to one webhook's spool; false when it had no room and the caller
 // waits. total: the bytes pending in all spools (spool-max-mb bounds them).
-bool WebhookDelivery::admit(Hook& h, const std::string& id, const std::string& body, const TraceContext& trace,
-                            long long& total, bool can_wait) {
+bool WebhookDelivery::admit(Hook& h, const std::string& id, const std::string& body, const TraceContext& trace, long long& total,
+                            bool can_wait) {
   std::string cause, why;
   if (total + static_cast<long long>(body.size()) > config_.spool_limit_bytes()) {
     cause = "spool full";
