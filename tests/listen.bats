@@ -290,3 +290,75 @@ IN
   assert_failure 2
   assert_output --partial "--color: expected always, never or auto, not 'sometimes'"
 }
+
+@test "--stats SECS: under load, a JSON line per interval on stderr, the busiest patterns first; stdout unchanged" {
+  local n=20000
+  start_listener l --stats 0.2 -n "$n"
+  # Three patterns, 2:1:1, each tag unique beyond its second level; fired
+  # in four bursts, each once the interval before it was reported, so that
+  # four intervals see events.
+  for burst in 1 2 3 4; do
+    seq 1 $((n / 4)) | awk -v b="$burst" '{ p = ($1 % 4 < 2) ? "module/busy" : ($1 % 4 == 2 ? "module/calm" : "other/x"); printf "{\"tag\":\"%s/event/%d-%d\",\"data\":%d}\n", p, b, $1, $1 }' |
+      event-fire -l
+    [ "$burst" = 4 ] || wait_for_lines "$T/l.err" "$burst"
+  done
+  finish l
+  assert_equal "$(cat "$T/l.rc")" 0
+  # stdout: exactly the n events, as without --stats.
+  assert_equal "$(wc -l < "$T/l.out")" "$n"
+  assert_equal "$(grep -c '^{"tag":"module/busy/event/' "$T/l.out")" $((n / 2))
+  run $PYTHON -c '
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+assert lines, "no --stats line"
+assert sum(l["events"] for l in lines) == int(sys.argv[2]) == lines[-1]["total"], lines
+busy = [l for l in lines if l["events"] > 0]
+assert len(busy) >= 4, lines
+for l in busy:
+    assert l["top"][0]["pattern"] == "module/busy/*", l
+    assert {t["pattern"] for t in l["top"]} <= {"module/busy/*", "module/calm/*", "other/x/*"}, l
+    assert abs(l["rate"] - l["events"] / l["seconds"]) <= 0.01 * l["rate"] + 0.01, l
+    assert l["seconds"] <= 5, l
+print(sum(t["events"] for l in lines for t in l["top"] if t["pattern"] == "module/busy/*"))
+' "$T/l.err" "$n"
+  assert_success
+  assert_output $((n / 2))
+}
+
+@test "--stats: a table on a terminal, redrawn in place; SECS must be a number of seconds above 0" {
+  run --separate-stderr event-listen --stats 0
+  assert_failure 2
+  assert_equal "$stderr" "event-listen: --stats: '0' is not a number of seconds above 0 (at most 86400)"
+  run --separate-stderr event-listen --stats 1x
+  assert_failure 2
+  run --separate-stderr event-listen --stats -1
+  assert_failure 2
+  # stderr a terminal (a pty), stdout not: the table is redrawn with ESC[nA ESC[J.
+  run $PYTHON - "$EVT_BUILD_DIR" "$T" <<'PY'
+import os, pty, select, subprocess, sys
+build, t = sys.argv[1], sys.argv[2]
+m, s = pty.openpty()
+ready = t + "/tty.ready"
+p = subprocess.Popen([build + "/event-listen", "--stats", "0.1", "--ready-file", ready, "-n", "30"],
+                     stdout=subprocess.DEVNULL, stderr=s)
+os.close(s)
+while not os.path.exists(ready) and p.poll() is None:
+    select.select([], [], [], 0.01)
+for burst in range(3):
+    subprocess.run([build + "/event-fire", "-l"], check=True,
+                   input="".join('{"tag":"a/b/c/%d"}\n' % i for i in range(10)).encode())
+    select.select([], [], [], 0.25)
+p.wait(timeout=20)
+out = b""
+while select.select([m], [], [], 0.2)[0]:
+    try:
+        out += os.read(m, 65536)
+    except OSError:
+        break
+text = out.decode()
+print(text.count("\x1b[J"), "a/b/*" in text, "RATE/S" in text)
+PY
+  assert_success
+  # At least one redraw (three bursts, ten events each, a report every 0.1 s).
+  [[ "$output" =~ ^[1-9][0-9]*\ True\ True$ ]] || fail "$output"
+}

@@ -15,7 +15,7 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
       "event-listen");
   evt::TransportFlags transport;
   evt::HistoryFlags history;
-  std::string match = "glob", output = "json", idle, timeout, ready_file, color = "auto";
+  std::string match = "glob", output = "json", idle, timeout, ready_file, color = "auto", stats;
   bool no_reconnect = false;
   std::vector<std::string> patterns, excludes, wheres;
   long count = 0;
@@ -32,6 +32,7 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   app.add_option("-o,--output", output, "json (default), pretty, salt, data, or a template (%t %d %j %i %n %s %T)");
   app.add_option("--color", color, "Colours in -o pretty: auto (a terminal, no NO_COLOR), always, never");
   app.add_option("--ready-file", ready_file, "Create PATH once the subscription is live");
+  app.add_option("--stats", stats, "Every SECS, events/s in all and of the busiest tag patterns on stderr");
   app.add_flag("--no-reconnect", no_reconnect, "Exit 3 when the endpoint is lost instead of reconnecting");
   app.add_option("patterns", patterns, "Tag patterns");
 
@@ -50,6 +51,11 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
     if (!idle.empty()) r.idle_timeout = evt::parse_seconds("-w", idle);
     if (!timeout.empty()) r.timeout = evt::parse_seconds("--timeout", timeout);
     r.ready_file = ready_file;
+    if (!stats.empty()) {
+      r.stats = evt::parse_seconds("--stats", stats);
+      if (r.stats <= 0 || r.stats > 86400)
+        throw evt::usage_error("--stats: '" + stats + "' is not a number of seconds above 0 (at most 86400)");
+    }
     return static_cast<int>(evt::listen(r));
   });
 }

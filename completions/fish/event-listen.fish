@@ -10,6 +10,7 @@ complete -c event-listen -s e -l exit-at-end -d 'With --since or --from-id: exit
 complete -c event-listen -s n -l count -x -d 'Exit after N events'
 complete -c event-listen -s w -l wait -x -d 'Exit 1 when idle for SECS'
 complete -c event-listen -l timeout -x -d 'Exit 1 after SECS in all'
+complete -c event-listen -l stats -x -d 'Every SECS, rates of the busiest tag patterns on stderr'
 complete -c event-listen -s o -l output -x -a 'json pretty salt data' -d 'Output format or template'
 complete -c event-listen -l ready-file -r -F -d 'Create PATH once live'
 complete -c event-listen -l id -x -d 'Node id for events without one'

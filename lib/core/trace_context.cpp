@@ -2,7 +2,6 @@
 
 #include <cstdlib>
 
-
 namespace evt {
 
 namespace {
@@ -84,8 +83,7 @@ bool valid_tracestate(std::string_view s) {
   size_t members = 0, start = 0;
   for (;;) {
     size_t comma = s.find(',', start);
-    if (++members > 32 || !valid_member(s.substr(start, comma == std::string_view::npos ? comma : comma - start)))
-      return false;
+    if (++members > 32 || !valid_member(s.substr(start, comma == std::string_view::npos ? comma : comma - start))) return false;
     if (comma == std::string_view::npos) return true;
     start = comma + 1;
   }

@@ -52,8 +52,8 @@ class WebhookDelivery {
   // for that webhook and counted by cause. trace: the event's context, sent
   // as headers.
   std::vector<std::string> enqueue(const std::string& id, const std::string& body, const TraceContext& trace,
-                                   bool can_wait = false,
-                                   const std::vector<std::string>* only = nullptr, std::vector<std::string>* taken = nullptr);
+                                   bool can_wait = false, const std::vector<std::string>* only = nullptr,
+                                   std::vector<std::string>* taken = nullptr);
 
   // The delivery loop; returns once stop is set (and wake() called).
   // heartbeat: beaten every turn (at least once a second), for the watchdog.
@@ -83,8 +83,7 @@ class WebhookDelivery {
   void finish(Hook& h, Slot& s, int curl_code);
   void release(Hook& h, Slot& s);
   void give_up(Hook& h, Slot& s, const std::string& why);
-  bool admit(Hook& h, const std::string& id, const std::string& body, const TraceContext& trace, long long& total,
-             bool can_wait);
+  bool admit(Hook& h, const std::string& id, const std::string& body, const TraceContext& trace, long long& total, bool can_wait);
   void refuse(const std::string& url, const std::string& id, const std::string& cause, const std::string& why);
   void load_refused();
 

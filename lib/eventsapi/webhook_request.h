@@ -32,8 +32,7 @@ void ensure_curl();  // curl_global_init, once
 // the event's trace context as traceparent and tracestate (W3C Trace
 // Context's HTTP headers; only values of its syntax); the caller frees them
 // (curl_slist_free_all) once the request is done.
-curl_slist* request_headers(const Webhook& hook, const std::string& id, const std::string& body,
-                            const TraceContext& trace = {});
+curl_slist* request_headers(const Webhook& hook, const std::string& id, const std::string& body, const TraceContext& trace = {});
 
 // easy set up to POST body (which must outlive the request) with headers.
 void set_request(CURL* easy, const std::string& url, const Webhook& hook, const std::string& body, curl_slist* headers,

@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/signals.h"
 #include "core/text.h"
+#include "transport/listen_stats.h"
 
 namespace evt {
 
@@ -37,7 +38,7 @@ static std::optional<int> wait_allowed(const ListenRequest& r, Clock::time_point
 // output format, appended to out, up to -n. Returns how many messages of the
 // batch were dealt with (all, unless -n was reached: then done is set).
 static size_t format_batch(const ListenRequest& r, std::vector<Message>& batch, std::string& out, long& printed, size_t& bad,
-                           bool& done) {
+                           bool& done, ListenStats* stats) {
   const bool raw_json = r.format.kind() == OutputFormat::Kind::envelope;
   size_t handled = 0;
   for (Message& m : batch) {
@@ -62,6 +63,7 @@ static size_t format_batch(const ListenRequest& r, std::vector<Message>& batch, 
       }
     }
     ++printed;
+    if (stats) stats->count(m.tag);
     if (r.count > 0 && printed >= r.count) {
       done = true;
       break;
@@ -91,25 +93,32 @@ Exit listen(const ListenRequest& r) {
   size_t bad = 0;
   std::vector<Message> batch;
   std::string out;
+  std::optional<ListenStats> stats;
+  if (r.stats > 0) stats.emplace(r.stats, 2, ListenStats::style_for(2, r.out_fd), start);
 
   while (!stop_requested()) {
     auto allowed = wait_allowed(r, start, last_event);
-    if (!allowed) return Exit::failed;
+    if (!allowed) {
+      if (stats) stats->tick(Clock::now(), true);
+      return Exit::failed;
+    }
     batch.clear();
-    int wait_ms = life.wait_ms(*allowed);
+    int wait_ms = life.wait_ms(stats ? shorter_wait(*allowed, stats->wait_ms(Clock::now())) : *allowed);
     life.tick();
     bool more = subscriber->receive(batch, wait_ms);
     say_ready();
     out.clear();
     bool done = false;
-    size_t handled = format_batch(r, batch, out, printed, bad, done);
+    size_t handled = format_batch(r, batch, out, printed, bad, done, stats ? &*stats : nullptr);
     if (!out.empty() && !write_all(r.out_fd, out)) return Exit::ok;  // the reader is gone: end quietly
+    if (stats) stats->tick(Clock::now());
     for (size_t i = 0; i < handled; ++i) subscriber->delivered(batch[i]);
     // -w counts time spent waiting for input, never time blocked on a slow
     // reader of stdout (or acknowledging): the wait starts once that is done.
     if (!out.empty()) last_event = Clock::now();
     if (done || !more) break;
   }
+  if (stats) stats->tick(Clock::now(), true);
   life.stopping();
   return subscriber->invalid() + bad > 0 ? Exit::invalid_input : Exit::ok;
 }

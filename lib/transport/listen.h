@@ -20,6 +20,7 @@ struct ListenRequest {
   double idle_timeout = 0;  // -w: exit 1 when no event arrives for this long
   double timeout = 0;       // --timeout: exit 1 after this long in all
   std::string ready_file;   // created once the subscription is live
+  double stats = 0;         // --stats: rates on stderr every this many seconds (0: none)
   int out_fd = 1;
 };
 

@@ -42,8 +42,8 @@ TEST(TraceContext, TraceparentSyntax) {
 }
 
 TEST(TraceContext, TracestateSyntax) {
-  for (std::string good : {"congo=t61rcWkgMzE", "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE", "a=1 , b=2", "t@sys=x", "a=1,,b=2",
-                           "a=with space"})
+  for (std::string good :
+       {"congo=t61rcWkgMzE", "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE", "a=1 , b=2", "t@sys=x", "a=1,,b=2", "a=with space"})
     EXPECT_TRUE(valid_tracestate(good)) << good;
   for (std::string bad : {"Upper=x", "a", "a=", "a=b=c", "1a=x", "a=x\n", "a@toolongsystemid1=x", "a=\x7f"})
     EXPECT_FALSE(valid_tracestate(bad)) << bad;
@@ -90,8 +90,7 @@ TEST(TraceContext, AnEventKeepsItsOwn) {
 }
 
 TEST(TraceContext, AStepGetsTheEventsNeverEventHandlesOwn) {
-  Event e = parse_envelope(R"({"tag":"a/event/b","ts":1,"id":"x","node":"n","traceparent":")" + tp +
-                           R"(","tracestate":"a=1"})");
+  Event e = parse_envelope(R"({"tag":"a/event/b","ts":1,"id":"x","node":"n","traceparent":")" + tp + R"(","tracestate":"a=1"})");
   auto env = step_environment({"TRACEPARENT=00-stale", "TRACESTATE=old=1", "PATH=/bin"}, {}, e, "b", "10x");
   auto has = [&env](const std::string& v) { return std::find(env.begin(), env.end(), v) != env.end(); };
   EXPECT_TRUE(has("TRACEPARENT=" + tp));
