@@ -3,7 +3,8 @@
 // spool gives back the id and body it was given, through a real Spool on
 // disk, and an events.log line is one JSON object whose id is that id
 // (ids are UTF-8, as envelopes bring them), which redeliver reads back as
-// it was written; any line at all is read without a crash.
+// it was written; any line at all is read without a crash. A trace context
+// kept beside the body comes back as it went, whatever its text.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -48,7 +49,13 @@ FUZZ_TARGET(std::string_view input) {
   std::string line = evt::spool_record(id, 42, body);
   check(line.find('\n') == line.size() - 1);
   auto record = evt::parse_spool_record(std::string_view(line).substr(0, line.size() - 1));
-  check(record && record->id == id && record->body == body && record->enqueued_ms == 42);
+  check(record && record->id == id && record->body == body && record->enqueued_ms == 42 && record->trace.empty());
+  // With a trace context of any text (serve checks it before a header is made of it).
+  line = evt::spool_record(id, 42, body, evt::TraceContext{id, text});
+  record = evt::parse_spool_record(std::string_view(line).substr(0, line.size() - 1));
+  check(line.find('\n') == line.size() - 1);
+  check(record && record->id == id && record->body == body && record->trace.traceparent == id &&
+        record->trace.tracestate == text);
 
   std::string path = spool_dir() + "/q";
   {
