@@ -2,7 +2,8 @@
 # W3C trace context end to end: TRACEPARENT/TRACESTATE in event-fire's
 # environment, followed through a real redis-server stream into an
 # event-handle step's environment, through eventsapi serve to a webhook's
-# headers (the Gluster body unchanged), and through a real nats-server.
+# headers (the Gluster body unchanged, the headers kept in its spool), through
+# a real nats-server, and through ZeroMQ and a relaying event-fire -l.
 
 load helpers
 load nats_helpers
@@ -115,4 +116,36 @@ none"
   run event-handle -u "$u&group=g" -w 1 --log none "$H"
   run cut -d' ' -f2- "$T/env"
   assert_equal "$output" "$TP congo=t61rcWkgMzE"
+}
+
+@test "through ZeroMQ and a relaying event-fire -l: the event's own context wins over the relay's environment" {
+  local port
+  port=$(free_port)
+  start_listener onmaster -u "local:$T/master-bus" -n 1 -o '%j'
+  event-listen --bind -u "tcp://127.0.0.1:$port" --ready-file "$T/master.ready" 2> "$T/master.err" 3>&- |
+    TRACEPARENT=$OWN event-fire -l -u "local:$T/master-bus" 3>&- &
+  wait_for_file "$T/master.ready"
+  TRACEPARENT=$TP TRACESTATE=congo=1 event-fire -u "tcp://127.0.0.1:$port" minion/event
+  finish onmaster
+  run cat "$T/onmaster.out"
+  assert_output --regexp "\"traceparent\":\"$TP\",\"tracestate\":\"congo=1\"}$"
+}
+
+@test "eventsapi serve: the headers are kept in the spool, so a webhook that was down gets them after serve's kill -9" {
+  local rport
+  rport=$(free_port)
+  quiet eventsapi webhook-add "http://127.0.0.1:$rport/hook"
+  quiet eventsapi config-set retry-schedule 0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2
+  start_serve s
+  # No receiver yet: the events wait in the spool.
+  printf '1\n2\n' | TRACEPARENT=$TP TRACESTATE='congo=t61rcWkgMzE' event-fire -l gluster/x
+  wait_for_lines "$T/state/events.log" 2
+  kill -9 "$(cat "$T/s.pid")"
+  wait "$(cat "$T/s.pid")" || true
+  start_receiver r "$rport"
+  start_serve s
+  wait_for_unique "$T/r.log" 2
+  run field "$T/r.log" 'h["traceparent"] + " " + h["tracestate"]'
+  assert_equal "$(sort -u <<< "$output")" "$TP congo=t61rcWkgMzE"
+  stop_serve s
 }
