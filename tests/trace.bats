@@ -63,6 +63,9 @@ teardown() {
   TRACEPARENT=00-99999999999999999999999999999999-9999999999999999-01 \
     run event-handle -u "$u?group=g" -w 1 --log none "$H"
   assert_success  # -w: no more events
+  # The result envelopes carry the context on, for event-fire -l.
+  assert_line --index 0 --regexp "\"traceparent\":\"$TP\",\"tracestate\":\"rojo=00f067aa0ba902b7\"}$"
+  refute_line --index 1 --partial traceparent
   run cut -d' ' -f2- "$T/env"
   assert_equal "$output" "$TP rojo=00f067aa0ba902b7
 none none

@@ -4,6 +4,7 @@
 
 #include "core/event.h"
 #include "core/json.h"
+#include "core/trace_context.h"
 
 namespace evt {
 
@@ -51,7 +52,9 @@ std::string result_line(Job& j, const std::string& node, bool with_attempts) {
   if (with_attempts) data["attempts"] = j.attempt;
   std::string tag = e.tag + "/handled";
   if (tag_problem(tag)) tag = "event-handle/handled";
-  std::string line = to_envelope(make_event(tag, JsonText(data), node));
+  Event result = make_event(tag, JsonText(data), node);
+  apply_trace_context(result, trace_context_of(e));  // the trace goes on through event-fire -l
+  std::string line = to_envelope(result);
   line += '\n';
   return line;
 }

@@ -45,7 +45,8 @@ struct Job {
 
 // The result envelope's line (with its newline): tag "<tag>/handled", data
 // {event_id, handler, status, exit_code, step, duration_ms[, reason]
-// [, left_running][, attempts]}.
+// [, left_running][, attempts]}, and the event's trace context
+// (trace_context.h), so that the trace goes on where the result is fired.
 std::string result_line(Job& job, const std::string& node, bool with_attempts);
 
 }  // namespace evt
