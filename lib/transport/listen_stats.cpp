@@ -109,7 +109,7 @@ std::string ListenStats::json_line(double ts, double seconds) const {
 }
 
 std::string ListenStats::table(double seconds) const {
-  auto right = [](std::string s) { return s.size() < 10 ? std::string(10 - s.size(), ' ') + s : s; };
+  auto right = [](const std::string& s) { return s.size() < 10 ? std::string(10 - s.size(), ' ') + s : s; };
   std::string out = "event-listen: " + number("%.1f", per_second(interval_events_, seconds)) + " events/s (" +
                     std::to_string(interval_events_) + " in " + number("%.2f", seconds) + " s; " + std::to_string(total_events_) +
                     " in all)\n" + "    RATE/S    EVENTS  PATTERN\n";
