@@ -3,6 +3,8 @@
 #include "transport/listen_stats.h"
 
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -90,4 +92,20 @@ TEST(ListenStats, ATableOnATerminal) {
             "    RATE/S    EVENTS  PATTERN\n"
             "       1.0         2  a/b/*\n"
             "       0.5         1  x\\x1b[2J/y\n");
+}
+
+TEST(ListenStats, StyleByWhereStderrGoes) {
+  int p[2];
+  ASSERT_EQ(::pipe(p), 0);
+  UniqueFd r(p[0]), w(p[1]);
+  UniqueFd master(::posix_openpt(O_RDWR | O_NOCTTY));
+  ASSERT_TRUE(master);
+  ASSERT_EQ(::grantpt(master.get()), 0);
+  ASSERT_EQ(::unlockpt(master.get()), 0);
+  UniqueFd tty(::open(::ptsname(master.get()), O_RDWR | O_NOCTTY));
+  ASSERT_TRUE(tty);
+  EXPECT_EQ(ListenStats::style_for(w.get(), tty.get()), ListenStats::Style::lines);
+  EXPECT_EQ(ListenStats::style_for(tty.get(), w.get()), ListenStats::Style::table);
+  // The events go to the same terminal: each table below them, never over them.
+  EXPECT_EQ(ListenStats::style_for(tty.get(), tty.get()), ListenStats::Style::fresh);
 }
