@@ -152,3 +152,29 @@ none"
   assert_equal "$(sort -u <<< "$output")" "$TP congo=t61rcWkgMzE"
   stop_serve s
 }
+
+@test "a traceparent of a later version with a line break in its tail reaches no header and no step" {
+  local rport evil='cc-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-x\r\nEvil: 1'
+  rport=$(free_port)
+  start_receiver r "$rport"
+  quiet eventsapi webhook-add "http://127.0.0.1:$rport/hook"
+  start_serve s
+  printf '%s\n' '{"tag":"gluster/x","traceparent":"'"$evil"'"}' '{"tag":"gluster/y","traceparent":"'"$TP"'"}' | event-fire -l
+  wait_for_lines "$T/r.log" 2
+  run field "$T/r.log" 'sorted(k.lower() for k in h if k.lower() in ("evil", "traceparent"))'
+  assert_equal "$output" "[]
+['traceparent']"
+  stop_serve s
+  printf '%s\n' '{"tag":"a/event/x","id":"e1","traceparent":"'"$evil"'"}' | event-handle --log none "$H" > /dev/null
+  run cat "$T/env"
+  assert_output 'e1 none none'
+}
+
+@test "a tracestate too long for a step's environment is left out, and the step runs" {
+  local long
+  long=$(printf 'a=b%*s' 200000 '')
+  printf '%s\n' '{"tag":"a/event/x","id":"e1","traceparent":"'"$TP"'","tracestate":"'"$long"'"}' |
+    run event-handle --log none "$H"
+  run cat "$T/env"
+  assert_output "e1 $TP none"
+}

@@ -39,6 +39,12 @@ TEST(TraceContext, TraceparentSyntax) {
   // A later version, as the spec says a receiver reads it.
   EXPECT_TRUE(valid_traceparent("cc-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"));
   EXPECT_TRUE(valid_traceparent("cc-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-what-comes"));
+  // What a later version adds still goes into a header and an environment
+  // variable: visible ASCII only, and not without end.
+  const std::string later = "cc-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-";
+  for (std::string bad : {later + "x\r\nEvil: 1", later + "x\ny", later + "a b", later + "\x7f", later + "\xc3\xa9",
+                          later + std::string(1000, 'a')})
+    EXPECT_FALSE(valid_traceparent(bad)) << bad;
 }
 
 TEST(TraceContext, TracestateSyntax) {
@@ -50,6 +56,10 @@ TEST(TraceContext, TracestateSyntax) {
   std::string many;
   for (int i = 0; i < 33; ++i) many += (i ? ",k" : "k") + std::to_string(i) + "=v";
   EXPECT_FALSE(valid_tracestate(many));
+  // Spaces around members are allowed, but not without end: the value goes
+  // into a step's environment, where one variable over 128 KiB fails execve.
+  EXPECT_TRUE(valid_tracestate("a=b" + std::string(100, ' ')));
+  EXPECT_FALSE(valid_tracestate("a=b" + std::string(200000, ' ')));
 }
 
 TEST(TraceContext, FromTheEnvironmentWithOneWarningForWhatIsBad) {
