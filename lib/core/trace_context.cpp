@@ -76,10 +76,15 @@ bool valid_traceparent(std::string_view s) {
   if (s[2] != '-' || s[35] != '-' || s[52] != '-') return false;
   if (!hex_id(s, 3, 32) || !hex_id(s, 36, 16) || !is_lower_hex(s[53]) || !is_lower_hex(s[54])) return false;
   if (s.substr(0, 2) == "00") return s.size() == 55;
-  return s.size() == 55 || s[55] == '-';  // a later version: what follows is its own
+  if (s.size() > max_traceparent_bytes || (s.size() > 55 && s[55] != '-')) return false;
+  // A later version: what follows is its own, but goes into a header too.
+  for (char c : s.substr(55))
+    if (c <= ' ' || c > '~') return false;
+  return true;
 }
 
 bool valid_tracestate(std::string_view s) {
+  if (s.size() > max_tracestate_bytes) return false;
   size_t members = 0, start = 0;
   for (;;) {
     size_t comma = s.find(',', start);

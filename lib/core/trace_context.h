@@ -9,6 +9,7 @@
 // as every unknown member is.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -16,14 +17,23 @@
 
 namespace evt {
 
+// The longest values taken: what goes into a header or a step's environment
+// stays far below what a web server takes in one header line (nginx: 8 KiB)
+// and what execve takes in one variable (128 KiB). The spec asks that at
+// least 512 characters of a tracestate be passed on.
+constexpr size_t max_traceparent_bytes = 512;
+constexpr size_t max_tracestate_bytes = 8000;
+
 // "00-<32 hex trace-id>-<16 hex parent-id>-<2 hex flags>", lower-case hex,
 // ids not all zero. A later version (not ff) is taken as the spec says a
 // receiver takes it: its first 55 characters as version 00, then nothing or
-// '-' and more.
+// '-' and more, visible ASCII (no space, no line break), max_traceparent_bytes
+// in all.
 bool valid_traceparent(std::string_view value);
 // At most 32 comma-separated list-members (empty ones allowed, spaces and
 // tabs around commas), each key=value with the spec's key and value
-// characters: printable ASCII, so no line break reaches a header.
+// characters: printable ASCII, so no line break reaches a header; at most
+// max_tracestate_bytes.
 bool valid_tracestate(std::string_view value);
 
 struct TraceContext {
