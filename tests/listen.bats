@@ -362,3 +362,39 @@ PY
   # At least one redraw (three bursts, ten events each, a report every 0.1 s).
   [[ "$output" =~ ^[1-9][0-9]*\ True\ True$ ]] || fail "$output"
 }
+
+@test "--stats: a stderr that fails (a full disk) or that nobody reads neither ends nor stalls the events" {
+  # /dev/full: every write fails with ENOSPC.
+  rm -f "$T/full.ready"
+  event-listen --stats 0.01 -n 3 --ready-file "$T/full.ready" > "$T/full.out" 2> /dev/full 3>&- &
+  local pid=$!
+  wait_for_file "$T/full.ready"
+  event-fire a/b/c
+  wait_for_lines "$T/full.out" 1 5
+  event-fire a/b/c
+  event-fire a/b/c
+  local rc=0
+  wait "$pid" || rc=$?
+  assert_equal "$rc" 0
+  assert_equal "$(wc -l < "$T/full.out")" 3
+  # A pipe full and never read (a stalled log reader): the events go on.
+  mkfifo "$T/err"
+  exec 7<> "$T/err"
+  $PYTHON -c '
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NONBLOCK)
+try:
+    while True:
+        os.write(fd, b"x" * 4096)
+except BlockingIOError:
+    pass' "$T/err"
+  start_listener_err() { event-listen --ready-file "$T/p.ready" --stats 0.01 -n 20 > "$T/p.out" 2>&7 3>&- & echo $! > "$T/p.pid"; }
+  start_listener_err
+  wait_for_file "$T/p.ready"
+  for i in $(seq 1 20); do
+    event-fire a/b/"$i"
+    wait_for_lines "$T/p.out" "$i" 5
+  done
+  wait "$(cat "$T/p.pid")"
+  exec 7>&-
+}

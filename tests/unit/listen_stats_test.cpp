@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <future>
+
 #include <nlohmann/json.hpp>
 
 #include "core/unique_fd.h"
@@ -80,6 +82,61 @@ TEST(ListenStats, PatternsAreBounded) {
   auto line = nlohmann::json::parse(s.report(1, 1));
   EXPECT_EQ(line["top"][0]["pattern"], "(other)");
   EXPECT_EQ(line["top"][0]["events"], 55);
+}
+
+TEST(ListenStats, ATagTooLongForATagIsNoPatternOfItsOwn) {
+  // A raw local-bus datagram's tag is not checked: a megabyte each must not
+  // be kept a thousand times over.
+  ListenStats s(1, -1, ListenStats::Style::lines, Clock::now());
+  for (char c : std::string("abc")) s.count(std::string(100000, c));
+  std::string line = s.report(1, 1);
+  ASSERT_LT(line.size(), 1000u);
+  EXPECT_EQ(nlohmann::json::parse(line)["top"][0]["pattern"], "(other)");
+  EXPECT_EQ(nlohmann::json::parse(line)["top"][0]["events"], 3);
+}
+
+TEST(ListenStats, AStderrThatFailsIsNoError) {
+  UniqueFd full(::open("/dev/full", O_WRONLY | O_CLOEXEC));
+  ASSERT_TRUE(full);
+  auto start = Clock::now();
+  ListenStats s(0.1, full.get(), ListenStats::Style::lines, start);
+  s.count("a/b");
+  EXPECT_NO_THROW(s.tick(start + std::chrono::seconds(1)));
+  s.count("a/b");
+  EXPECT_NO_THROW(s.tick(start + std::chrono::seconds(2), true));
+}
+
+TEST(ListenStats, AFullStderrIsNotWaitedFor) {
+  int p[2];
+  ASSERT_EQ(::pipe(p), 0);
+  UniqueFd r(p[0]), w(p[1]);
+  ::fcntl(r.get(), F_SETFL, O_NONBLOCK);  // the test's reads never wait
+  // Fill the pipe, then make its write end blocking again, as stderr is.
+  ::fcntl(w.get(), F_SETFL, O_NONBLOCK);
+  std::string block(4096, 'x');
+  while (::write(w.get(), block.data(), block.size()) > 0) {
+  }
+  ::fcntl(w.get(), F_SETFL, 0);
+  auto empty = [&r] {
+    std::string buf(65536, '\0');
+    while (::read(r.get(), buf.data(), buf.size()) > 0) {
+    }
+  };
+  auto start = Clock::now();
+  ListenStats s(0.1, w.get(), ListenStats::Style::lines, start);
+  s.count("a/b");
+  auto told = std::async(std::launch::async, [&s, start] { s.tick(start + std::chrono::seconds(1)); });
+  bool returned = told.wait_for(std::chrono::seconds(3)) == std::future_status::ready;
+  EXPECT_TRUE(returned) << "tick() waited for a reader of stderr";
+  while (told.wait_for(std::chrono::milliseconds(10)) != std::future_status::ready) empty();
+  empty();
+  // Room again: the next report is written, whole.
+  s.count("c/d");
+  s.tick(start + std::chrono::seconds(2));
+  w.reset();
+  std::string text = drain(r.get());
+  ASSERT_FALSE(text.empty());
+  EXPECT_EQ(nlohmann::json::parse(text)["top"][0]["pattern"], "c/d");
 }
 
 TEST(ListenStats, ATableOnATerminal) {
