@@ -1,7 +1,11 @@
 #include "transport/listen_stats.h"
 
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <climits>
 
 #include <algorithm>
 #include <cstdio>
@@ -39,6 +43,24 @@ std::vector<std::pair<std::string, unsigned long long>> busiest(
 
 double per_second(unsigned long long n, double seconds) { return seconds > 0 ? static_cast<double>(n) / seconds : 0; }
 
+// Writes what fd takes now, never waiting for it: a stderr that nobody reads
+// (a full pipe, a stopped terminal) must not stall the events. Pieces of
+// PIPE_BUF bytes, each once poll says there is room, so that a pipe takes
+// each whole. Returns how many bytes went; fewer than text's on a failure
+// (a full disk, a reader gone) or no room.
+size_t write_now(int fd, std::string_view text) {
+  size_t done = 0;
+  while (done < text.size()) {
+    pollfd p{fd, POLLOUT, 0};
+    if (::poll(&p, 1, 0) != 1 || (p.revents & POLLOUT) == 0 || (p.revents & (POLLERR | POLLNVAL)) != 0) break;
+    ssize_t n = ::write(fd, text.data() + done, std::min<size_t>(text.size() - done, PIPE_BUF));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  return done;
+}
+
 }  // namespace
 
 ListenStats::Style ListenStats::style_for(int fd, int out_fd) {
@@ -62,7 +84,9 @@ std::string ListenStats::fold(std::string_view tag) {
 void ListenStats::count(std::string_view tag) {
   ++interval_events_;
   ++total_events_;
-  std::string pattern = fold(tag);
+  // A tag longer than any valid one (a raw local-bus datagram's is not
+  // checked) is no pattern of its own: the table stays small.
+  std::string pattern = tag.size() > max_tag_bytes ? std::string(other) : fold(tag);
   auto it = counts_.find(pattern);
   if (it != counts_.end()) ++it->second;
   else if (counts_.size() < max_patterns) counts_.emplace(std::move(pattern), 1);
@@ -77,8 +101,17 @@ void ListenStats::tick(Clock::time_point now, bool last) {
   double seconds = std::chrono::duration<double>(now - last_report_).count();
   std::string text = report(now_ts(), seconds);
   if (style_ == Style::table && drawn_lines_ > 0) text.insert(0, "\033[" + std::to_string(drawn_lines_) + "A\033[J");
-  drawn_lines_ = static_cast<int>(std::count(text.begin(), text.end(), '\n'));
-  write_all(fd_, text);
+  if (cut_line_) text.insert(0, "\n");  // the end of the one cut short before
+  // A report stderr does not take now is dropped, not waited for (what was
+  // on screen stays there); one cut short is ended by the next, and the
+  // table drawn anew below it.
+  if (size_t written = write_now(fd_, text); written == text.size()) {
+    cut_line_ = false;
+    drawn_lines_ = static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+  } else if (written > 0) {
+    cut_line_ = true;
+    drawn_lines_ = 0;
+  }
   counts_.clear();
   interval_events_ = 0;
   last_report_ = now;

@@ -39,7 +39,8 @@ class ListenStats {
   int wait_ms(Clock::time_point now) const;
   // The report, once its time has come; with last, the one for what is
   // left of the interval when the listener ends (none when nothing came in
-  // it). A write that fails is not retried: stderr may be gone.
+  // it). Never waits for stderr: a report it does not take at once (a full
+  // pipe, a stopped terminal) or refuses (a full disk) is dropped.
   void tick(Clock::time_point now, bool last = false);
 
   // The report of an interval as written (for the unit test): ts is the
@@ -56,7 +57,8 @@ class ListenStats {
   Clock::time_point last_report_, next_report_;
   std::map<std::string, unsigned long long, std::less<>> counts_;  // this interval's, by pattern
   unsigned long long interval_events_ = 0, total_events_ = 0;
-  int drawn_lines_ = 0;  // the table on screen, for the redraw
+  int drawn_lines_ = 0;    // the table on screen, for the redraw
+  bool cut_line_ = false;  // the last report was cut short: the next ends its line first
 };
 
 }  // namespace evt
