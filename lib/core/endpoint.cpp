@@ -283,7 +283,7 @@ static void parse_redis(const UrlParts& u, Endpoint& ep) {
   std::string_view auth = u.rest.substr(0, slash);
   bool stream = ep.scheme == Scheme::redis_stream;
   Query q(u.url, u.query,
-          stream ? std::initializer_list<const char*>{"db", "group", "consumer", "maxlen", "maxage", "claim", "sentinel"} :
+          stream ? std::initializer_list<const char*>{"db", "group", "consumer", "maxlen", "maxage", "claim", "sentinel", "wait", "wait-ms"} :
                    std::initializer_list<const char*>{"db", "sentinel"});
   if (const std::string* name = q.find("sentinel")) {
     if (name->empty() || name->find_first_of(" \t\r\n") != std::string::npos)
@@ -305,6 +305,11 @@ static void parse_redis(const UrlParts& u, Endpoint& ep) {
     if (q.find("maxlen") != nullptr) throw bad_url(u.url, "give maxlen= (trim by count) or maxage= (by age), not both");
     ep.stream.maxage = parse_seconds_param(u.url, "maxage", *v, 86400.0 * 3650);
     if (ep.stream.maxage <= 0) throw bad_url(u.url, "maxage must be more than 0 seconds");
+  }
+  if (const std::string* v = q.find("wait")) ep.stream.wait = parse_int(u.url, *v, "wait", 0, 1000);
+  if (const std::string* v = q.find("wait-ms")) {
+    if (ep.stream.wait == 0) throw bad_url(u.url, "wait-ms= is how long WAIT blocks: give wait=N (replicas) with it");
+    ep.stream.wait_ms = parse_int(u.url, *v, "wait-ms", 1, 3600000);
   }
   ep.key = url_decode(path);
   if (ep.key.empty()) throw bad_url(u.url, "no stream key (redis+stream://host/KEY?group=G)");

@@ -11,7 +11,7 @@ enum class Scheme {
   local,         // local:  local:DIR
   redis,         // redis://[user:pass@]host[:port][/db]; rediss:// over TLS
   redis_unix,    // redis+unix:///path.sock[?db=N]
-  redis_stream,  // redis+stream://[user:pass@]host[:port]/KEY?group=G[&db=N][&maxlen=N][&consumer=C]; rediss+stream:// over TLS
+  redis_stream,  // redis+stream://[user:pass@]host[:port]/KEY?group=G[&db=N][&maxlen=N][&consumer=C][&wait=N[&wait-ms=MS]]; rediss+stream:// over TLS
   zmq_tcp,       // tcp://host:port
   zmq_ipc,       // ipc:///path
   nats,          // nats://[user:pass@]host[:port][,host[:port]...][?queue=Q][&tls=1]: core NATS
@@ -27,6 +27,8 @@ struct StreamParams {
   long maxlen = 1000000;  // ?maxlen=: XADD MAXLEN ~ N; 0: no trimming
   double maxage = 0;      // redis+stream ?maxage=: XADD MINID ~ (now - SECS) instead of MAXLEN; 0: by count
   double claim = 60;      // ?claim=: seconds after which another consumer's unacknowledged entries are claimed
+  int wait = 0;           // redis+stream ?wait=N: an entry counts as sent once N replicas have it (WAIT); 0: once the master has
+  int wait_ms = 1000;     // redis+stream ?wait-ms=MS: how long one WAIT blocks for them
 };
 
 // What nats:// and nats+js:// URLs add (the group and claim= are in StreamParams).

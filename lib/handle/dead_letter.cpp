@@ -46,7 +46,7 @@ DeadLetter::DeadLetter(const std::string& url, const TransportOptions& options)
 void DeadLetter::send(const Event& original, const DeadLetterRecord& why) {
   auto publisher = open_publisher(endpoint_, options_);
   publisher->publish(dead_letter_event(original, why));
-  if (publisher->finish() != Exit::ok) throw failed("--dead-letter " + where() + ": the event was refused");
+  if (publisher->finish() != Exit::ok) throw failed("--dead-letter " + where() + ": the event was refused or not confirmed");
 }
 
 }  // namespace evt

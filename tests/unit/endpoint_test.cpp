@@ -59,6 +59,21 @@ TEST(Endpoint, RedisStreamMaxAge) {
   EXPECT_THROW(parse_endpoint("redis://h/?maxage=60"), Error);                    // streams only
 }
 
+TEST(Endpoint, RedisStreamWait) {
+  Endpoint s = parse_endpoint("rediss+stream://h/k?group=g&wait-ms=250&wait=2");
+  EXPECT_EQ(s.stream.wait, 2);
+  EXPECT_EQ(s.stream.wait_ms, 250);
+  Endpoint d = parse_endpoint("redis+stream://h/k?wait=1");
+  EXPECT_EQ(d.stream.wait_ms, 1000);
+  EXPECT_EQ(parse_endpoint("redis+stream://h/k").stream.wait, 0);
+  EXPECT_THROW(parse_endpoint("redis+stream://h/k?wait=x"), Error);
+  EXPECT_THROW(parse_endpoint("redis+stream://h/k?wait=-1"), Error);
+  EXPECT_THROW(parse_endpoint("redis+stream://h/k?wait=1&wait-ms=-1"), Error);
+  EXPECT_THROW(parse_endpoint("redis+stream://h/k?wait=1&wait-ms=0"), Error);  // WAIT's 0 blocks for ever
+  EXPECT_THROW(parse_endpoint("redis+stream://h/k?wait-ms=100"), Error);       // without wait=
+  EXPECT_THROW(parse_endpoint("redis://h/?wait=1"), Error);                    // streams only
+}
+
 TEST(Endpoint, RedisSentinels) {
   Endpoint p = parse_endpoint("redis://u:pw@s1,s2:26380,[::1]:7/?sentinel=mymaster&db=3");
   EXPECT_EQ(p.sentinel.master, "mymaster");

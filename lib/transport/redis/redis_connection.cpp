@@ -113,12 +113,13 @@ Reply RedisConnection::command(std::initializer_list<std::string_view> args) {
   return wait_reply();
 }
 
-Reply RedisConnection::wait_reply() {
-  auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms_);
+Reply RedisConnection::wait_reply(int timeout_ms) {
+  if (timeout_ms < 0) timeout_ms = timeout_ms_;
+  auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
   for (;;) {
     if (Reply r = next_reply()) return r;
     auto left = ms_until(deadline);
-    if (left <= 0) lost("no reply within " + std::to_string(timeout_ms_) + " ms");
+    if (left <= 0) lost("no reply within " + std::to_string(timeout_ms) + " ms");
     receive(static_cast<int>(left));
   }
 }

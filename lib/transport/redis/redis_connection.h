@@ -53,8 +53,9 @@ class RedisConnection {
   // A blocking round trip, for set-up commands. Throws unreachable if lost
   // or when no reply comes within the timeout.
   Reply command(std::initializer_list<std::string_view> args);
-  // The next reply, waiting at most the timeout for it.
-  Reply wait_reply();
+  // The next reply, waiting at most timeout_ms for it (-1: the connection's
+  // timeout). Throws unreachable when none comes.
+  Reply wait_reply(int timeout_ms = -1);
 
   // Writes all of data (blocks at most the timeout). Throws unreachable.
   void send(std::string_view data);

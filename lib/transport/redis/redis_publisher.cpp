@@ -2,16 +2,20 @@
 // envelope (Streams), pipelined. Through Sentinels (?sentinel=NAME) the
 // publisher follows a failover: what the lost master had not confirmed is
 // sent again, whole, to the new one (at least once: an entry the old master
-// took before it died may arrive twice, with the same envelope id).
+// took before it died may arrive twice, with the same envelope id). With
+// wait=N an entry is confirmed only once N replicas have it (WAIT), so an
+// entry the dying master took but never passed on is sent again too.
 #include <poll.h>
 
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/signals.h"
+#include "core/text.h"
 #include "core/trace_context.h"
 #include "transport/redis/redis.h"
 #include "transport/redis/redis_connection.h"
@@ -22,16 +26,20 @@ namespace evt {
 
 namespace {
 
-// How long a publisher through Sentinels looks for a master after a loss
-// when --timeout is not given: a failover takes Sentinel seconds.
+// How long a publisher through Sentinels looks for a master after a loss,
+// and waits for replicas (wait=), when --timeout is not given: a failover
+// takes Sentinel seconds.
 constexpr double default_failover_timeout = 30;
 
 // Commands are written as they come and their replies read back with a
-// bounded number in flight, so a stream pays no round trip per event.
+// bounded number in flight, so a stream pays no round trip per event. With
+// wait=N (streams) a WAIT N follows each batch written, and an entry counts
+// as sent once a WAIT after it says N replicas have it.
 class PipelinePublisher : public Publisher {
  public:
   PipelinePublisher(const Endpoint& ep, const TransportOptions& o)
-      : ep_(ep), options_(o), conn_(std::make_unique<RedisConnection>(ep, o)), follow_(!ep.sentinel.master.empty()) {}
+      : ep_(ep), options_(o), conn_(std::make_unique<RedisConnection>(ep, o)), follow_(!ep.sentinel.master.empty()),
+        wait_(ep.stream.wait) {}
 
   void publish(const Event& event) override {
     command_.clear();
@@ -54,13 +62,20 @@ class PipelinePublisher : public Publisher {
 
   Exit finish() override {
     send_queued();
-    while (confirmed_ < sent_) read_replies(true);
+    while (confirmed_ < total_ && (awaiting_reply() || !retry_.empty())) read_replies(true);
+    Exit status = Exit::ok;
     if (refused_ > 0) {
       report(std::to_string(refused_) + " of " + std::to_string(total_) + " events refused by " + conn_->name() + ": " +
              first_refusal_);
-      return Exit::failed;
+      status = Exit::failed;
     }
-    return Exit::ok;
+    if (unreplicated_ > 0) {
+      report(std::to_string(unreplicated_) + " of " + std::to_string(total_) + " events not confirmed on " +
+             std::to_string(wait_) + " replica(s) of " + conn_->name() + " within " + seconds_text(confirm_window()) +
+             " s (wait=" + std::to_string(wait_) + ": WAIT answered " + std::to_string(replicas_seen_) + ")");
+      status = Exit::failed;
+    }
+    return status;
   }
 
   size_t unheard() const override { return unheard_; }
@@ -72,8 +87,22 @@ class PipelinePublisher : public Publisher {
  private:
   static constexpr size_t max_in_flight = 100000;
 
+  // A WAIT in flight (or to send again): its reply is due once `after`
+  // entries have had theirs; it confirms the first `covers` entries, and is
+  // sent again while it comes back short until deadline.
+  struct Wait {
+    size_t after = 0, covers = 0;
+    Clock::time_point deadline;
+  };
+
   std::string not_confirmed() const {
     return std::to_string(total_ - confirmed_) + " of " + std::to_string(total_) + " events not confirmed published";
+  }
+
+  // --timeout; through Sentinels 30 s unless given: how long a failover may
+  // take, and how long entries may wait for their replicas.
+  double confirm_window() const {
+    return options_.timeout_set || !follow_ ? options_.timeout : default_failover_timeout;
   }
 
   // Says how much was lost when the connection goes; through Sentinels,
@@ -89,11 +118,11 @@ class PipelinePublisher : public Publisher {
     }
   }
 
-  // Connects to the master the Sentinels name, trying until the failover
-  // timeout, then sends every unconfirmed command again.
+  // Connects to the master the Sentinels name and sends it every
+  // unconfirmed command again, trying until one deadline.
   void follow_failover(const std::string& why) {
     report(why + "; asking the Sentinels for the master");
-    double window = options_.timeout_set ? options_.timeout : default_failover_timeout;
+    double window = confirm_window();
     Clock::time_point deadline = Clock::now() + seconds_duration(window);
     TransportOptions attempt = options_;
     attempt.timeout = std::min(options_.timeout, 5.0);  // one try; the window bounds them all
@@ -101,28 +130,64 @@ class PipelinePublisher : public Publisher {
       try {
         conn_.reset();
         conn_ = std::make_unique<RedisConnection>(ep_, attempt);
-        break;
+        send_again();
+        return;
       } catch (const Error& e) {
         if (e.code() != Exit::unreachable) throw;
         if (stop_requested() || ms_until(deadline) == 0)
-          throw unreachable(std::string(e.what()) + ": no master within " + std::to_string(static_cast<int>(window)) +
-                            " s: " + not_confirmed());
-        ::poll(nullptr, 0, 200);
+          throw unreachable(std::string(e.what()) + ": no master within " + seconds_text(window) + " s: " + not_confirmed());
+        ::poll(nullptr, 0, static_cast<int>(std::min<long long>(200, ms_to_reach(deadline))));
       }
     }
+  }
+
+  // On a new connection: every unconfirmed command, in order (and a WAIT).
+  void send_again() {
     report("sending " + std::to_string(unconfirmed_.size()) + " unconfirmed event(s) again to " + conn_->name());
+    waits_.clear();
+    retry_.clear();
+    replied_ = confirmed_;
     out_.clear();
     for (const std::string& c : unconfirmed_) out_ += c;
-    guard([&] { conn_->send(out_); });
-    out_.clear();
+    if (wait_ > 0 && !unconfirmed_.empty()) add_wait();
     sent_ = total_;
+    if (!out_.empty()) conn_->send(out_);
+    out_.clear();
+  }
+
+  // WAIT for the entries so far, due after those in out_.
+  void add_wait() {
+    Wait w{total_, total_, Clock::now() + seconds_duration(confirm_window())};
+    append_wait(out_, w);
+    waits_.push_back(w);
+  }
+
+  void append_wait(std::string& out, const Wait& w) const {
+    long long ms = std::clamp<long long>(ms_until(w.deadline), 1, ep_.stream.wait_ms);
+    append_resp(out, {"WAIT", std::to_string(wait_), std::to_string(ms)});
   }
 
   void send_queued() {
-    if (out_.empty()) return;
+    if (out_.empty() && retry_.empty()) return;
+    // WAITs to send again go first: they are due after what is sent already.
+    std::string retries;
+    for (Wait& w : retry_) {
+      w.after = sent_;
+      append_wait(retries, w);
+      waits_.push_back(w);
+    }
+    retry_.clear();
+    out_.insert(0, retries);
+    if (wait_ > 0 && total_ > sent_) add_wait();
     guard([&] { conn_->send(out_); });
     sent_ = total_;
     out_.clear();
+  }
+
+  // The first upto entries are sent (or given up).
+  void confirm(size_t upto) {
+    for (; confirmed_ < upto; ++confirmed_)
+      if (follow_) unconfirmed_.pop_front();
   }
 
   void count(const Reply& r) {
@@ -130,38 +195,64 @@ class PipelinePublisher : public Publisher {
     if (follow_ && r->type == REDIS_REPLY_ERROR && reply_text(r.get()).rfind("READONLY", 0) == 0)
       throw unreachable(conn_->name() + ": " + reply_text(r.get()));
     if (r->type == REDIS_REPLY_ERROR) refuse_cluster(conn_->name(), reply_text(r.get()));
-    ++confirmed_;
-    if (follow_) unconfirmed_.pop_front();
+    if (!waits_.empty() && replied_ == waits_.front().after) return count_wait(r);
+    ++replied_;
+    if (wait_ == 0) confirm(replied_);
     if (r->type == REDIS_REPLY_ERROR && refused_++ == 0) first_refusal_ = reply_text(r.get());
     // PUBLISH answers with the number of subscribers that got the message
     // (XADD with the entry's id, a string): 0 is an event nobody heard.
     if (r->type == REDIS_REPLY_INTEGER && r->integer == 0) ++unheard_;
   }
 
+  // WAIT's reply: how many replicas have every write before it. Short, it
+  // is sent again until its deadline; then its entries are given up.
+  void count_wait(const Reply& r) {
+    Wait w = waits_.front();
+    waits_.pop_front();
+    if (r->type != REDIS_REPLY_INTEGER) throw failed(conn_->name() + ": WAIT: " + reply_text(r.get()));
+    if (w.covers <= confirmed_) return;
+    if (r->integer >= wait_) return confirm(w.covers);
+    if (!stop_requested() && ms_until(w.deadline) > 0) return retry_.push_back(w);
+    replicas_seen_ = r->integer;
+    unreplicated_ += w.covers - confirmed_;
+    confirm(w.covers);
+  }
+
+  bool awaiting_reply() const { return replied_ < sent_ || !waits_.empty(); }
+
   void take_replies() {
     while (Reply r = conn_->next_reply()) count(r);
   }
 
-  // Takes the replies that arrived; with block, waits (up to the timeout) for one more.
+  // Takes the replies that arrived; with block, waits (up to the timeout,
+  // and a WAIT's time) for one more. Sends the WAITs that came back short.
   void read_replies(bool block) {
     guard([&] {
       take_replies();
-      if (block && confirmed_ < sent_) {
-        count(conn_->wait_reply());
+      if (block && awaiting_reply()) {
+        count(conn_->wait_reply(wait_ > 0 ? static_cast<int>(options_.timeout * 1000) + ep_.stream.wait_ms : -1));
         take_replies();
       } else {
-        while (confirmed_ < sent_ && conn_->receive(0)) take_replies();
+        while (awaiting_reply() && conn_->receive(0)) take_replies();
       }
     });
+    if (!retry_.empty()) send_queued();
   }
 
   Endpoint ep_;
   TransportOptions options_;
   std::unique_ptr<RedisConnection> conn_;
   bool follow_;                          // through Sentinels: follow a failover
-  std::deque<std::string> unconfirmed_;  // with follow_: each command sent but not confirmed, in order
+  long long wait_;                       // wait=N: the replicas an entry must reach; 0: the master's reply is enough
+  std::deque<std::string> unconfirmed_;  // with follow_: each command not confirmed, in order
+  std::deque<Wait> waits_;               // sent, in order
+  std::vector<Wait> retry_;              // came back short: to send again
   std::string out_, command_;
-  size_t total_ = 0, sent_ = 0, confirmed_ = 0, refused_ = 0, unheard_ = 0;
+  // Entries published, written, answered by the master, confirmed (with
+  // wait=, by replicas too, or given up), given up for want of replicas.
+  size_t total_ = 0, sent_ = 0, replied_ = 0, confirmed_ = 0, unreplicated_ = 0;
+  size_t refused_ = 0, unheard_ = 0;
+  long long replicas_seen_ = 0;
   std::string first_refusal_;
 };
 
