@@ -1,9 +1,10 @@
 #!/usr/bin/env bats
 # Redis behind Sentinel (?sentinel=NAME) and on replicas, against real
 # servers on free loopback ports: a master, two replicas (--replicaof) and
-# three Sentinels, started once for the file. The failover test (kill -9 of
-# the master while event-fire -l and event-handle -u run) comes last: it
-# leaves the cluster with a new master.
+# three Sentinels, started once for the file. The failover tests (kill -9 of
+# the master while event-fire -l and event-handle -u run, without and with
+# wait=1) come last: each leaves the cluster with a new master, and the
+# second first brings the server the first killed back as a replica.
 
 load helpers
 
@@ -215,6 +216,54 @@ PY
   assert_output --partial "Redis Cluster"
 }
 
+# replicated KEY PORT N: poll until the replica on PORT holds N entries of KEY (bounded).
+replicated() {
+  local i=0
+  until [ "$(redis-cli -p "$2" XLEN "$1")" = "$3" ]; do
+    i=$((i + 1)); [ "$i" -gt 500 ] && { echo "replica $2 holds $(redis-cli -p "$2" XLEN "$1") of $3" >&2; return 1; }
+    sleep 0.01
+  done
+}
+
+@test "wait=N: event-fire counts an entry sent once N replicas have it (WAIT per batch); too few replicas: exit 1 within --timeout with the count" {
+  local u="redis+stream://$SENTINELS/waitstream?sentinel=$NAME"
+  seq 1 500 | event-fire -l -u "$u&wait=2" w/x
+  # Both replicas had every entry before event-fire exited: no wait needed here.
+  assert_equal "$(redis-cli -p "$REPLICA1_PORT" XLEN waitstream)" 500
+  assert_equal "$(redis-cli -p "$REPLICA2_PORT" XLEN waitstream)" 500
+  event-fire -u "redis+stream://127.0.0.1:$MASTER_PORT/waitstream?wait=1&wait-ms=500" w/one
+  # Three replicas asked of two: WAIT comes back short, is asked again, and
+  # after --timeout the entries are reported unconfirmed (they are written).
+  local start=$SECONDS
+  run bash -c "seq 1 20 | event-fire -l -u '$u&wait=3&wait-ms=200' --timeout 1 w/x"
+  assert_equal "$status" 1
+  assert_equal "${#lines[@]}" 1
+  assert_output --partial "20 of 20 events not confirmed on 3 replica(s)"
+  assert_output --partial "WAIT answered 2"
+  [ $((SECONDS - start)) -le 3 ]
+  # A replica stopped: one event, wait=1 against one replica in all.
+  kill -STOP "$(cat "$BATS_FILE_TMPDIR/replica1.pid")"
+  kill -STOP "$(cat "$BATS_FILE_TMPDIR/replica2.pid")"
+  run event-fire -u "redis+stream://127.0.0.1:$MASTER_PORT/waitstream?wait=1&wait-ms=100" --timeout 0.5 w/y
+  kill -CONT "$(cat "$BATS_FILE_TMPDIR/replica1.pid")" "$(cat "$BATS_FILE_TMPDIR/replica2.pid")"
+  assert_equal "$status" 1
+  assert_output --partial "1 of 1 events not confirmed on 1 replica(s)"
+  replicated waitstream "$REPLICA1_PORT" 522
+}
+
+@test "wait= and wait-ms= that are not numbers, or wait-ms= alone: one line, exit 2" {
+  local bad
+  for bad in 'wait=x' 'wait=-1' 'wait=1&wait-ms=-1' 'wait=1&wait-ms=0' 'wait-ms=100'; do
+    run event-fire -u "redis+stream://127.0.0.1:$MASTER_PORT/s?$bad" w/x
+    assert_equal "$status" 2
+    assert_equal "${#lines[@]}" 1
+    assert_output --partial "wait"
+  done
+  run event-fire -u "redis://127.0.0.1:$MASTER_PORT/?wait=1" w/x
+  assert_equal "$status" 2
+  assert_output --partial "unknown parameter 'wait'"
+}
+
 now_ms() { date +%s%3N; }
 
 # server_at PORT: the name (master, replica1, replica2) of the server started on PORT.
@@ -282,4 +331,43 @@ for i in range(1, int(sys.argv[1]) + 1):
   grep -q "new master" "$T/fire.err"
   # Without wait=, what the dying master acknowledged but never replicated is lost: reported, at most a few.
   [ "$HANDLED" -ge 900 ]
+}
+
+# replica_flags SENTINEL_PORT PORT: the flags Sentinel gives the replica on PORT ("slave" when up).
+replica_flags() {
+  redis-cli -p "$1" SENTINEL replicas "$NAME" |
+    awk -v want="127.0.0.1:$2" 'prev == "name" { cur = $0 } prev == "flags" && cur == want { print } { prev = $0 }'
+}
+
+# revived PORT: true once PORT replicates and every Sentinel sees it up.
+revived() {
+  redis-cli -p "$1" INFO replication | grep -q 'master_link_status:up' || return 1
+  local n
+  for n in 1 2 3; do [ "$(replica_flags "${SENTINEL_PORTS[$n]}" "$1")" = slave ] || return 1; done
+}
+
+# revive NAME PORT: the server a failover killed, back as a replica of the
+# master now, once every Sentinel sees it up.
+revive() {
+  local name=$1 port=$2 i=0
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$BATS_FILE_TMPDIR/$name-dir" \
+    --logfile "$BATS_FILE_TMPDIR/$name.log" --replicaof 127.0.0.1 "$(master_port)" 3>&- &
+  echo $! > "$BATS_FILE_TMPDIR/$name.pid"
+  wait_for_redis "$port"
+  until revived "$port"; do
+    i=$((i + 1)); [ "$i" -gt 3000 ] && fail "$name never came back as a replica ($(replica_flags "${SENTINEL_PORTS[1]}" "$port"))"
+    sleep 0.01
+  done
+}
+
+@test "with wait=1 nothing is lost across a kill -9 of the master: every event event-fire sent is handled" {
+  # The server the last test killed comes back as a replica: the next master needs one for wait=1.
+  local dead port
+  for dead in master replica1 replica2; do
+    port=${dead^^}_PORT
+    kill -0 "$(cat "$BATS_FILE_TMPDIR/$dead.pid")" 2> /dev/null || revive "$dead" "${!port}"
+  done
+  failover "&wait=1"
+  assert_equal "$FIRE_RC" 0
+  assert_equal "$HANDLED" 1000
 }
