@@ -64,11 +64,13 @@ pubsub_rate() {
   [ "$(wc -l < "$SCRATCH/ps.got")" -eq "$N" ] || { echo "LOSS in Pub/Sub over $url" >&2; exit 1; }
 }
 
-# Each twice, alternating, the better run kept: the first run of a process
-# pays for warming the server (a new stream, its memory) that the next does not.
+# ROUNDS times (default 5), alternating, the best run kept: the first run
+# pays for warming the server (a new stream, its memory) that the next does
+# not, and a run of 200 000 events takes a few tenths of a second, which
+# other work on the machine easily stretches.
 best() { /usr/bin/python3 -c 'import sys; print(max(int(x) for x in sys.argv[1:] if x))' "$@"; }
 plain_xadd= plain_xread= tls_xadd= tls_xread= plain_pubsub= tls_pubsub=
-for round in 1 2; do
+for round in $(seq 1 "${ROUNDS:-5}"); do
   stream_rates plain "redis+stream://127.0.0.1:$port"
   plain_xadd=$(best "$xadd" $plain_xadd) plain_xread=$(best "$xread" $plain_xread)
   stream_rates tls "rediss+stream://127.0.0.1:$tls_port" "${tls[@]}"

@@ -40,6 +40,10 @@ ssl_ctx_st* make_context() {
   // A server that closes without close_notify has closed all the same (as
   // on a plain socket): an end of stream, not an error.
   SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+  // Read what the socket holds, not a record's 5-byte header and then its
+  // body: half the read(2) calls for a stream of small replies (buffered()
+  // then asks SSL_has_pending, which sees those bytes).
+  SSL_CTX_set_read_ahead(ctx, 1);
   return ctx;
 }
 
@@ -142,11 +146,14 @@ void TlsStream::fail(const std::string& why) const {
   throw unreachable(why);
 }
 
-bool TlsStream::buffered() const { return SSL_pending(ssl_.get()) > 0; }
+// What read-ahead holds may be part of a record only: once a read wanted
+// more, the socket must say when the rest came (else a caller would spin).
+bool TlsStream::buffered() const { return SSL_pending(ssl_.get()) > 0 || (!starved_ && SSL_has_pending(ssl_.get()) == 1); }
 
 ssize_t TlsStream::read(char* buf, size_t size) {
   ERR_clear_error();
   int n = SSL_read(ssl_.get(), buf, static_cast<int>(std::min<size_t>(size, 1 << 30)));
+  starved_ = n <= 0;
   if (n > 0) {
     got_bytes_ = true;
     return n;

@@ -67,6 +67,7 @@ class TlsStream : public ByteStream {
   std::string cert_option_;         // how --cert is named here ("--store-cert")
   bool certificate_asked_ = false;  // the server asked for a client certificate we do not have
   bool got_bytes_ = false;
+  bool starved_ = false;  // the last read wanted bytes the socket had not given yet
 };
 
 }  // namespace evt
