@@ -283,7 +283,8 @@ static void parse_redis(const UrlParts& u, Endpoint& ep) {
   std::string_view auth = u.rest.substr(0, slash);
   bool stream = ep.scheme == Scheme::redis_stream;
   Query q(u.url, u.query,
-          stream ? std::initializer_list<const char*>{"db", "group", "consumer", "maxlen", "maxage", "claim", "sentinel", "wait", "wait-ms"} :
+          stream ? std::initializer_list<const char*>{"db", "group", "consumer", "maxlen", "maxage", "claim", "sentinel", "wait",
+                                                      "wait-ms"} :
                    std::initializer_list<const char*>{"db", "sentinel"});
   if (const std::string* name = q.find("sentinel")) {
     if (name->empty() || name->find_first_of(" \t\r\n") != std::string::npos)

@@ -11,7 +11,8 @@ enum class Scheme {
   local,         // local:  local:DIR
   redis,         // redis://[user:pass@]host[:port][/db]; rediss:// over TLS
   redis_unix,    // redis+unix:///path.sock[?db=N]
-  redis_stream,  // redis+stream://[user:pass@]host[:port]/KEY?group=G[&db=N][&maxlen=N][&consumer=C][&wait=N[&wait-ms=MS]]; rediss+stream:// over TLS
+  redis_stream,  // redis+stream://[user:pass@]host[:port]/KEY?group=G[&db=N][&maxlen=N][&consumer=C][&wait=N]; rediss+stream://
+                 // TLS
   zmq_tcp,       // tcp://host:port
   zmq_ipc,       // ipc:///path
   nats,          // nats://[user:pass@]host[:port][,host[:port]...][?queue=Q][&tls=1]: core NATS

@@ -101,9 +101,7 @@ class PipelinePublisher : public Publisher {
 
   // --timeout; through Sentinels 30 s unless given: how long a failover may
   // take, and how long entries may wait for their replicas.
-  double confirm_window() const {
-    return options_.timeout_set || !follow_ ? options_.timeout : default_failover_timeout;
-  }
+  double confirm_window() const { return options_.timeout_set || !follow_ ? options_.timeout : default_failover_timeout; }
 
   // Says how much was lost when the connection goes; through Sentinels,
   // finds the master again and sends it what was not confirmed.
