@@ -251,6 +251,17 @@ replicated() {
   replicated waitstream "$REPLICA1_PORT" 522
 }
 
+@test "event-handle --dead-letter redis+stream://...?wait=N: a dead letter counts as sent once N replicas have it" {
+  mkdir -p "$H"
+  step "$H/x/20fail" 'exit 3'
+  run event-handle --dead-letter "redis+stream://$SENTINELS/dlq?sentinel=$NAME&wait=2" --log none "$H" <<< "$(event a/event/x)"
+  assert_equal "$status" 1
+  assert_equal "$(redis-cli -p "$REPLICA1_PORT" XLEN dlq) $(redis-cli -p "$REPLICA2_PORT" XLEN dlq)" "1 1"
+  run event-handle --dead-letter "redis+stream://127.0.0.1:$MASTER_PORT/dlq?wait=3&wait-ms=100" --log none "$H" <<< "$(event a/event/x)"
+  assert_equal "$status" 1
+  assert_output --partial "1 of 1 events not confirmed on 3 replica(s) of redis+stream://127.0.0.1:$MASTER_PORT/dlq"
+}
+
 @test "wait= and wait-ms= that are not numbers, or wait-ms= alone: one line, exit 2" {
   local bad
   for bad in 'wait=x' 'wait=-1' 'wait=1&wait-ms=-1' 'wait=1&wait-ms=0' 'wait-ms=100'; do
