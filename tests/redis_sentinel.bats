@@ -225,7 +225,7 @@ replicated() {
   done
 }
 
-@test "wait=N: event-fire counts an entry sent once N replicas have it (WAIT per batch); too few replicas: exit 1 within --timeout with the count" {
+@test "wait=N: event-fire counts an entry sent once N replicas have it (pipelined WAIT); too few replicas: exit 1 within --timeout with the count" {
   local u="redis+stream://$SENTINELS/waitstream?sentinel=$NAME"
   seq 1 500 | event-fire -l -u "$u&wait=2" w/x
   # Both replicas had every entry before event-fire exited: no wait needed here.

@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
-#include <vector>
 
 #include "core/clock.h"
 #include "core/log.h"
@@ -33,8 +32,8 @@ constexpr double default_failover_timeout = 30;
 
 // Commands are written as they come and their replies read back with a
 // bounded number in flight, so a stream pays no round trip per event. With
-// wait=N (streams) a WAIT N follows each batch written, and an entry counts
-// as sent once a WAIT after it says N replicas have it.
+// wait=N (streams) a WAIT N follows the entries written, one out at a time,
+// and an entry counts as sent once a WAIT after it says N replicas have it.
 class PipelinePublisher : public Publisher {
  public:
   PipelinePublisher(const Endpoint& ep, const TransportOptions& o)
@@ -62,7 +61,7 @@ class PipelinePublisher : public Publisher {
 
   Exit finish() override {
     send_queued();
-    while (confirmed_ < total_ && (awaiting_reply() || !retry_.empty())) read_replies(true);
+    while (confirmed_ < total_ && (awaiting_reply() || wait_due())) read_replies(true);
     Exit status = Exit::ok;
     if (refused_ > 0) {
       report(std::to_string(refused_) + " of " + std::to_string(total_) + " events refused by " + conn_->name() + ": " +
@@ -87,11 +86,10 @@ class PipelinePublisher : public Publisher {
  private:
   static constexpr size_t max_in_flight = 100000;
 
-  // A WAIT in flight (or to send again): its reply is due once `after`
-  // entries have had theirs; it confirms the first `covers` entries, and is
-  // sent again while it comes back short until deadline.
-  struct Wait {
-    size_t after = 0, covers = 0;
+  // Entries written together, up to end (an index), and when waiting for
+  // their replicas ends: the deadline of each, with wait=.
+  struct Batch {
+    size_t end;
     Clock::time_point deadline;
   };
 
@@ -139,44 +137,40 @@ class PipelinePublisher : public Publisher {
     }
   }
 
-  // On a new connection: every unconfirmed command, in order (and a WAIT).
+  // On a new connection: every unconfirmed command, in order (and a WAIT
+  // for them all, with a new deadline: the new master's replicas need time
+  // to follow it).
   void send_again() {
     report("sending " + std::to_string(unconfirmed_.size()) + " unconfirmed event(s) again to " + conn_->name());
-    waits_.clear();
-    retry_.clear();
+    wait_sent_ = false;
     replied_ = confirmed_;
+    batches_.clear();
     out_.clear();
     for (const std::string& c : unconfirmed_) out_ += c;
-    if (wait_ > 0 && !unconfirmed_.empty()) add_wait();
+    sent_ = confirmed_;
+    add_batch_and_wait();
     sent_ = total_;
     if (!out_.empty()) conn_->send(out_);
     out_.clear();
   }
 
-  // WAIT for the entries so far, due after those in out_.
-  void add_wait() {
-    Wait w{total_, total_, Clock::now() + seconds_duration(confirm_window())};
-    append_wait(out_, w);
-    waits_.push_back(w);
+  // With wait=: the entries in out_ are a batch; a WAIT for everything so
+  // far follows them unless one is out (its reply makes the next one due).
+  void add_batch_and_wait() {
+    if (wait_ == 0) return;
+    if (total_ > sent_) batches_.push_back({total_, Clock::now() + seconds_duration(confirm_window())});
+    if (wait_sent_ || confirmed_ == total_) return;
+    long long ms = std::clamp<long long>(ms_until(batches_.front().deadline), 1, ep_.stream.wait_ms);
+    append_resp(out_, {"WAIT", std::to_string(wait_), std::to_string(ms)});
+    wait_sent_ = true;
+    wait_covers_ = total_;
   }
 
-  void append_wait(std::string& out, const Wait& w) const {
-    long long ms = std::clamp<long long>(ms_until(w.deadline), 1, ep_.stream.wait_ms);
-    append_resp(out, {"WAIT", std::to_string(wait_), std::to_string(ms)});
-  }
+  bool wait_due() const { return wait_ > 0 && !wait_sent_ && confirmed_ < total_; }
 
   void send_queued() {
-    if (out_.empty() && retry_.empty()) return;
-    // WAITs to send again go first: they are due after what is sent already.
-    std::string retries;
-    for (Wait& w : retry_) {
-      w.after = sent_;
-      append_wait(retries, w);
-      waits_.push_back(w);
-    }
-    retry_.clear();
-    out_.insert(0, retries);
-    if (wait_ > 0 && total_ > sent_) add_wait();
+    if (out_.empty() && !wait_due()) return;
+    add_batch_and_wait();
     guard([&] { conn_->send(out_); });
     sent_ = total_;
     out_.clear();
@@ -186,6 +180,7 @@ class PipelinePublisher : public Publisher {
   void confirm(size_t upto) {
     for (; confirmed_ < upto; ++confirmed_)
       if (follow_) unconfirmed_.pop_front();
+    while (!batches_.empty() && batches_.front().end <= confirmed_) batches_.pop_front();
   }
 
   void count(const Reply& r) {
@@ -193,7 +188,7 @@ class PipelinePublisher : public Publisher {
     if (follow_ && r->type == REDIS_REPLY_ERROR && reply_text(r.get()).rfind("READONLY", 0) == 0)
       throw unreachable(conn_->name() + ": " + reply_text(r.get()));
     if (r->type == REDIS_REPLY_ERROR) refuse_cluster(conn_->name(), reply_text(r.get()));
-    if (!waits_.empty() && replied_ == waits_.front().after) return count_wait(r);
+    if (wait_sent_ && replied_ == wait_covers_) return count_wait(r);
     ++replied_;
     if (wait_ == 0) confirm(replied_);
     if (r->type == REDIS_REPLY_ERROR && refused_++ == 0) first_refusal_ = reply_text(r.get());
@@ -202,28 +197,30 @@ class PipelinePublisher : public Publisher {
     if (r->type == REDIS_REPLY_INTEGER && r->integer == 0) ++unheard_;
   }
 
-  // WAIT's reply: how many replicas have every write before it. Short, it
-  // is sent again until its deadline; then its entries are given up.
+  // WAIT's reply: how many replicas have every write before it. Short, the
+  // batches past their deadline are given up; the next WAIT (for the rest,
+  // and what was written since) is then due.
   void count_wait(const Reply& r) {
-    Wait w = waits_.front();
-    waits_.pop_front();
+    wait_sent_ = false;
     if (r->type != REDIS_REPLY_INTEGER) throw failed(conn_->name() + ": WAIT: " + reply_text(r.get()));
-    if (w.covers <= confirmed_) return;
-    if (r->integer >= wait_) return confirm(w.covers);
-    if (!stop_requested() && ms_until(w.deadline) > 0) return retry_.push_back(w);
+    if (r->integer >= wait_) return confirm(wait_covers_);
     replicas_seen_ = r->integer;
-    unreplicated_ += w.covers - confirmed_;
-    confirm(w.covers);
+    Clock::time_point now = Clock::now();
+    size_t upto = confirmed_;
+    for (const Batch& b : batches_)
+      if (b.end <= wait_covers_ && (b.deadline <= now || stop_requested())) upto = b.end;
+    unreplicated_ += upto - confirmed_;
+    confirm(upto);
   }
 
-  bool awaiting_reply() const { return replied_ < sent_ || !waits_.empty(); }
+  bool awaiting_reply() const { return replied_ < sent_ || wait_sent_; }
 
   void take_replies() {
     while (Reply r = conn_->next_reply()) count(r);
   }
 
   // Takes the replies that arrived; with block, waits (up to the timeout,
-  // and a WAIT's time) for one more. Sends the WAITs that came back short.
+  // and a WAIT's time) for one more. Sends the next WAIT when one is due.
   void read_replies(bool block) {
     guard([&] {
       take_replies();
@@ -234,7 +231,7 @@ class PipelinePublisher : public Publisher {
         while (awaiting_reply() && conn_->receive(0)) take_replies();
       }
     });
-    if (!retry_.empty()) send_queued();
+    if (wait_due()) send_queued();
   }
 
   Endpoint ep_;
@@ -243,8 +240,9 @@ class PipelinePublisher : public Publisher {
   bool follow_;                          // through Sentinels: follow a failover
   long long wait_;                       // wait=N: the replicas an entry must reach; 0: the master's reply is enough
   std::deque<std::string> unconfirmed_;  // with follow_: each command not confirmed, in order
-  std::deque<Wait> waits_;               // sent, in order
-  std::vector<Wait> retry_;              // came back short: to send again
+  std::deque<Batch> batches_;            // with wait=: those not confirmed, in order
+  bool wait_sent_ = false;               // a WAIT is out; its reply comes after wait_covers_ entries' replies
+  size_t wait_covers_ = 0;               // ...and confirms that many entries
   std::string out_, command_;
   // Entries published, written, answered by the master, confirmed (with
   // wait=, by replicas too, or given up), given up for want of replicas.
