@@ -4,13 +4,19 @@
 # events at about 200/s into a stream through the Sentinels (?sentinel=),
 # `event-listen` reading it in a consumer group through them too, and kill -9
 # of the master once 200 are fired. For each run: what event-fire reported,
-# the events the listener got (lost, duplicated, counted by id), and the
+# the events the listener got (lost, duplicated, counted by id), the ids
+# missing from the stream on the new master (what a consumer not reading
+# at the time would miss: the listener may have read an entry from the
+# dying master that the stream then lost), and the
 # failover time: kill -9 -> the Sentinels' promotion (+promoted-slave, then
 # +switch-master) -> the first entry written to the new master (its stream
 # id is the new master's clock). The promoted replica takes writes, and the
 # Sentinels name it, before +switch-master, which waits for the other
 # replica to be reconfigured: the time from it may be negative.
 # The killed server then comes back as a replica, ready for the next run.
+# Last, one run each with the replicas cut off (SIGSTOP, CLIENT KILL TYPE
+# replica) 0.3 s before the kill: entries the master confirmed and never
+# passed on.
 # Runs alternate between the modes (ROUNDS each, default 2).
 # Then the cost of wait=1 in the same run: event-fire -l of 20000 events
 # and one event-fire call, without and with it (best of 3, alternating).
@@ -105,9 +111,12 @@ PY
 BENCH_PIDS+=($!)
 wait_ready
 
-# run PARAMS: one failover under load; prints a table row.
+# run PARAMS [LAG]: one failover under load; prints a table row. With LAG,
+# both replicas are stopped (SIGSTOP) and their links closed by the master
+# 0.3 s before the kill, and go on after it: the master dies with entries
+# it confirmed and never passed on.
 run() {
-  local params=$1 key=fo$RANDOM$RANDOM
+  local params=$1 lag=${2:-} key=fo$RANDOM$RANDOM
   local u="redis+stream://$SENTINELS/$key?group=g&sentinel=$NAME$params"
   rm -f "$SCRATCH/fired" "$SCRATCH/got"
   event-listen -u "$u" -o '%i' > "$SCRATCH/got" 2> "$SCRATCH/listen.err" &
@@ -122,10 +131,17 @@ for i in range(1, int(sys.argv[1]) + 1):
   until [ "$(cat "$SCRATCH/fired" 2> /dev/null || echo 0)" -ge 200 ]; do sleep 0.01; done
   local old killed_at
   old=$(master_port)
-  local pid
+  local pid p replicas=()
   pid=$(cat "$SCRATCH/$(name_at "$old").pid")
+  for p in "${PORT[@]}"; do [ "$p" != "$old" ] && replicas+=("$(cat "$SCRATCH/$(name_at "$p").pid")"); done
+  if [ -n "$lag" ]; then
+    kill -STOP "${replicas[@]}"
+    redis-cli -p "$old" CLIENT KILL TYPE replica > /dev/null
+    sleep 0.3
+  fi
   kill -9 "$pid"
   killed_at=$(now_ms)
+  [ -n "$lag" ] && kill -CONT "${replicas[@]}"
   wait "$pid" 2> /dev/null
   local rc=0
   wait "$fire" || rc=$?
@@ -145,10 +161,14 @@ for i in range(1, int(sys.argv[1]) + 1):
   switched=$(awk -v k="$killed_at" '$1 > k && /switch-master/ { print $1; exit }' "$SCRATCH/sentinel.events")
   promoted=$(awk -v k="$killed_at" '$1 > k && /promoted-slave/ { print $1; exit }' "$SCRATCH/sentinel.events")
   first=$(redis-cli -p "$new" XRANGE "$key" "$((killed_at + 1))" + COUNT 1 | head -1 | cut -d- -f1)
+  # What the stream itself kept: what a consumer that was not reading at the
+  # time (or another group) gets.
+  local kept
+  kept=$(redis-cli -p "$new" XRANGE "$key" - + | grep -o '"id":"01FAIL[0-9]*"' | sort -u | wc -l)
   local sent
   if [ "$rc" = 0 ]; then sent=$N; else sent="exit $rc: $(tail -1 "$SCRATCH/fire.err")"; fi
-  printf '| %s | %d | %s | %d | %d | %d | %d ms | %d ms | %d ms | %d ms |\n' "${params#&}" "$N" "$sent" "$handled" \
-    $((N - handled)) "$dups" $((promoted - killed_at)) $((first - promoted)) $((first - switched)) $((first - killed_at))
+  printf '| %s%s | %d | %s | %d | %d | %d | %d | %d ms | %d ms | %d ms | %d ms |\n' "${params#&}" "${lag:+, replicas behind}" \
+    "$N" "$sent" "$handled" $((N - handled)) "$dups" $((N - kept)) $((promoted - killed_at)) $((first - promoted)) $((first - switched)) $((first - killed_at))
   # The killed server back, as a replica of the new master.
   local dead
   dead=$(name_at "$old")
@@ -156,12 +176,15 @@ for i in range(1, int(sys.argv[1]) + 1):
   wait_ready
 }
 
-echo "| wait | fired | event-fire reported sent | handled (unique ids) | lost | duplicates | kill -> +promoted-slave | +promoted-slave -> first entry on the new master | +switch-master -> first entry | kill -> first entry |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| wait | fired | event-fire reported sent | handled (unique ids) | lost | duplicates | lost from the stream | kill -> +promoted-slave | +promoted-slave -> first entry on the new master | +switch-master -> first entry | kill -> first entry |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for round in $(seq 1 "$ROUNDS"); do
   run "&wait=0"
   run "&wait=1"
 done
+# The replicas behind when the master dies: what wait= is for.
+run "&wait=0" lag
+run "&wait=1" lag
 
 # The cost of wait=1, in the same run (best of 3, alternating).
 seq 1 20000 | sed 's/.*/{"i":&}/' > "$SCRATCH/data"
