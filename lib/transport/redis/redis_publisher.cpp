@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/log.h"
