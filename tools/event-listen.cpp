@@ -15,7 +15,7 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
       "event-listen");
   evt::TransportFlags transport;
   evt::HistoryFlags history;
-  std::string match = "glob", output = "json", idle, timeout, ready_file, color = "auto", stats;
+  std::string match = "glob", output = "json", idle, timeout, ready_file, color = "auto", stats, metrics;
   bool no_reconnect = false;
   std::vector<std::string> patterns, excludes, wheres;
   long count = 0;
@@ -33,6 +33,7 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   app.add_option("--color", color, "Colours in -o pretty: auto (a terminal, no NO_COLOR), always, never");
   app.add_option("--ready-file", ready_file, "Create PATH once the subscription is live");
   app.add_option("--stats", stats, "Every SECS, events/s in all and of the busiest tag patterns on stderr");
+  evt::add_metrics_option(app, metrics);
   app.add_flag("--no-reconnect", no_reconnect, "Exit 3 when the endpoint is lost instead of reconnecting");
   app.add_option("patterns", patterns, "Tag patterns");
 
@@ -56,6 +57,7 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
       if (r.stats <= 0 || r.stats > 86400)
         throw evt::usage_error("--stats: '" + stats + "' is not a number of seconds above 0 (at most 86400)");
     }
+    r.metrics = metrics;
     return static_cast<int>(evt::listen(r));
   });
 }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "core/io.h"
+#include "core/text.h"
 
 namespace evt {
 
@@ -22,6 +23,7 @@ void DaemonLifecycle::ready() {
 }
 
 void DaemonLifecycle::tick() {
+  main_loop_.beat();
   service_.keep_alive();
   if (!ready_ || !service_.notifying() || now_() - last_status_ < std::chrono::seconds(1)) return;
   status();
@@ -39,7 +41,14 @@ void DaemonLifecycle::reloaded() {
 
 int DaemonLifecycle::wait_ms(int want) const {
   int wait = ready_ ? want : shorter_wait(want, 100);
+  if (health_watched_) wait = shorter_wait(wait, 1000);
   return shorter_wait(wait, service_.keep_alive_ms());
+}
+
+std::string DaemonLifecycle::unhealthy() const {
+  const LoopHeartbeat* l = service_.stalled_loop();
+  if (l == nullptr) return "";
+  return "the " + l->name() + " loop has not turned for " + seconds_text(static_cast<double>(l->age_ms()) / 1000) + "s";
 }
 
 }  // namespace evt

@@ -48,15 +48,26 @@ class DaemonLifecycle {
 
   // How long the main loop may wait, given what it wants (-1: no limit):
   // at most a tenth of a second until ready (a source that goes live is
-  // said ready soon), and never past the watchdog's next ping.
+  // said ready soon), never past the watchdog's next ping, and at most a
+  // second while health is watched.
   int wait_ms(int want) const;
+
+  // Someone asks whether the loops turn (--metrics's /healthz): from now
+  // on the main loop turns at least once a second, idle or not.
+  void watch_health() { health_watched_ = true; }
+  // Why the daemon is not healthy ("the delivery loop has not turned for
+  // 4.2s"), or "" while every loop, the main one among them, turns as the
+  // watchdog wants. Any thread.
+  std::string unhealthy() const;
 
  private:
   ServiceManager service_;
   std::string ready_file_;
   StatusText status_text_;
   Now now_;
+  LoopHeartbeat& main_loop_ = service_.loop("main");
   bool ready_ = false;
+  bool health_watched_ = false;
   Clock::time_point last_status_{};
 };
 

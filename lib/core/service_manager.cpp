@@ -87,19 +87,24 @@ void ServiceManager::stopping() { send("STOPPING=1"); }
 
 int ServiceManager::keep_alive_ms() const { return watchdog_ms_ > 0 ? static_cast<int>(std::max(1LL, watchdog_ms_ / 4)) : -1; }
 
+const LoopHeartbeat* ServiceManager::stalled_loop() const {
+  // A loop may wait up to a second for work; longer than this is stalled.
+  long long stalled_after = std::max(watchdog_ms_ / 2, 3000LL);
+  for (const LoopHeartbeat& l : loops_)
+    if (l.age_ms() > stalled_after) return &l;
+  return nullptr;
+}
+
 void ServiceManager::keep_alive() {
   if (watchdog_ms_ == 0) return;
   auto now = Clock::now();
   long long half = watchdog_ms_ / 2;
   if (now - last_ping_ < std::chrono::milliseconds(half)) return;
-  // A loop may wait up to a second for work; longer than this is stalled.
-  long long stalled_after = std::max(half, 3000LL);
-  for (const LoopHeartbeat& l : loops_) {
-    if (l.age_ms() <= stalled_after) continue;
-    if (stalled_ != l.name())
-      report("the " + l.name() + " loop has not turned for " + seconds_text(static_cast<double>(l.age_ms()) / 1000) +
+  if (const LoopHeartbeat* l = stalled_loop()) {
+    if (stalled_ != l->name())
+      report("the " + l->name() + " loop has not turned for " + seconds_text(static_cast<double>(l->age_ms()) / 1000) +
              "s: no watchdog ping until it does");
-    stalled_ = l.name();
+    stalled_ = l->name();
     return;
   }
   if (!stalled_.empty()) report("the " + stalled_ + " loop turns again");

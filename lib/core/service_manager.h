@@ -59,6 +59,11 @@ class ServiceManager {
   void keep_alive();
   // How often keep_alive wants to be called, in milliseconds (-1: never).
   int keep_alive_ms() const;
+  // The first registered loop that has not turned within the time the
+  // watchdog allows (half its interval, 3 s at the least), or nullptr: what
+  // keep_alive and /healthz (--metrics) judge by. Any thread, once the
+  // loops are registered.
+  const LoopHeartbeat* stalled_loop() const;
 
  private:
   void send(const std::string& state);

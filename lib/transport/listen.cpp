@@ -11,6 +11,8 @@
 #include "core/signals.h"
 #include "core/text.h"
 #include "transport/listen_stats.h"
+#include "transport/http/metrics_server.h"
+#include "transport/transport_metrics.h"
 
 namespace evt {
 
@@ -72,6 +74,13 @@ static size_t format_batch(const ListenRequest& r, std::vector<Message>& batch, 
   return handled;
 }
 
+// What a turn saw, into the --metrics counters: a few relaxed adds per batch.
+static void count_turn(TransportCounters& c, size_t received, long emitted, size_t invalid) {
+  if (received) c.received.inc(received);
+  if (emitted) c.emitted.inc(static_cast<unsigned long long>(emitted));
+  if (invalid) c.invalid.inc(invalid);
+}
+
 Exit listen(const ListenRequest& r) {
   Endpoint endpoint = parse_endpoint(r.url);
   long printed = 0;
@@ -81,6 +90,9 @@ Exit listen(const ListenRequest& r) {
     return "listening on " + endpoint.display() + (said_ready ? "; " + std::to_string(printed) + " event(s)" : "");
   });
   life.remove_stale_ready_file();
+  auto metrics_server = serve_metrics(r.metrics, life);
+  TransportCounters counted = transport_counters(transport_label(endpoint), "stdio");
+  size_t invalid_counted = 0;
   auto subscriber = open_subscriber(endpoint, r.transport, r.filter);
   auto say_ready = [&] {
     if (subscriber->live()) life.ready();
@@ -109,7 +121,11 @@ Exit listen(const ListenRequest& r) {
     say_ready();
     out.clear();
     bool done = false;
+    long printed_before = printed;
+    size_t bad_before = bad;
     size_t handled = format_batch(r, batch, out, printed, bad, done, stats ? &*stats : nullptr);
+    count_turn(counted, batch.size(), printed - printed_before, bad - bad_before + subscriber->invalid() - invalid_counted);
+    invalid_counted = subscriber->invalid();
     if (!out.empty() && !write_all(r.out_fd, out)) return Exit::ok;  // the reader is gone: end quietly
     if (stats) stats->tick(Clock::now());
     for (size_t i = 0; i < handled; ++i) subscriber->delivered(batch[i]);

@@ -21,6 +21,7 @@ struct ListenRequest {
   double timeout = 0;       // --timeout: exit 1 after this long in all
   std::string ready_file;   // created once the subscription is live
   double stats = 0;         // --stats: rates on stderr every this many seconds (0: none)
+  std::string metrics;      // --metrics ADDR:PORT; "": none
   int out_fd = 1;
 };
 

@@ -16,6 +16,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "transport/transport.h"
 
 namespace evt {
@@ -91,6 +92,8 @@ class ReconnectingSubscriber : public Subscriber {
       return false;
     }
     reconnector_.succeeded();
+    static Counter& reconnects = metrics().counter("event_tools_reconnects", "Connections to the source made again after one was lost.");
+    reconnects.inc();
     report("reconnected to " + peer());
     return true;
   }

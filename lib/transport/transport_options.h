@@ -40,6 +40,10 @@ void add_tls_options(CLI::App& app, TlsOptions& tls, const std::string& prefix, 
 std::string transport_url(const TransportFlags& flags, const Config& config);
 TransportOptions transport_options(const TransportFlags& flags, const Config& config);
 
+// Adds --metrics ADDR:PORT (event-listen, event-handle, eventsapi serve:
+// Prometheus metrics and /healthz, http/metrics_server.h).
+void add_metrics_option(CLI::App& app, std::string& address);
+
 struct HistoryFlags {
   std::string since;
   std::string from_id;

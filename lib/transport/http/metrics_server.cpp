@@ -1,0 +1,75 @@
+// The metrics server of the HTTP plugin, on cpp-httplib: one thread accepts,
+// one answers (a scrape is small and rare; a second scraper waits its turn).
+#include "transport/http/metrics_server.h"
+
+#include <httplib.h>
+
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "core/error.h"
+#include "core/signals.h"
+
+namespace evt {
+
+namespace {
+
+class HttpMetricsServer : public MetricsServer {
+ public:
+  explicit HttpMetricsServer(const MetricsServerRequest& r) : r_(r) {
+    server_.new_task_queue = [] { return new httplib::ThreadPool(1); };
+    // SO_REUSEADDR only: the library's default, SO_REUSEPORT, would let a
+    // second daemon bind the same port and share the scrapes.
+    server_.set_socket_options([](int fd) {
+      int yes = 1;
+      ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
+    server_.set_read_timeout(5);
+    server_.set_write_timeout(5);
+    server_.set_keep_alive_timeout(30);
+    server_.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) {
+      std::string type;
+      std::string body = r_.scrape(req.get_header_value("Accept"), type);
+      res.set_content(body, type.c_str());
+    });
+    server_.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+      std::string why = r_.unhealthy();
+      res.status = why.empty() ? 200 : 503;
+      res.set_content(why.empty() ? "ok\n" : why + "\n", "text/plain; charset=utf-8");
+    });
+    errno = 0;
+    if (!server_.bind_to_port(r_.address.host, r_.address.port)) {
+      int err = errno;
+      throw usage_error(r_.option + " " + r_.address.text() + ": " +
+                        (err != 0 ? errno_text(err) : std::string("cannot listen there")));
+    }
+    thread_ = start_thread_without_signals([this] {
+      try {
+        server_.listen_after_bind();
+      } catch (...) {  // a server that cannot go on stops answering; the daemon goes on
+      }
+    });
+  }
+
+  ~HttpMetricsServer() override {
+    server_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  HttpMetricsServer(const HttpMetricsServer&) = delete;
+  HttpMetricsServer& operator=(const HttpMetricsServer&) = delete;
+
+ private:
+  MetricsServerRequest r_;
+  httplib::Server server_;
+  std::thread thread_;
+};
+
+}  // namespace
+
+}  // namespace evt
+
+extern "C" __attribute__((visibility("default"))) evt::MetricsServer* evt_http_metrics_start(
+    const evt::MetricsServerRequest* request) {
+  return new evt::HttpMetricsServer(*request);
+}

@@ -1,0 +1,27 @@
+// The counters every daemon keeps of its source, by transport (the URL's
+// scheme: local, redis, redis+stream, nats+js, ...; never a host, a key or
+// a tag): events received, events emitted (what it wrote on: event-listen's
+// output lines, event-handle's result envelopes), and messages that were
+// not events. Looked up once per daemon; a turn of its loop adds what it saw.
+#pragma once
+
+#include <string>
+
+#include "core/endpoint.h"
+#include "core/metrics.h"
+
+namespace evt {
+
+struct TransportCounters {
+  Counter& received;
+  Counter& emitted;
+  Counter& invalid;
+};
+
+// The transport label of an endpoint: its scheme as written ("-" is stdio).
+std::string transport_label(const Endpoint& endpoint);
+
+// The counters of reading from `from` and writing to `to` (labels as transport_label).
+TransportCounters transport_counters(const std::string& from, const std::string& to);
+
+}  // namespace evt
