@@ -85,7 +85,7 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   evt::HistoryFlags history;
   transport.url = "-";
   std::vector<std::string> dirs, patterns, excludes, wheres;
-  std::string match = "glob", idle, ready_file;
+  std::string match = "glob", idle, ready_file, metrics;
   int jobs = 1;
   StepFlags step;
   RetryFlags retry;
@@ -104,6 +104,7 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   app.add_option("-w,--wait", idle, "Exit 0 once no event arrived and none ran for SECS");
   app.add_option("--ready-file", ready_file, "Create PATH once the source is live");
   app.add_flag("--no-reconnect", no_reconnect, "Exit 3 when the endpoint is lost instead of reconnecting");
+  evt::add_metrics_option(app, metrics);
   add_step_options(app, step);
   add_retry_options(app, retry);
   app.add_option("-j,--jobs", jobs, "Events handled at once (default 1, in order)")->check(CLI::PositiveNumber);
@@ -123,6 +124,8 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
     r.count = count;
     if (!idle.empty()) r.idle_timeout = evt::parse_seconds("-w", idle);
     r.ready_file = ready_file;
+    r.metrics = metrics;
+    r.source = transport.url;
     evt::TransportOptions options = evt::transport_options(transport, config);
     options.reconnect = !no_reconnect;
     options.history = evt::history_options(history);

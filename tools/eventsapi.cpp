@@ -157,6 +157,7 @@ struct ServeFlags {
     serve->add_option("--port", port, "UDP port for Gluster's datagrams, instead of the config's (0: none)");
     serve->add_option("--name", o.name, "This node's name in tables (default the host name)");
     serve->add_option("--ready-file", o.ready_file, "Create PATH once serving");
+    evt::add_metrics_option(*serve, o.metrics);
     serve->add_option("--password-file", password_file, "Read the Redis password for --from from FILE");
     evt::add_tls_options(*serve, o.from_tls, "--from-", "a rediss:// --from");
     return serve;

@@ -31,6 +31,11 @@ inline long long ms_to_reach(Clock::time_point deadline, Clock::time_point now) 
 }
 inline long long ms_to_reach(Clock::time_point deadline) { return ms_to_reach(deadline, Clock::now()); }
 
+// The wall clock: milliseconds since the epoch (when an event was queued, for latencies).
+inline long long epoch_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 // The shorter of two waits in milliseconds, -1 meaning none.
 inline int shorter_wait(int a, int b) {
   if (a < 0) return b;

@@ -21,12 +21,11 @@ void Histogram::observe(double v) {
   sum_.fetch_add(v, std::memory_order_relaxed);
 }
 
-void Histogram::write(MetricsText& text, const MetricLabels& labels) const {
-  std::vector<unsigned long long> cumulative(bounds_.size());
-  unsigned long long total = 0;
-  for (size_t i = 0; i < bounds_.size(); ++i) cumulative[i] = total += buckets_[i].load(std::memory_order_relaxed);
-  total += buckets_[bounds_.size()].load(std::memory_order_relaxed);
-  text.histogram(labels, bounds_, cumulative, sum_.load(std::memory_order_relaxed), total);
+HistogramSnapshot Histogram::snapshot() const {
+  HistogramSnapshot h{bounds_, std::vector<unsigned long long>(bounds_.size()), sum_.load(std::memory_order_relaxed), 0};
+  for (size_t i = 0; i < bounds_.size(); ++i) h.cumulative[i] = h.count += buckets_[i].load(std::memory_order_relaxed);
+  h.count += buckets_[bounds_.size()].load(std::memory_order_relaxed);
+  return h;
 }
 
 const std::vector<double>& duration_buckets() {
@@ -100,7 +99,7 @@ std::string MetricsRegistry::scrape(MetricsText::Format format) const {
     for (const auto& [labels, s] : f.series) {
       if (s.counter) text.sample("", labels, static_cast<double>(s.counter->value()));
       else if (s.gauge) text.sample("", labels, s.gauge->value());
-      else if (s.histogram) s.histogram->write(text, labels);
+      else if (s.histogram) text.histogram(labels, s.histogram->snapshot());
     }
   }
   for (const auto& [id, collect] : collectors_) collect(text);

@@ -50,8 +50,7 @@ class Histogram {
   explicit Histogram(std::vector<double> bounds);
   void observe(double v);
   const std::vector<double>& bounds() const { return bounds_; }
-  // The counts of each bound, cumulative (as the exposition says them), the sum and the count.
-  void write(MetricsText& text, const MetricLabels& labels) const;
+  HistogramSnapshot snapshot() const;
 
  private:
   std::vector<double> bounds_;

@@ -62,18 +62,17 @@ void MetricsText::sample(std::string_view suffix, const MetricLabels& labels, do
   out_ += ' ' + number(value) + '\n';
 }
 
-void MetricsText::histogram(const MetricLabels& labels, const std::vector<double>& bounds,
-                            const std::vector<unsigned long long>& cumulative, double sum, unsigned long long count) {
+void MetricsText::histogram(const MetricLabels& labels, const HistogramSnapshot& h) {
   MetricLabels with_le = labels;
   with_le.emplace_back("le", "");
-  for (size_t i = 0; i < bounds.size(); ++i) {
-    with_le.back().second = number(bounds[i]);
-    sample("_bucket", with_le, static_cast<double>(cumulative[i]));
+  for (size_t i = 0; i < h.bounds.size() && i < h.cumulative.size(); ++i) {
+    with_le.back().second = number(h.bounds[i]);
+    sample("_bucket", with_le, static_cast<double>(h.cumulative[i]));
   }
   with_le.back().second = "+Inf";
-  sample("_bucket", with_le, static_cast<double>(count));
-  sample("_sum", labels, sum);
-  sample("_count", labels, static_cast<double>(count));
+  sample("_bucket", with_le, static_cast<double>(h.count));
+  sample("_sum", labels, h.sum);
+  sample("_count", labels, static_cast<double>(h.count));
 }
 
 std::string MetricsText::finish() {

@@ -18,6 +18,14 @@ using MetricLabels = std::vector<std::pair<std::string, std::string>>;
 
 enum class MetricType { counter, gauge, histogram };
 
+// A histogram's counts at one moment, as the exposition says them.
+struct HistogramSnapshot {
+  std::vector<double> bounds;
+  std::vector<unsigned long long> cumulative;  // per bound, each with all below it
+  double sum = 0;
+  unsigned long long count = 0;  // the +Inf bucket's
+};
+
 class MetricsText {
  public:
   enum class Format { prometheus, openmetrics };
@@ -37,8 +45,7 @@ class MetricsText {
   void sample(std::string_view suffix, const MetricLabels& labels, double value);
   // A histogram's samples: bounds and their cumulative counts (an +Inf
   // bucket follows), the sum and the count.
-  void histogram(const MetricLabels& labels, const std::vector<double>& bounds, const std::vector<unsigned long long>& cumulative,
-                 double sum, unsigned long long count);
+  void histogram(const MetricLabels& labels, const HistogramSnapshot& h);
 
   // The text, closed (OpenMetrics's `# EOF`).
   std::string finish();

@@ -36,6 +36,9 @@
 #include "core/trace_context.h"
 #include "transport/transport.h"
 #include "eventsapi/webhook_delivery.h"
+#include "eventsapi/serve_metrics.h"
+#include "transport/http/metrics_server.h"
+#include "transport/transport_metrics.h"
 
 namespace evt {
 
@@ -51,6 +54,7 @@ class Server {
   int run() {
     open_state();
     start_loops();
+    serve_metrics_now();
     // Spools recovered, sockets bound, loops running: serving. An error here
     // (the ready file's directory missing) still ends serve with its exit code.
     sync_->heartbeat(now_ts(), delivery_->applied(), node_stats());  // in the node list before anyone is told it serves
@@ -112,6 +116,13 @@ class Server {
     ingesting_.start(
         "reading " + masked_url(o_.from), [this, &ingest_beat] { ingest_from_endpoint(ingest_beat); }, thread_failed);
     udp_.start(udp_beat, thread_failed);
+  }
+
+  // --metrics: the webhooks' counts read at each scrape, the loops registered by now.
+  void serve_metrics_now() {
+    metrics_server_ = serve_metrics(o_.metrics, life_);
+    if (metrics_server_)
+      webhook_metrics_ = metrics().add_collector([this](MetricsText& t) { write_webhook_metrics(t, node_stats()); });
   }
 
   void stop_threads() {
@@ -262,6 +273,7 @@ class Server {
         ingest_failed_ = true;
         return;
       }
+      from_received_.inc(batch.size());
       for (size_t i = 0; i < batch.size(); ++i) {
         if (!take_from_endpoint(batch, i, heartbeat)) return;  // stopping: the rest stays unacknowledged
         subscriber_->delivered(batch[i]);
@@ -283,6 +295,7 @@ class Server {
       body = webhook_body(e, nodeid_.get());
       trace = trace_context_of(e);
     } catch (const Error& err) {
+      from_invalid_.inc();
       say(Severity::warning, std::string("skipped an event: ") + err.what());
       return true;
     }
@@ -321,9 +334,11 @@ class Server {
 
   // A datagram, on the UDP ingest's thread.
   void take_datagram(std::string_view datagram) {
+    udp_received_.inc();
     try {
       take(parse_gluster_datagram(datagram, sync_->name()));
     } catch (const Error& e) {
+      udp_invalid_.inc();
       say(Severity::warning, std::string("skipped a datagram: ") + e.what());
     }
   }
@@ -348,6 +363,13 @@ class Server {
   UniqueFd lock_fd_;
   // Last, so that they are joined first, once ~Server told them to stop.
   DaemonThread delivering_, ingesting_;
+  Counter& from_received_ = events_received(transport_label(parse_endpoint(o_.from)));
+  Counter& from_invalid_ = parse_errors(transport_label(parse_endpoint(o_.from)));
+  Counter& udp_received_ = events_received("udp");
+  Counter& udp_invalid_ = parse_errors("udp");
+  // After the threads, so destroyed before them: no scrape runs once they are gone.
+  MetricsRegistry::CollectorHandle webhook_metrics_;
+  std::unique_ptr<MetricsServer> metrics_server_;
   bool refused_failing_ = false;
 };
 

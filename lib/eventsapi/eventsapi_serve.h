@@ -19,6 +19,7 @@ struct ServeOptions {
   int port = -1;                // overrides the config's port when >= 0
   std::string name;             // this node's name in tables (default the host name)
   std::string ready_file;       // created once it listens
+  std::string metrics;          // --metrics ADDR:PORT; "": none
   TlsOptions store_tls;         // --store-cacert and the like: TLS to a rediss:// store
   TlsOptions from_tls;          // --from-cacert and the like: TLS to a rediss:// --from
 };

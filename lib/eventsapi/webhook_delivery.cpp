@@ -2,7 +2,6 @@
 
 #include <curl/curl.h>
 #include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -15,7 +14,6 @@
 #include "core/error.h"
 #include "core/event.h"
 #include "core/io.h"
-#include "core/unique_fd.h"
 #include "core/version.h"
 #include "core/sha256.h"
 #include "core/text.h"
@@ -59,7 +57,8 @@ struct WebhookDelivery::Hook {
   size_t width = 1;  // slots wanted: max-in-flight
   std::unique_ptr<Spool> spool;
   std::vector<std::unique_ptr<Slot>> slots;
-  std::atomic<uint64_t> delivered{0}, failed{0};
+  std::atomic<uint64_t> delivered{0}, failed{0}, retried{0};
+  Histogram latency{duration_buckets()};                          // enqueued to delivered, seconds
   bool paused = false;                                            // its spool had no room for a source that waits
   std::deque<std::pair<Clock::time_point, long long>> latencies;  // (when, ms) of deliveries, the last minutes
 };
@@ -273,9 +272,9 @@ void WebhookDelivery::finish(Hook& h, Slot& s, int code) {
   PostResult r = result_of(s.easy, static_cast<CURLcode>(code), s.watch);
   if (r.ok) {
     if (s.entry.enqueued_ms > 0) {
-      auto now_ms =
-          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-      h.latencies.emplace_back(Clock::now(), std::max<long long>(0, now_ms - s.entry.enqueued_ms));
+      long long ms = std::max<long long>(0, epoch_ms() - s.entry.enqueued_ms);
+      h.latencies.emplace_back(Clock::now(), ms);
+      h.latency.observe(static_cast<double>(ms) / 1000);
     }
     release(h, s);
     ++h.delivered;
@@ -304,7 +303,7 @@ void WebhookDelivery::finish(Hook& h, Slot& s, int code) {
   if (r.retry_after >= 0) delay = std::min<double>(static_cast<double>(r.retry_after), 86400);  // the receiver said when
   if (s.attempt == 0)
     log_("POST to " + masked_url(h.url) + " failed (" + why + "); retrying" + (h.width == 1 ? ", the queue waits" : ""));
-  ++s.attempt;
+  ++s.attempt, ++h.retried;
   s.retry_at = Clock::now() + std::chrono::milliseconds(static_cast<long long>(delay * 1000));
 }
 
@@ -424,6 +423,8 @@ WebhookStatsByUrl WebhookDelivery::stats() {
     s.delivered = static_cast<long long>(h->delivered.load());
     s.pending = static_cast<long long>(h->spool->pending());
     s.failed = static_cast<long long>(h->failed.load());
+    s.retried = static_cast<long long>(h->retried.load());
+    s.latency = h->latency.snapshot();
     s.disabled = h->config.disabled;
     s.paused = h->paused;
     s.p50_ms = pct(0.5);

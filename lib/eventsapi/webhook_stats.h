@@ -9,10 +9,13 @@
 #include <optional>
 #include <string>
 
+#include "core/metrics.h"
+
 namespace evt {
 
 struct WebhookStats {
   long long delivered = 0;
+  long long retried = 0;  // requests that failed and were tried again (not kept in the store)
   long long pending = 0;  // in its spool, not yet done
   long long failed = 0;   // given up on: in failed.log
   long long refused = 0;  // not taken (no room, no spool), by cause in refused_by
@@ -26,6 +29,7 @@ struct WebhookStats {
   bool disabled = false;
   bool paused = false;               // its spool had no room for a source that waits
   std::optional<std::string> error;  // why its spool could not be opened
+  HistogramSnapshot latency;         // enqueued to delivered, in seconds, since serve started (for --metrics)
 };
 
 using WebhookStatsByUrl = std::map<std::string, WebhookStats>;

@@ -15,11 +15,13 @@
 #include "core/signals.h"
 #include "core/text.h"
 #include "handle/agent_log.h"
+#include "handle/handle_metrics.h"
 #include "handle/handler.h"
 #include "handle/job_queue.h"
 #include "handle/result_writer.h"
 #include "handle/step_start.h"
 #include "handle/step_supervisor.h"
+#include "transport/http/metrics_server.h"
 
 extern char** environ;
 
@@ -57,6 +59,7 @@ class Runner : public StepSupervisor::Observer, StepStart {
 
   Exit run() {
     life_.remove_stale_ready_file();
+    metrics_server_ = serve_metrics(r_.metrics, life_);
     last_activity_ = Clock::now();
     while (turn()) {
     }
@@ -86,6 +89,7 @@ class Runner : public StepSupervisor::Observer, StepStart {
     int code = end.exit_code();
     if (code != 0) log_.step_failed(*j, end.how());
     last_end_signalled_ = WIFSIGNALED(end.wait_status);
+    metrics_.step_ended(j->handler, Clock::now() - j->step_started);
     if (end.timed_out) return finish(*j, Outcome::timeout, code, "step ran longer than " + seconds_text(r_.step_timeout) + "s");
     j->stopped = end.stopped;
     if (end.stopped) return finish(*j, Outcome::aborted, code, "event-handle was stopped");
@@ -143,6 +147,7 @@ class Runner : public StepSupervisor::Observer, StepStart {
     batch_.clear();
     source_.limit_batch(queue_.free_slots());
     if (!source_.receive(batch_, wait_ms)) source_ended_ = true;
+    metrics_.received(batch_.size(), source_.invalid());
     for (Message& m : batch_) {
       if (!wanted(m)) {
         source_.delivered(m);  // not ours to handle: passed over, as event-listen would
@@ -249,6 +254,7 @@ class Runner : public StepSupervisor::Observer, StepStart {
         log_.step_skipped(j, s.name, err.what());
         continue;
       }
+      j.step_started = Clock::now();
       log_.step_starting(j, s.name);
       return;
     }
@@ -270,6 +276,7 @@ class Runner : public StepSupervisor::Observer, StepStart {
   // Retries: the wait is the policy's; the job leaves its slot in emit_finished().
   void wait_to_retry(Job& j) {
     double wait = static_cast<double>(queue_.schedule_retry(j, Clock::now()).count()) / 1000.0;
+    metrics_.retrying(j);
     log_.runs_again(j, wait, policy_.max_attempts());
   }
 
@@ -303,6 +310,7 @@ class Runner : public StepSupervisor::Observer, StepStart {
       bool left = j.stopped && policy_.enabled() && source_.redelivers();
       if (starter().consumes() && !left) {
         out_.result(j, policy_.enabled() || j.attempt > 1);
+        metrics_.finished(j);
         if (send_dead_letter(j)) source_.delivered(j.message);
       }
       last_activity_ = Clock::now();
@@ -317,9 +325,11 @@ class Runner : public StepSupervisor::Observer, StepStart {
     try {
       r_.dead_letter->send(j.message.event(), why);
       log_.sent_to_dead_letter(j, r_.dead_letter->where());
+      metrics_.dead_letter(true);
       return true;
     } catch (const Error& err) {
       ++tally_.dead_letter_failed;
+      metrics_.dead_letter(false);
       log_.dead_letter_failed(j, err.what());
       return false;
     }
@@ -339,6 +349,8 @@ class Runner : public StepSupervisor::Observer, StepStart {
   // Ready file, READY/STATUS/WATCHDOG; takes NOTIFY_SOCKET out of the environment before the steps' is copied.
   DaemonLifecycle life_;
   Tally tally_;
+  HandleMetrics metrics_{r_.source};
+  std::unique_ptr<MetricsServer> metrics_server_;  // --metrics: before life_ goes, it is stopped
   Clock::time_point last_activity_;  // the last arrival or result, for -w
   StopState stop_;
   bool last_end_signalled_ = false;  // the step that just ended was killed by a signal

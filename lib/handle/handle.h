@@ -47,6 +47,8 @@ struct HandleRequest {
   long count = 0;                     // -n: exit after this many events handled (0: no limit)
   double idle_timeout = 0;            // -w: exit 0 once nothing arrived and nothing ran for this long
   std::string ready_file;             // created once the source is live
+  std::string source = "-";           // the URL events come from, for the metrics' transport label
+  std::string metrics;                // --metrics ADDR:PORT; "": none
   RetrySettings retry;                // --retry: aborted and timed-out handlers run again
   DeadLetter* dead_letter = nullptr;  // --dead-letter: where what is given up goes
   WorkerSlot* slot = nullptr;         // a stream consumer's slot: records step groups, ends a dead predecessor's

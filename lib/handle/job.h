@@ -27,6 +27,7 @@ struct Job {
   Clock::time_point started = Clock::now();
   pid_t running = -1;              // the step running now
   std::string step;                // the last step started
+  Clock::time_point step_started;  // when it started
   std::optional<Outcome> outcome;  // set once final
   std::optional<int> exit_code;
   std::string reason;

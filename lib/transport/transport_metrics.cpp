@@ -9,12 +9,23 @@ std::string transport_label(const Endpoint& endpoint) {
   return colon == std::string::npos ? url : url.substr(0, colon);
 }
 
+Counter& events_received(const std::string& transport) {
+  return metrics().counter("event_tools_events_received", "Events received, by the transport they came from.",
+                           {{"transport", transport}});
+}
+
+Counter& events_emitted(const std::string& transport) {
+  return metrics().counter("event_tools_events_emitted", "Events written out, by the transport they went to.",
+                           {{"transport", transport}});
+}
+
+Counter& parse_errors(const std::string& transport) {
+  return metrics().counter("event_tools_parse_errors", "Messages received that were not valid events, skipped.",
+                           {{"transport", transport}});
+}
+
 TransportCounters transport_counters(const std::string& from, const std::string& to) {
-  MetricsRegistry& m = metrics();
-  return {m.counter("event_tools_events_received", "Events received, by the transport they came from.", {{"transport", from}}),
-          m.counter("event_tools_events_emitted", "Events written out, by the transport they went to.", {{"transport", to}}),
-          m.counter("event_tools_parse_errors", "Messages received that were not valid events, skipped.",
-                    {{"transport", from}})};
+  return {events_received(from), events_emitted(to), parse_errors(from)};
 }
 
 }  // namespace evt

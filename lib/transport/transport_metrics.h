@@ -21,7 +21,11 @@ struct TransportCounters {
 // The transport label of an endpoint: its scheme as written ("-" is stdio).
 std::string transport_label(const Endpoint& endpoint);
 
-// The counters of reading from `from` and writing to `to` (labels as transport_label).
+// Each counter of a transport (labels as transport_label).
+Counter& events_received(const std::string& transport);
+Counter& events_emitted(const std::string& transport);
+Counter& parse_errors(const std::string& transport);
+// The three: reading from `from` and writing to `to`.
 TransportCounters transport_counters(const std::string& from, const std::string& to);
 
 }  // namespace evt
