@@ -168,3 +168,25 @@ bash_complete() {
   assert_failure 2
   assert_output --partial 'the nats transport is not installed: event-tools-nats.so not found in'
 }
+
+@test "--metrics loads the HTTP plugin from an install; event-fire and event-listen on local: map no httplib or OpenSSL" {
+  DESTDIR="$T/root" cmake --install "$EVT_BUILD_DIR" --prefix /opt/et > /dev/null
+  run env LD_DEBUG=files "$T/root/opt/et/bin/event-fire" -u "local:$T/bus" t
+  assert_success
+  refute_output --partial 'httplib'
+  refute_output --partial 'libssl'
+  run env LD_DEBUG=files "$T/root/opt/et/bin/event-listen" -u "local:$T/bus" --timeout 0.1
+  assert_failure 1
+  refute_output --partial 'httplib'
+  refute_output --partial 'libssl'
+  refute_output --partial 'libcrypto'
+  port=$(free_port)
+  run env LD_DEBUG=files "$T/root/opt/et/bin/event-listen" -u "local:$T/bus" --metrics "127.0.0.1:$port" --timeout 0.1
+  assert_failure 1
+  assert_output --partial 'event-tools-http.so'
+  assert_output --partial 'libcpp-httplib'
+  rm "$T/root/opt/et/lib/event-tools/event-tools-http.so"
+  run "$T/root/opt/et/bin/event-listen" -u "local:$T/bus" --metrics "127.0.0.1:$port" --timeout 0.1
+  assert_failure 2
+  assert_output --partial 'the http transport is not installed: event-tools-http.so not found in'
+}

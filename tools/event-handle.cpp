@@ -46,6 +46,23 @@ struct LogFlags {
   }
 };
 
+// Running as a daemon: --ready-file, --no-reconnect, --metrics, as given.
+struct DaemonFlags {
+  std::string ready_file, metrics;
+  bool no_reconnect = false;
+
+  void add(CLI::App& app) {
+    app.add_option("--ready-file", ready_file, "Create PATH once the source is live");
+    app.add_flag("--no-reconnect", no_reconnect, "Exit 3 when the endpoint is lost instead of reconnecting");
+    evt::add_metrics_option(app, metrics);
+  }
+
+  void apply(evt::HandleRequest& r) const {
+    r.ready_file = ready_file;
+    r.metrics = metrics;
+  }
+};
+
 // --retry, --retry-delay, --retry-max-delay and --dead-letter, as given.
 struct RetryFlags {
   int retries = 0;
@@ -85,12 +102,13 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   evt::HistoryFlags history;
   transport.url = "-";
   std::vector<std::string> dirs, patterns, excludes, wheres;
-  std::string match = "glob", idle, ready_file, metrics;
+  std::string match = "glob", idle;
   int jobs = 1;
   StepFlags step;
   RetryFlags retry;
   long count = 0;
-  bool dry_run = false, no_reconnect = false;
+  bool dry_run = false;
+  DaemonFlags daemon;
   evt::add_transport_options(app, transport, "PULL: a master minions fire to");
   app.get_option("--url")->description("Where events come from (default -: envelope lines on stdin)");
   app.add_option("-p,--pattern", patterns, "Handle only events whose tags match PATTERN (repeatable)")->allow_extra_args(false);
@@ -102,9 +120,7 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   evt::add_history_options(app, history);
   app.add_option("-n,--count", count, "Exit 0 after N events handled")->check(CLI::PositiveNumber);
   app.add_option("-w,--wait", idle, "Exit 0 once no event arrived and none ran for SECS");
-  app.add_option("--ready-file", ready_file, "Create PATH once the source is live");
-  app.add_flag("--no-reconnect", no_reconnect, "Exit 3 when the endpoint is lost instead of reconnecting");
-  evt::add_metrics_option(app, metrics);
+  daemon.add(app);
   add_step_options(app, step);
   add_retry_options(app, retry);
   app.add_option("-j,--jobs", jobs, "Events handled at once (default 1, in order)")->check(CLI::PositiveNumber);
@@ -123,11 +139,10 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
     r.where = evt::WhereFilter(wheres);
     r.count = count;
     if (!idle.empty()) r.idle_timeout = evt::parse_seconds("-w", idle);
-    r.ready_file = ready_file;
-    r.metrics = metrics;
+    daemon.apply(r);
     r.source = transport.url;
     evt::TransportOptions options = evt::transport_options(transport, config);
-    options.reconnect = !no_reconnect;
+    options.reconnect = !daemon.no_reconnect;
     options.history = evt::history_options(history);
     r.node = options.node;
     apply_retry(retry, options, r);

@@ -10,6 +10,7 @@ complete -c event-handle -s e -l exit-at-end -d 'With --since or --from-id: exit
 complete -c event-handle -s n -l count -x -d 'Exit after N events handled'
 complete -c event-handle -s w -l wait -x -d 'Exit 0 when idle for SECS'
 complete -c event-handle -l ready-file -r -F -d 'Create PATH once the source is live'
+complete -c event-handle -l metrics -x -d 'Serve Prometheus metrics and /healthz on ADDR:PORT'
 complete -c event-handle -l id -x -d 'This node id'
 complete -c event-handle -l password-file -r -F -d 'Read the Redis or NATS password from FILE'
 complete -c event-handle -l sentinel-password-file -r -F -d "Redis ?sentinel=: read the Sentinels' own password from FILE"

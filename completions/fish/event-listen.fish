@@ -13,6 +13,7 @@ complete -c event-listen -l timeout -x -d 'Exit 1 after SECS in all'
 complete -c event-listen -l stats -x -d 'Every SECS, rates of the busiest tag patterns on stderr'
 complete -c event-listen -s o -l output -x -a 'json pretty salt data' -d 'Output format or template'
 complete -c event-listen -l ready-file -r -F -d 'Create PATH once live'
+complete -c event-listen -l metrics -x -d 'Serve Prometheus metrics and /healthz on ADDR:PORT'
 complete -c event-listen -l id -x -d 'Node id for events without one'
 complete -c event-listen -l password-file -r -F -d 'Read the Redis or NATS password from FILE'
 complete -c event-listen -l sentinel-password-file -r -F -d "Redis ?sentinel=: read the Sentinels' own password from FILE"

@@ -40,6 +40,7 @@ complete -c eventsapi -n "__fish_seen_subcommand_from serve" -l from -x -a 'loca
 complete -c eventsapi -n "__fish_seen_subcommand_from serve" -l port -x -d 'UDP port for Gluster datagrams'
 complete -c eventsapi -n "__fish_seen_subcommand_from serve" -l name -x -d 'Node name in tables'
 complete -c eventsapi -n "__fish_seen_subcommand_from serve" -l ready-file -r -F -d 'Create PATH once serving'
+complete -c eventsapi -n "__fish_seen_subcommand_from serve" -l metrics -x -d 'Serve Prometheus metrics and /healthz on ADDR:PORT'
 complete -c eventsapi -n "__fish_seen_subcommand_from serve" -l password-file -r -F -d 'Redis password file'
 complete -c eventsapi -n "__fish_seen_subcommand_from serve" -l from-cacert -r -F -d 'TLS to a rediss:// --from: CA certificates (PEM)'
 complete -c eventsapi -n "__fish_seen_subcommand_from serve" -l from-cacertdir -x -a '(__fish_complete_directories)' -d 'TLS to a rediss:// --from: directory of hashed CA certificates'
