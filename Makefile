@@ -11,7 +11,7 @@ DEBS = g++ cmake make pkg-config libcli11-dev libhiredis-dev cppzmq-dev libzmq3-
        nlohmann-json3-dev libcurl4-openssl-dev libre2-dev libgtest-dev bats bats-assert bats-support \
        redis-server python3 python3-zmq openssl mandoc bash-completion zsh fish procps util-linux time \
        glusterfs-server python3-requests python3-jwt iproute2 nginx libmsgpack-cxx-dev python3-msgpack systemd \
-       libnats-dev nats-server pmccabe libssl-dev
+       libnats-dev nats-server pmccabe libssl-dev libcpp-httplib-dev prometheus
 # The npm nats client of tests/nats.bats: Debian's node and npm, unless a
 # node with its own npm is there already (NodeSource's nodejs carries npm and
 # conflicts with Debian's npm package).

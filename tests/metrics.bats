@@ -183,3 +183,16 @@ wait_for_query() {
   promtool check metrics < "$T/serve.txt"
   promtool check metrics < "$T/handle.txt"
 }
+
+@test "serve's /healthz: 503 naming the ingest loop while a stopped Redis stalls it, 200 once it turns" {
+  start_redis
+  port=$(free_port)
+  start_serve s --from "redis+stream://127.0.0.1:$REDIS_PORT/ev?group=serve" --metrics "127.0.0.1:$port"
+  wait_for_health "$port" 200
+  kill -STOP "$(cat "$T/redis.pid")"
+  wait_for_health "$port" 503 15
+  run curl -s "http://127.0.0.1:$port/healthz"
+  assert_output --regexp '^the ingest loop has not turned for [0-9.]+s$'
+  kill -CONT "$(cat "$T/redis.pid")"
+  wait_for_health "$port" 200 15
+}

@@ -1,6 +1,7 @@
 #include "core/metrics.h"
 
 #include <dirent.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -125,17 +126,14 @@ std::vector<std::string> own_stat_fields() {
   return fields;  // [0] is field 3 (state)
 }
 
-long long boot_time() {
-  std::ifstream in("/proc/stat");
-  for (std::string key; in >> key;) {
-    if (key == "btime") {
-      long long t = 0;
-      in >> t;
-      return t;
-    }
-    in.ignore(1 << 20, '\n');
-  }
-  return 0;
+// When the machine booted, in seconds since the epoch: the wall clock less
+// the time since boot (CLOCK_BOOTTIME), as /proc/stat's btime, which a
+// unit's ProcSubset=pid hides.
+double boot_time() {
+  timespec wall{}, boot{};
+  ::clock_gettime(CLOCK_REALTIME, &wall);
+  ::clock_gettime(CLOCK_BOOTTIME, &boot);
+  return static_cast<double>(wall.tv_sec - boot.tv_sec) + static_cast<double>(wall.tv_nsec - boot.tv_nsec) / 1e9;
 }
 
 double open_fds() {
@@ -158,7 +156,7 @@ void write_process_metrics(MetricsText& text) {
   text.family("process_cpu_seconds", MetricType::counter, "User and system CPU time spent in seconds.");
   text.sample("", {}, (std::stod(stat[11]) + std::stod(stat[12])) / ticks);  // utime, stime
   text.family("process_start_time_seconds", MetricType::gauge, "Start time of the process since unix epoch in seconds.");
-  text.sample("", {}, static_cast<double>(boot_time()) + std::stod(stat[19]) / ticks);
+  text.sample("", {}, boot_time() + std::stod(stat[19]) / ticks);
   text.family("process_resident_memory_bytes", MetricType::gauge, "Resident memory size in bytes.");
   text.sample("", {}, std::stod(stat[21]) * page);  // rss, in pages
   text.family("process_open_fds", MetricType::gauge, "Number of open file descriptors.");
