@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 namespace evt {
 
@@ -31,7 +32,9 @@ std::string MetricsText::number(double value) {
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
   char buf[32];
   if (value == std::floor(value) && std::fabs(value) < 1e15) std::snprintf(buf, sizeof buf, "%.0f", value);
-  else std::snprintf(buf, sizeof buf, "%.17g", value);
+  else  // the shortest that reads back the same: 0.1, not 0.10000000000000001
+    for (int digits = 15; digits <= 17; ++digits)
+      if (std::snprintf(buf, sizeof buf, "%.*g", digits, value) > 0 && std::strtod(buf, nullptr) == value) break;
   return buf;
 }
 
