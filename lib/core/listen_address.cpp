@@ -11,9 +11,7 @@ std::string ListenAddress::text() const {
 }
 
 ListenAddress parse_listen_address(const std::string& option, const std::string& text) {
-  auto bad = [&](const std::string& why) {
-    return usage_error(option + ": '" + text + "' is not ADDR:PORT (" + why + ")");
-  };
+  auto bad = [&](const std::string& why) { return usage_error(option + ": '" + text + "' is not ADDR:PORT (" + why + ")"); };
   ListenAddress a;
   std::string port = text;
   auto colon = text.rfind(':');

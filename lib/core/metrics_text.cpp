@@ -11,8 +11,8 @@ MetricsText::Format MetricsText::format_for(std::string_view accept) {
 }
 
 const char* MetricsText::content_type(Format format) {
-  return format == Format::openmetrics ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
-                                       : "text/plain; version=0.0.4; charset=utf-8";
+  return format == Format::openmetrics ? "application/openmetrics-text; version=1.0.0; charset=utf-8" :
+                                         "text/plain; version=0.0.4; charset=utf-8";
 }
 
 std::string MetricsText::escape(std::string_view text, bool quote) {

@@ -351,7 +351,7 @@ class Runner : public StepSupervisor::Observer, StepStart {
   Tally tally_;
   HandleMetrics metrics_{r_.source};
   std::unique_ptr<MetricsServer> metrics_server_;  // --metrics: before life_ goes, it is stopped
-  Clock::time_point last_activity_;  // the last arrival or result, for -w
+  Clock::time_point last_activity_;                // the last arrival or result, for -w
   StopState stop_;
   bool last_end_signalled_ = false;  // the step that just ended was killed by a signal
 };

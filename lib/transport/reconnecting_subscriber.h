@@ -92,7 +92,8 @@ class ReconnectingSubscriber : public Subscriber {
       return false;
     }
     reconnector_.succeeded();
-    static Counter& reconnects = metrics().counter("event_tools_reconnects", "Connections to the source made again after one was lost.");
+    static Counter& reconnects =
+        metrics().counter("event_tools_reconnects", "Connections to the source made again after one was lost.");
     reconnects.inc();
     report("reconnected to " + peer());
     return true;

@@ -76,7 +76,8 @@ HistoryOptions history_options(const HistoryFlags& f) {
 }
 
 void add_metrics_option(CLI::App& app, std::string& address) {
-  app.add_option("--metrics", address, "Serve Prometheus metrics (/metrics) and /healthz on ADDR:PORT (default address 127.0.0.1)");
+  app.add_option("--metrics", address,
+                 "Serve Prometheus metrics (/metrics) and /healthz on ADDR:PORT (default address 127.0.0.1)");
 }
 
 }  // namespace evt

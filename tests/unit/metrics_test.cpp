@@ -99,8 +99,8 @@ TEST(ProcessMetrics, AreWritten) {
   MetricsText t(MetricsText::Format::prometheus);
   write_process_metrics(t);
   std::string text = t.finish();
-  for (const char* name : {"process_resident_memory_bytes ", "process_open_fds ", "process_start_time_seconds ",
-                           "process_cpu_seconds_total "})
+  for (const char* name :
+       {"process_resident_memory_bytes ", "process_open_fds ", "process_start_time_seconds ", "process_cpu_seconds_total "})
     EXPECT_NE(text.find(std::string("\n") + name), std::string::npos) << name;
 }
 
