@@ -128,13 +128,13 @@ bash_complete() {
            share/zsh/vendor-completions/_event-listen share/zsh/vendor-completions/_eventsapi \
            share/fish/vendor_completions.d/event-fire.fish share/fish/vendor_completions.d/eventsapi.fish \
            share/event-tools/gluster-event-types.txt lib/event-tools/event-tools-zmq.so lib/event-tools/event-tools-nats.so lib/event-tools/event-tools-tls.so \
-           lib/systemd/system/event-tools-master.service lib/systemd/system/eventsapi.service; do
+           lib/event-tools/event-tools-http.so lib/systemd/system/event-tools-master.service lib/systemd/system/eventsapi.service; do
     [ -e "$T/root/opt/et/$f" ] || fail "missing $f"
   done
   run "$T/root/opt/et/bin/event-fire" --version
   assert_success
   grep -q 'ExecStart=.*/bin/event-listen --bind -u "$MASTER_URL"' "$T/root/opt/et/lib/systemd/system/event-tools-master.service"
-  grep -qE '^ExecStart=/.*/bin/eventsapi serve \$EVENTSAPI_OPTIONS$' "$T/root/opt/et/lib/systemd/system/eventsapi.service"
+  grep -qE '^ExecStart=/.*/bin/eventsapi serve --metrics \$\{EVENTSAPI_METRICS\} \$EVENTSAPI_OPTIONS$' "$T/root/opt/et/lib/systemd/system/eventsapi.service"
   # The shipped catalogue is Gluster's, as the project's data has it.
   cmp "$T/root/opt/et/share/event-tools/gluster-event-types.txt" "$ROOT/lib/eventsapi/gluster-event-types.txt"
 }
