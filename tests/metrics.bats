@@ -196,3 +196,23 @@ wait_for_query() {
   kill -CONT "$(cat "$T/redis.pid")"
   wait_for_health "$port" 200 15
 }
+
+@test "event-handle -u redis+stream --metrics: the consumer group's lag and pending entries, read every few seconds" {
+  start_redis
+  url="redis+stream://127.0.0.1:$REDIS_PORT/ev?group=g"
+  for i in 1 2 3 4 5; do event-fire -u "$url" module/m/event/slow n=$i; done
+  step "$T/h/slow/10-wait" "while [ ! -e '$T/go' ]; do sleep 0.05; done"
+  port=$(free_port)
+  event-handle -u "$url" --metrics "127.0.0.1:$port" --ready-file "$T/h.ready" --log none "$T/h" > "$T/h.out" 2> "$T/h.err" 3>&- &
+  echo $! > "$T/h.pid"
+  wait_for_file "$T/h.ready"
+  # One step runs (-j 1): one entry handed out and not acknowledged, four not yet read.
+  wait_for_metric "$port" 'event_tools_consumer_group_pending 1' 15
+  wait_for_metric "$port" 'event_tools_consumer_group_lag 4' 15
+  touch "$T/go"
+  wait_for_lines "$T/h.out" 5
+  wait_for_metric "$port" 'event_tools_consumer_group_pending 0' 15
+  wait_for_metric "$port" 'event_tools_consumer_group_lag 0' 15
+  run scrape "$port"
+  assert_line 'event_tools_events_received_total{transport="redis+stream"} 5'
+}

@@ -60,6 +60,7 @@ class Runner : public StepSupervisor::Observer, StepStart {
   Exit run() {
     life_.remove_stale_ready_file();
     metrics_server_ = serve_metrics(r_.metrics, life_);
+    backlog_ = BacklogGauges(metrics_server_ != nullptr);
     last_activity_ = Clock::now();
     while (turn()) {
     }
@@ -103,6 +104,7 @@ class Runner : public StepSupervisor::Observer, StepStart {
     if (stop_requested() && !stop_.stopping) begin_stop();
     if (source_.live()) life_.ready();
     life_.tick();
+    backlog_.poll(source_);
     start_pending();
     bool can_take = !stop_.stopping && !source_ended_ && !queue_.counted_out() && queue_.free_slots() > 0;
     bool quiet = queue_.nothing_running() && queue_.no_retries();
@@ -350,8 +352,10 @@ class Runner : public StepSupervisor::Observer, StepStart {
   DaemonLifecycle life_;
   Tally tally_;
   HandleMetrics metrics_{r_.source};
-  std::unique_ptr<MetricsServer> metrics_server_;  // --metrics: before life_ goes, it is stopped
-  Clock::time_point last_activity_;                // the last arrival or result, for -w
+  std::unique_ptr<MetricsServer> metrics_server_;
+  BacklogGauges backlog_{
+      false};  // a stream's group lag and pending, while --metrics serves  // --metrics: before life_ goes, it is stopped
+  Clock::time_point last_activity_;  // the last arrival or result, for -w
   StopState stop_;
   bool last_end_signalled_ = false;  // the step that just ended was killed by a signal
 };

@@ -93,6 +93,7 @@ Exit listen(const ListenRequest& r) {
   auto metrics_server = serve_metrics(r.metrics, life);
   TransportCounters counted = transport_counters(transport_label(endpoint), "stdio");
   size_t invalid_counted = 0;
+  BacklogGauges backlog(metrics_server != nullptr);
   auto subscriber = open_subscriber(endpoint, r.transport, r.filter);
   auto say_ready = [&] {
     if (subscriber->live()) life.ready();
@@ -117,6 +118,7 @@ Exit listen(const ListenRequest& r) {
     batch.clear();
     int wait_ms = life.wait_ms(stats ? shorter_wait(*allowed, stats->wait_ms(Clock::now())) : *allowed);
     life.tick();
+    backlog.poll(*subscriber);
     bool more = subscriber->receive(batch, wait_ms);
     say_ready();
     out.clear();

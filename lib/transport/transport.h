@@ -145,6 +145,14 @@ class Publisher {
 enum class ListenerCheck { counted, implied, unsupported };
 ListenerCheck listener_check(const Endpoint& endpoint, const TransportOptions& options);
 
+// A consumer group's backlog, where the source reads as one (a Redis
+// stream): entries not yet handed to the group (lag; -1 when the server
+// cannot say) and handed out but not acknowledged (pending).
+struct GroupBacklog {
+  long long lag = -1;
+  long long pending = 0;
+};
+
 class Subscriber {
  public:
   virtual ~Subscriber() = default;
@@ -174,6 +182,9 @@ class Subscriber {
   // reader after a restart or to another of its group (a Redis stream
   // consumer group; not a history read, not stdin).
   virtual bool redelivers() const { return false; }
+  // The group's backlog (nullopt: no group, or not known now). A command to
+  // the server: asked every few seconds (--metrics), never per message.
+  virtual std::optional<GroupBacklog> backlog() { return std::nullopt; }
   // Malformed messages reported and skipped so far.
   size_t invalid() const { return invalid_; }
   // At most n messages a receive: a reader that can take only n more (event-

@@ -24,6 +24,20 @@ Counter& parse_errors(const std::string& transport) {
                            {{"transport", transport}});
 }
 
+void BacklogGauges::poll(Subscriber& source) {
+  auto now = Clock::now();
+  if (!on_ || now < due_) return;
+  due_ = now + std::chrono::seconds(5);
+  std::optional<GroupBacklog> b = source.backlog();
+  if (!b) return;
+  MetricsRegistry& m = metrics();
+  m.gauge("event_tools_consumer_group_pending", "Entries handed to the consumer group and not yet acknowledged.")
+      .set(static_cast<double>(b->pending));
+  if (b->lag >= 0)
+    m.gauge("event_tools_consumer_group_lag", "Entries of the stream not yet handed to the consumer group.")
+        .set(static_cast<double>(b->lag));
+}
+
 TransportCounters transport_counters(const std::string& from, const std::string& to) {
   return {events_received(from), events_emitted(to), parse_errors(from)};
 }

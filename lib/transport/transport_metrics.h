@@ -8,7 +8,9 @@
 #include <string>
 
 #include "core/endpoint.h"
+#include "core/clock.h"
 #include "core/metrics.h"
+#include "transport/transport.h"
 
 namespace evt {
 
@@ -16,6 +18,19 @@ struct TransportCounters {
   Counter& received;
   Counter& emitted;
   Counter& invalid;
+};
+
+// Every few seconds (while --metrics serves), a source's consumer-group
+// backlog (Subscriber::backlog) into the gauges event_tools_consumer_group_lag
+// and event_tools_consumer_group_pending; a source without one sets none.
+class BacklogGauges {
+ public:
+  explicit BacklogGauges(bool on) : on_(on) {}
+  void poll(Subscriber& source);
+
+ private:
+  bool on_;
+  Clock::time_point due_{};
 };
 
 // The transport label of an endpoint: its scheme as written ("-" is stdio).

@@ -73,6 +73,21 @@ class StreamListener : public RedisListenerBase {
     }
   }
 
+  std::optional<GroupBacklog> backlog() override {
+    if (!conn_) return std::nullopt;
+    try {
+      finish_read(&early_);
+      Reply r = call({"XINFO", "GROUPS", key_});
+      if (r->type != REDIS_REPLY_ARRAY) return std::nullopt;
+      for (size_t i = 0; i < r->elements; ++i)
+        if (auto b = group_backlog(r->element[i])) return b;
+    } catch (const Error& e) {
+      if (e.code() != Exit::unreachable) throw;
+      drop_connection();  // receive() reconnects and says so
+    }
+    return std::nullopt;
+  }
+
   int still_working(const std::vector<const Message*>& running) override {
     auto now = Clock::now();
     if (now < refresh_due_) return static_cast<int>(ms_to_reach(refresh_due_));
@@ -154,6 +169,22 @@ class StreamListener : public RedisListenerBase {
   }
 
  private:
+  // Our group's backlog in one group of XINFO GROUPS's reply (name, value,
+  // ... pairs), or nullopt for another group's.
+  std::optional<GroupBacklog> group_backlog(const redisReply* g) const {
+    if (g->type != REDIS_REPLY_ARRAY) return std::nullopt;
+    GroupBacklog b;
+    bool ours = false;
+    for (size_t j = 0; j + 1 < g->elements; j += 2) {
+      std::string field = reply_text(g->element[j]);
+      const redisReply* v = g->element[j + 1];
+      if (field == "name") ours = reply_text(v) == group_;
+      if (field == "pending" && v->type == REDIS_REPLY_INTEGER) b.pending = v->integer;
+      if (field == "lag" && v->type == REDIS_REPLY_INTEGER) b.lag = v->integer;
+    }
+    return ours ? std::optional<GroupBacklog>(b) : std::nullopt;
+  }
+
   // Entries handed out before (our own pending ones, or claimed): their
   // delivery counts, from XPENDING over the range they span.
   void count_deliveries(std::vector<Message>& out, size_t from) {
