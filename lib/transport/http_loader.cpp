@@ -1,5 +1,6 @@
 // The core's side of the HTTP plugin (event-tools-http.so): load it only
 // when asked (--metrics), hand it what it serves.
+#include "core/log.h"
 #include "core/metrics.h"
 #include "transport/http/metrics_server.h"
 #include "transport/plugin.h"
@@ -16,6 +17,7 @@ std::unique_ptr<MetricsServer> serve_metrics(const std::string& address, DaemonL
     return metrics().scrape(format);
   };
   r.unhealthy = [&life] { return life.unhealthy(); };
+  r.report = [](const std::string& m) { report(m); };
   static auto process = metrics().add_collector(write_process_metrics);
   auto start = reinterpret_cast<decltype(&evt_http_metrics_start)>(plugin_symbol("http", "evt_http_metrics_start"));
   std::unique_ptr<MetricsServer> server(start(&r));

@@ -6,6 +6,7 @@
 
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cerrno>
 
 #include "core/error.h"
@@ -45,14 +46,19 @@ class HttpMetricsServer : public MetricsServer {
                         (err != 0 ? errno_text(err) : std::string("cannot listen there")));
     }
     thread_ = start_thread_without_signals([this] {
+      // A server that cannot go on stops answering; the daemon goes on.
       try {
-        server_.listen_after_bind();
-      } catch (...) {  // a server that cannot go on stops answering; the daemon goes on
+        if (!server_.listen_after_bind() && !stopping_) r_.report(r_.option + ": the server stopped listening");
+      } catch (const std::exception& e) {
+        r_.report(r_.option + ": " + e.what());
+      } catch (...) {
+        r_.report(r_.option + ": an unknown exception");
       }
     });
   }
 
   ~HttpMetricsServer() override {
+    stopping_ = true;
     server_.stop();
     if (thread_.joinable()) thread_.join();
   }
@@ -63,6 +69,7 @@ class HttpMetricsServer : public MetricsServer {
   MetricsServerRequest r_;
   httplib::Server server_;
   std::thread thread_;
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace

@@ -24,6 +24,8 @@ struct MetricsServerRequest {
   std::function<std::string(const std::string& accept, std::string& content_type)> scrape;
   // "" while healthy, else why not; any thread.
   std::function<std::string()> unhealthy;
+  // Where the server's thread says why it stopped serving (the daemon goes on).
+  std::function<void(const std::string&)> report;
 };
 
 // A server running; it stops (its threads joined) when deleted.
