@@ -16,8 +16,13 @@ export EVENT_SOCK_DIR=$SCRATCH/bus
 seq 1 "$N" | sed 's/.*/{"i":&,"msg":"hello"}/' > "$SCRATCH/data"
 head -n "$SN" "$SCRATCH/data" > "$SCRATCH/sdata"
 
-# scraping PORT: curl /metrics every second until killed (in the background).
-scraping() { while :; do curl -sf -o /dev/null "http://127.0.0.1:$1/metrics"; sleep 1; done; }
+# scraping PORT: curl /metrics every SCRAPE seconds (default 1; 0: no
+# scraper, the server only) until killed (in the background).
+SCRAPE=${SCRAPE:-1}
+scraping() {
+  [ "$SCRAPE" = 0 ] && exec sleep infinity
+  while :; do curl -sf -o /dev/null "http://127.0.0.1:$1/metrics"; sleep "$SCRAPE"; done
+}
 
 # local_round ON: one local-bus stream; sets rate.
 local_round() {
@@ -75,7 +80,7 @@ done
 
 lo=$(best "${local_off[@]}") ln=$(best "${local_on[@]}") so=$(best "${stream_off[@]}") sn=$(best "${stream_on[@]}")
 echo
-echo "| $N (local) and $SN (stream) events, best of $ROUNDS alternated runs | --metrics off, events/s | --metrics on (scraped 1/s), events/s | ratio (on / off) |"
+echo "| $N (local) and $SN (stream) events, best of $ROUNDS alternated runs | --metrics off, events/s | --metrics on (scraped every ${SCRAPE}s; 0: never), events/s | ratio (on / off) |"
 echo "|---|---|---|---|"
 echo "| local bus: event-fire -l into event-listen | $lo | $ln | $(ratio "$ln" "$lo") |"
 echo "| redis+stream: event-listen reading the stream | $so | $sn | $(ratio "$sn" "$so") |"
