@@ -275,6 +275,56 @@ replicated() {
   assert_output --partial "unknown parameter 'wait'"
 }
 
+# until_true CMD...: polls CMD (bounded, 10 s).
+until_true() {
+  local i=0
+  until "$@"; do
+    i=$((i + 1)); [ "$i" -gt 1000 ] && { echo "never true: $*" >&2; return 1; }
+    sleep 0.01
+  done
+}
+
+@test "through Sentinels, a master that connects and answers ROLE but never a write (CLIENT PAUSE WRITE): exit 3 within --timeout, not a new wait at each reconnection" {
+  redis-cli -p "$MASTER_PORT" CLIENT PAUSE 6000 WRITE > /dev/null
+  local start=$SECONDS
+  run event-fire -u "redis+stream://$SENTINELS/pausestream?sentinel=$NAME" --timeout 1 w/x
+  redis-cli -p "$MASTER_PORT" CLIENT UNPAUSE > /dev/null
+  assert_equal "$status" 3
+  assert_output --partial "1 of 1 events not confirmed published"
+  [ $((SECONDS - start)) -le 4 ]
+}
+
+waiting() { redis-cli -p "$MASTER_PORT" CLIENT LIST | grep -q 'cmd=wait'; }
+
+@test "wait=N through Sentinels: a WAIT unblocked by the master turning replica (UNBLOCKED) is a failover to follow, not a refusal" {
+  local r2 err=$T/demoted.err
+  r2=$(cat "$BATS_FILE_TMPDIR/replica2.pid")
+  kill -STOP "$r2"
+  event-fire -u "redis+stream://$SENTINELS/demoted?sentinel=$NAME&wait=2&wait-ms=8000" --timeout 10 w/x 2> "$err" 3>&- &
+  local pid=$!
+  until_true waiting || { kill -CONT "$r2"; kill "$pid"; cat "$err"; false; }
+  # The master turns replica (of nothing that answers) while WAIT blocks, then master again.
+  redis-cli -p "$MASTER_PORT" REPLICAOF 127.0.0.1 "$(free_port)" > /dev/null
+  until_true grep -q . "$err"
+  redis-cli -p "$MASTER_PORT" REPLICAOF NO ONE > /dev/null
+  kill -CONT "$r2"
+  local rc=0
+  wait "$pid" || rc=$?
+  run cat "$err"
+  assert_output --partial "asking the Sentinels for the master"
+  assert_output --partial "sending 1 unconfirmed event(s) again"
+  assert_equal "$rc" 0
+}
+
+@test "--timeout past 24 days (more ms than an int holds): a master slow to answer is waited for, with and without wait=" {
+  local w
+  for w in "" "?wait=1"; do
+    redis-cli -p "$MASTER_PORT" CLIENT PAUSE 300 WRITE > /dev/null
+    run event-fire -u "redis+stream://127.0.0.1:$MASTER_PORT/longtimeout$w" --timeout 3000000 w/x
+    assert_success
+  done
+}
+
 now_ms() { date +%s%3N; }
 
 # server_at PORT: the name (master, replica1, replica2) of the server started on PORT.
