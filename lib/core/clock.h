@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 
 namespace evt {
 
@@ -13,6 +14,15 @@ using Clock = std::chrono::steady_clock;
 // A duration given in seconds (an option such as -w 2.5), as the clock's.
 inline Clock::duration seconds_duration(double seconds) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+// A timeout in seconds (--timeout) as poll(2) and the transports take it:
+// whole milliseconds, at least 1, and at most INT_MAX (24.8 days) however
+// many seconds were given (a cast would wrap to 1 ms or less).
+inline int seconds_to_ms(double seconds) {
+  double ms = seconds * 1000;
+  if (!(ms >= 1)) return 1;
+  return ms >= static_cast<double>(INT_MAX) ? INT_MAX : static_cast<int>(ms);
 }
 
 // Whole milliseconds left until deadline, 0 once it has passed: the most a

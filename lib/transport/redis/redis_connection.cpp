@@ -22,8 +22,6 @@ std::string reply_text(const redisReply* r) {
   return r != nullptr && r->str != nullptr ? std::string(r->str, r->len) : std::string();
 }
 
-static int timeout_ms_of(double timeout) { return std::max(1, static_cast<int>(timeout * 1000)); }
-
 // hiredis connects (addresses, timeouts, keep-alive); the socket is then
 // ours, and TLS goes over it for rediss://.
 static std::unique_ptr<ByteStream> connect_socket(const Endpoint& ep, const TlsOptions& tls, double timeout,
@@ -73,7 +71,7 @@ RedisConnection::RedisConnection(const Endpoint& ep, const Endpoint& server, con
 
 RedisConnection::RedisConnection(std::unique_ptr<ByteStream> stream, std::string name, double timeout, long long max_message)
     : stream_(std::move(stream)), reader_(redisReaderCreate()), limiter_(static_cast<size_t>(std::max(1LL, max_message))),
-      name_(std::move(name)), timeout_ms_(timeout_ms_of(timeout)) {
+      name_(std::move(name)), timeout_ms_(seconds_to_ms(timeout)) {
   if (!reader_) throw failed("cannot make a Redis reply reader: out of memory");
 }
 

@@ -226,7 +226,7 @@ class PipelinePublisher : public Publisher {
     guard([&] {
       take_replies();
       if (block && awaiting_reply()) {
-        count(conn_->wait_reply(wait_ > 0 ? static_cast<int>(options_.timeout * 1000) + ep_.stream.wait_ms : -1));
+        count(conn_->wait_reply(wait_ > 0 ? seconds_to_ms(options_.timeout + ep_.stream.wait_ms / 1000.0) : -1));
         take_replies();
       } else {
         while (awaiting_reply() && conn_->receive(0)) take_replies();

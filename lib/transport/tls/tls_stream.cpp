@@ -80,7 +80,7 @@ int TlsStream::no_client_certificate(SSL* ssl, X509** /*cert*/, EVP_PKEY** /*key
 }
 
 TlsStream::TlsStream(UniqueFd fd, const std::string& host, const TlsOptions& tls, double timeout)
-    : fd_(std::move(fd)), ctx_(make_context()), timeout_ms_(std::max(1, static_cast<int>(timeout * 1000))),
+    : fd_(std::move(fd)), ctx_(make_context()), timeout_ms_(seconds_to_ms(timeout)),
       cert_option_(tls.prefix + "cert") {
   // Non-blocking from here: reads return at once, writes wait in poll.
   int flags = ::fcntl(fd_.get(), F_GETFL);
