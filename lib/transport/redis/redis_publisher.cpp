@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <vector>
 
@@ -116,14 +117,23 @@ class PipelinePublisher : public Publisher {
   }
 
   // Connects to the master the Sentinels name and sends it every
-  // unconfirmed command again, trying until one deadline.
+  // unconfirmed command again, trying until one deadline. The deadline
+  // holds across losses until an entry is confirmed: a master that takes
+  // the connection but never confirms (paused, or wedged) earns no new
+  // window at each reconnection.
   void follow_failover(const std::string& why) {
     report(why + "; asking the Sentinels for the master");
     double window = confirm_window();
-    Clock::time_point deadline = Clock::now() + seconds_duration(window);
+    if (confirmed_ != failover_confirmed_) {
+      failover_deadline_ = Clock::now() + seconds_duration(window);
+      failover_confirmed_ = confirmed_;
+    }
     TransportOptions attempt = options_;
     attempt.timeout = std::min(options_.timeout, 5.0);  // one try; the window bounds them all
+    std::string last = why;
     for (;;) {
+      if (stop_requested() || ms_until(failover_deadline_) == 0)
+        throw unreachable(last + ": no master within " + seconds_text(window) + " s: " + not_confirmed());
       try {
         conn_.reset();
         conn_ = std::make_unique<RedisConnection>(ep_, attempt);
@@ -131,9 +141,8 @@ class PipelinePublisher : public Publisher {
         return;
       } catch (const Error& e) {
         if (e.code() != Exit::unreachable) throw;
-        if (stop_requested() || ms_until(deadline) == 0)
-          throw unreachable(std::string(e.what()) + ": no master within " + seconds_text(window) + " s: " + not_confirmed());
-        ::poll(nullptr, 0, static_cast<int>(std::min<long long>(200, ms_to_reach(deadline))));
+        last = e.what();
+        ::poll(nullptr, 0, static_cast<int>(std::min<long long>(200, ms_to_reach(failover_deadline_))));
       }
     }
   }
@@ -250,6 +259,9 @@ class PipelinePublisher : public Publisher {
   size_t total_ = 0, sent_ = 0, replied_ = 0, confirmed_ = 0, unreplicated_ = 0;
   size_t refused_ = 0, unheard_ = 0;
   long long replicas_seen_ = 0;
+  // With follow_: when following a failover must end, set while confirmed_ was failover_confirmed_.
+  Clock::time_point failover_deadline_;
+  size_t failover_confirmed_ = SIZE_MAX;
   std::string first_refusal_;
 };
 
