@@ -176,6 +176,11 @@ class PipelinePublisher : public Publisher {
     wait_covers_ = total_;
   }
 
+  static bool no_longer_master(const std::string& text) {
+    return text.rfind("READONLY", 0) == 0 || text.rfind("UNBLOCKED", 0) == 0 ||
+           text.rfind("ERR WAIT cannot be used with replica", 0) == 0;
+  }
+
   bool wait_due() const { return wait_ > 0 && !wait_sent_ && confirmed_ < total_; }
 
   void send_queued() {
@@ -194,8 +199,9 @@ class PipelinePublisher : public Publisher {
   }
 
   void count(const Reply& r) {
-    // A master turned replica refuses writes: through Sentinels, the sign to look again.
-    if (follow_ && r->type == REDIS_REPLY_ERROR && reply_text(r.get()).rfind("READONLY", 0) == 0)
+    // A master turned replica refuses writes (READONLY), unblocks a WAIT
+    // (UNBLOCKED) or refuses one: through Sentinels, the sign to look again.
+    if (follow_ && r->type == REDIS_REPLY_ERROR && no_longer_master(reply_text(r.get())))
       throw unreachable(conn_->name() + ": " + reply_text(r.get()));
     if (r->type == REDIS_REPLY_ERROR) refuse_cluster(conn_->name(), reply_text(r.get()));
     if (wait_sent_ && replied_ == wait_covers_) return count_wait(r);
