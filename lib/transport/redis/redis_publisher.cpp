@@ -118,15 +118,17 @@ class PipelinePublisher : public Publisher {
 
   // Connects to the master the Sentinels name and sends it every
   // unconfirmed command again, trying until one deadline. The deadline
-  // holds across losses until an entry is confirmed: a master that takes
-  // the connection but never confirms (paused, or wedged) earns no new
-  // window at each reconnection.
+  // holds across losses until an entry is confirmed or a new one comes (a
+  // line after a quiet stdin is new work): a master that takes the
+  // connection but never confirms (paused, or wedged) earns no new window
+  // at each reconnection.
   void follow_failover(const std::string& why) {
     report(why + "; asking the Sentinels for the master");
     double window = confirm_window();
-    if (confirmed_ != failover_confirmed_) {
+    if (confirmed_ != failover_confirmed_ || total_ != failover_total_) {
       failover_deadline_ = Clock::now() + seconds_duration(window);
       failover_confirmed_ = confirmed_;
+      failover_total_ = total_;
     }
     TransportOptions attempt = options_;
     attempt.timeout = std::min(options_.timeout, 5.0);  // one try; the window bounds them all
@@ -265,9 +267,10 @@ class PipelinePublisher : public Publisher {
   size_t total_ = 0, sent_ = 0, replied_ = 0, confirmed_ = 0, unreplicated_ = 0;
   size_t refused_ = 0, unheard_ = 0;
   long long replicas_seen_ = 0;
-  // With follow_: when following a failover must end, set while confirmed_ was failover_confirmed_.
+  // With follow_: when following a failover must end, set when confirmed_
+  // and total_ were these.
   Clock::time_point failover_deadline_;
-  size_t failover_confirmed_ = SIZE_MAX;
+  size_t failover_confirmed_ = SIZE_MAX, failover_total_ = 0;
   std::string first_refusal_;
 };
 
