@@ -80,8 +80,7 @@ int TlsStream::no_client_certificate(SSL* ssl, X509** /*cert*/, EVP_PKEY** /*key
 }
 
 TlsStream::TlsStream(UniqueFd fd, const std::string& host, const TlsOptions& tls, double timeout)
-    : fd_(std::move(fd)), ctx_(make_context()), timeout_ms_(seconds_to_ms(timeout)),
-      cert_option_(tls.prefix + "cert") {
+    : fd_(std::move(fd)), ctx_(make_context()), timeout_ms_(seconds_to_ms(timeout)), cert_option_(tls.prefix + "cert") {
   // Non-blocking from here: reads return at once, writes wait in poll.
   int flags = ::fcntl(fd_.get(), F_GETFL);
   if (flags < 0 || ::fcntl(fd_.get(), F_SETFL, flags | O_NONBLOCK) < 0) throw failed("fcntl: " + errno_text(errno));
