@@ -284,30 +284,51 @@ until_true() {
   done
 }
 
+# private_cluster [replica]: a master of its own (PM), with a replica (PR)
+# if asked, and one Sentinel naming it "private" (PRIVATE, its address) that
+# never fails it over: for tests that pause or demote the master, which would
+# set the file's Sentinels failing over theirs.
+private_cluster() {
+  start_redis pmaster
+  PM=$REDIS_PORT
+  if [ "${1:-}" = replica ]; then
+    start_redis preplica --replicaof 127.0.0.1 "$PM"
+    PR=$REDIS_PORT
+    until_true eval "redis-cli -p $PR INFO replication | grep -q master_link_status:up"
+  fi
+  local port
+  port=$(free_port)
+  start_sentinel psentinel "$port" "$PM" private 1
+  sed -i 's/down-after-milliseconds private 1000/down-after-milliseconds private 600000/' "$T/psentinel.conf"
+  PRIVATE=127.0.0.1:$port
+}
+
 @test "through Sentinels, a master that connects and answers ROLE but never a write (CLIENT PAUSE WRITE): exit 3 within --timeout, not a new wait at each reconnection" {
-  redis-cli -p "$MASTER_PORT" CLIENT PAUSE 6000 WRITE > /dev/null
+  private_cluster
+  redis-cli -p "$PM" CLIENT PAUSE 6000 WRITE > /dev/null
   local start=$SECONDS
-  run event-fire -u "redis+stream://$SENTINELS/pausestream?sentinel=$NAME" --timeout 1 w/x
-  redis-cli -p "$MASTER_PORT" CLIENT UNPAUSE > /dev/null
+  run event-fire -u "redis+stream://$PRIVATE/pausestream?sentinel=private" --timeout 1 w/x
+  redis-cli -p "$PM" CLIENT UNPAUSE > /dev/null
   assert_equal "$status" 3
   assert_output --partial "1 of 1 events not confirmed published"
   [ $((SECONDS - start)) -le 4 ]
 }
 
-waiting() { redis-cli -p "$MASTER_PORT" CLIENT LIST | grep -q 'cmd=wait'; }
+waiting() { redis-cli -p "$PM" CLIENT LIST | grep -q 'cmd=wait'; }
 
 @test "wait=N through Sentinels: a WAIT unblocked by the master turning replica (UNBLOCKED) is a failover to follow, not a refusal" {
-  local r2 err=$T/demoted.err
-  r2=$(cat "$BATS_FILE_TMPDIR/replica2.pid")
-  kill -STOP "$r2"
-  event-fire -u "redis+stream://$SENTINELS/demoted?sentinel=$NAME&wait=2&wait-ms=8000" --timeout 10 w/x 2> "$err" 3>&- &
+  private_cluster replica
+  local r err=$T/demoted.err
+  r=$(cat "$T/preplica.pid")
+  kill -STOP "$r"
+  event-fire -u "redis+stream://$PRIVATE/demoted?sentinel=private&wait=1&wait-ms=8000" --timeout 10 w/x 2> "$err" 3>&- &
   local pid=$!
-  until_true waiting || { kill -CONT "$r2"; kill "$pid"; cat "$err"; false; }
+  until_true waiting || { kill -CONT "$r"; kill "$pid"; cat "$err"; false; }
   # The master turns replica (of nothing that answers) while WAIT blocks, then master again.
-  redis-cli -p "$MASTER_PORT" REPLICAOF 127.0.0.1 "$(free_port)" > /dev/null
+  redis-cli -p "$PM" REPLICAOF 127.0.0.1 "$(free_port)" > /dev/null
   until_true grep -q . "$err"
-  redis-cli -p "$MASTER_PORT" REPLICAOF NO ONE > /dev/null
-  kill -CONT "$r2"
+  redis-cli -p "$PM" REPLICAOF NO ONE > /dev/null
+  kill -CONT "$r"
   local rc=0
   wait "$pid" || rc=$?
   run cat "$err"
@@ -317,10 +338,11 @@ waiting() { redis-cli -p "$MASTER_PORT" CLIENT LIST | grep -q 'cmd=wait'; }
 }
 
 @test "--timeout past 24 days (more ms than an int holds): a master slow to answer is waited for, with and without wait=" {
+  private_cluster replica
   local w
   for w in "" "?wait=1"; do
-    redis-cli -p "$MASTER_PORT" CLIENT PAUSE 300 WRITE > /dev/null
-    run event-fire -u "redis+stream://127.0.0.1:$MASTER_PORT/longtimeout$w" --timeout 3000000 w/x
+    redis-cli -p "$PM" CLIENT PAUSE 300 WRITE > /dev/null
+    run event-fire -u "redis+stream://127.0.0.1:$PM/longtimeout$w" --timeout 3000000 w/x
     assert_success
   done
 }
