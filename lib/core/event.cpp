@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "core/ascii.h"
+#include "core/cloudevent.h"
 #include "core/error.h"
 #include "core/json_cursor.h"
 #include "core/text.h"
@@ -135,9 +136,16 @@ Event parse_envelope(std::string_view text) {
   Event e;
   bool have_tag = false;
   std::string key;
-  while (c.next_member(key)) envelope_member(c, key, e, have_tag);
+  try {
+    while (c.next_member(key)) envelope_member(c, key, e, have_tag);
+  } catch (const Error&) {
+    // A CloudEvent's attributes need not follow the envelope's rules.
+    if (looks_like_cloudevent(text)) return parse_cloudevent(text);
+    throw;
+  }
   if (c.failed()) throw invalid_input(c.reason());
   if (!c.at_end()) throw invalid_input("invalid JSON at byte " + std::to_string(c.pos() + 1) + ": trailing characters");
+  if (!have_tag && looks_like_cloudevent(text)) return parse_cloudevent(text);
   if (!have_tag) throw invalid_input("envelope has no \"tag\"");
   return e;
 }

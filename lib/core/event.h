@@ -54,7 +54,9 @@ std::optional<std::string> ts_problem(std::string_view token, double& ts);
 // tag, data, ts, id or node.
 bool is_envelope_key(std::string_view key);
 
-// Parses one envelope line. Throws invalid_input with the reason.
+// Parses one envelope line, or a CloudEvent in the JSON format (an object
+// with "specversion" and no "tag": cloudevent.h maps it). Throws
+// invalid_input with the reason.
 Event parse_envelope(std::string_view text);
 
 // The data argument of a command line or a line of input: JSON when it parses

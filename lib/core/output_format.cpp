@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/json_layout.h"
+#include "core/log.h"
 
 namespace evt {
 
@@ -26,10 +27,12 @@ OutputFormat OutputFormat::parse(std::string_view spec) {
   if (spec == "pretty") f.kind_ = Kind::pretty;
   else if (spec == "salt") f.kind_ = Kind::salt;
   else if (spec == "data") f.kind_ = Kind::data;
+  else if (spec == "cloudevents") f.kind_ = Kind::cloudevents;
+  if (f.kind_ == Kind::cloudevents) f.dropped_ = std::make_shared<DroppedMemberNotices>([](const std::string& line) { report(line); });
   if (f.kind_ != Kind::envelope) return f;
   if (spec.find_first_of("%\\") == std::string_view::npos)
     throw usage_error("-o: unknown format '" + std::string(spec) +
-                      "' (json, pretty, salt, data, or a template with %t %d %j ...)");
+                      "' (json, pretty, salt, data, cloudevents, or a template with %t %d %j ...)");
   f.kind_ = Kind::text;
   std::string literal;
   auto flush_literal = [&] {
@@ -89,6 +92,12 @@ void OutputFormat::append(std::string& out, const Event& e, std::string_view env
       append_python_json(out, e.data.text(), false, false);  // salt.utils.json.dumps: ensure_ascii=False
       break;
     case Kind::data: out += e.data.text(); break;
+    case Kind::cloudevents: {
+      DroppedMembers dropped;
+      append_cloudevent(out, e, &dropped);
+      (*dropped_)(dropped);
+      break;
+    }
     case Kind::text:
       for (const Piece& p : pieces_) {
         switch (p.field) {

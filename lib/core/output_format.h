@@ -1,17 +1,19 @@
-// How event-listen prints an event: -o json|pretty|salt|data|TEMPLATE.
+// How event-listen prints an event: -o json|pretty|salt|data|cloudevents|TEMPLATE.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/cloudevent.h"
 #include "core/event.h"
 
 namespace evt {
 
 class OutputFormat {
  public:
-  enum class Kind { envelope, pretty, salt, data, text };
+  enum class Kind { envelope, pretty, salt, data, cloudevents, text };
 
   // A format name, or a template with %t tag, %d data, %j envelope, %i id,
   // %n node, %s source, %T ISO time, %% and the escapes \t \n \\.
@@ -31,6 +33,7 @@ class OutputFormat {
 
   // Appends one event's output, newline included. envelope is the event's
   // compact envelope text when the caller has it (else it is rebuilt).
+  // -o cloudevents says on stderr, once per member name, what it dropped.
   void append(std::string& out, const Event& event, std::string_view envelope = {}) const;
 
  private:
@@ -42,6 +45,7 @@ class OutputFormat {
   Kind kind_ = Kind::envelope;
   bool colour_ = false;
   std::vector<Piece> pieces_;
+  std::shared_ptr<DroppedMemberNotices> dropped_;
 };
 
 }  // namespace evt

@@ -41,12 +41,15 @@ double duration(const std::string& t) {
   return p == 0 ? -1 : total;
 }
 
-// YYYY-MM-DD[T ]HH:MM:SS[.frac](Z|±HH:MM): epoch seconds, or -1.
-double rfc3339(const std::string& t) {
+}  // namespace
+
+// YYYY-MM-DD[T ]HH:MM:SS[.frac](Z|±HH:MM).
+std::optional<double> parse_rfc3339(std::string_view text) {
+  std::string t(text);
   if (!digits(t, 0, 4) || t.size() < 20 || t[4] != '-' || !digits(t, 5, 2) || t[7] != '-' || !digits(t, 8, 2) ||
       (t[10] != 'T' && t[10] != 't' && t[10] != ' ') || !digits(t, 11, 2) || t[13] != ':' || !digits(t, 14, 2) || t[16] != ':' ||
       !digits(t, 17, 2))
-    return -1;
+    return std::nullopt;
   std::tm tm{};
   tm.tm_year = number_at(t, 0, 4) - 1900;
   tm.tm_mon = number_at(t, 5, 2) - 1;
@@ -54,29 +57,27 @@ double rfc3339(const std::string& t) {
   tm.tm_hour = number_at(t, 11, 2);
   tm.tm_min = number_at(t, 14, 2);
   tm.tm_sec = number_at(t, 17, 2);
-  if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60) return -1;
+  if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60) return std::nullopt;
   std::tm asked = tm;
   double seconds = static_cast<double>(::timegm(&tm));
-  if (tm.tm_mday != asked.tm_mday || tm.tm_mon != asked.tm_mon) return -1;  // February 31st is no day
+  if (tm.tm_mday != asked.tm_mday || tm.tm_mon != asked.tm_mon) return std::nullopt;  // February 31st is no day
   size_t p = 19;
   if (p < t.size() && t[p] == '.') {
     size_t start = ++p;
     while (p < t.size() && t[p] >= '0' && t[p] <= '9') ++p;
-    if (p == start) return -1;
+    if (p == start) return std::nullopt;
     seconds += std::strtod(t.substr(start - 1, p - start + 1).c_str(), nullptr);
   }
   if (p + 1 == t.size() && (t[p] == 'Z' || t[p] == 'z')) return seconds;
   if (p + 6 != t.size() || (t[p] != '+' && t[p] != '-') || !digits(t, p + 1, 2) || t[p + 3] != ':' || !digits(t, p + 4, 2))
-    return -1;
+    return std::nullopt;
   int offset = number_at(t, p + 1, 2) * 3600 + number_at(t, p + 4, 2) * 60;
   return t[p] == '+' ? seconds - offset : seconds + offset;
 }
 
-}  // namespace
-
 double parse_when(const std::string& option, const std::string& text, double now) {
   if (double back = duration(text); back >= 0) return std::max(0.0, now - back);
-  if (double at = rfc3339(text); at >= 0) return at;
+  if (auto at = parse_rfc3339(text)) return *at;
   char* end = nullptr;
   double epoch = std::strtod(text.c_str(), &end);
   if (!text.empty() && text[0] >= '0' && text[0] <= '9' && text.back() != '.' && *end == '\0' && std::isfinite(epoch))

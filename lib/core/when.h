@@ -6,12 +6,18 @@
 // a duration: durations always carry their unit.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace evt {
 
 // Seconds since the epoch; now is the current time (a test hands its own).
 // Throws a usage error naming option.
 double parse_when(const std::string& option, const std::string& text, double now);
+
+// An RFC 3339 time alone (a CloudEvent's time): seconds since the epoch, or
+// nullopt when text is none.
+std::optional<double> parse_rfc3339(std::string_view text);
 
 }  // namespace evt
