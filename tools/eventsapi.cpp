@@ -25,7 +25,7 @@ struct SecretFlags {
   std::string token, token_file, secret, secret_file;
   bool insecure = false, secure = false, h2c = false, no_h2c = false;
   int max_in_flight = 0;
-  std::string events;
+  std::string events, format;
   CLI::Option* token_opt = nullptr;
   CLI::Option* events_opt = nullptr;
   CLI::Option* secret_opt = nullptr;
@@ -41,6 +41,8 @@ struct SecretFlags {
       sub->add_flag("--h2c", h2c, "HTTP/2 over cleartext (prior knowledge), for an http:// receiver that speaks it");
       if (secure_flag) sub->add_flag("--no-h2c", no_h2c, "HTTP/1.1 again for an http:// receiver");
     }
+    sub->add_option("--format", format, "What the webhook is sent: gluster (Gluster's body), cloudevents, cloudevents-binary")
+        ->check(CLI::IsMember({"gluster", "cloudevents", "cloudevents-binary"}));
     token_opt = sub->add_option("-t,--bearer_token", token, "Bearer token (prefer --bearer-token-file)");
     sub->add_option("--bearer-token-file", token_file, "Read the bearer token from FILE (- for stdin)");
     secret_opt = sub->add_option(
@@ -63,6 +65,7 @@ struct SecretFlags {
     if (h2c) o.h2c = true;
     if (no_h2c) o.h2c = false;
     if (events_opt && events_opt->count() > 0) o.events = evt::parse_event_patterns(events);
+    if (!format.empty()) o.format = evt::parse_webhook_format(format);
     return o;
   }
 };

@@ -175,6 +175,7 @@ int api_webhook_add(const ApiContext& c, const std::string& url, const WebhookOp
     w.max_in_flight = o.max_in_flight.value_or(0);
     w.h2c = o.h2c.value_or(false);
     w.events = o.events.value_or(std::vector<std::string>{});
+    w.format = o.format.value_or(WebhookFormat::gluster);
     hooks[url] = w;
     return true;
   });
@@ -198,6 +199,7 @@ int api_webhook_mod(const ApiContext& c, const std::string& url, const WebhookOp
     if (o.max_in_flight) it->second.max_in_flight = *o.max_in_flight;
     if (o.h2c) it->second.h2c = *o.h2c;
     if (o.events) it->second.events = *o.events;
+    if (o.format) it->second.format = *o.format;
     it->second.disabled = false;  // a change is the owner's word that it works again
     it->second.disabled_reason.clear();
     return true;
@@ -228,7 +230,12 @@ int api_webhook_test(const ApiContext& c, const std::string& url, const WebhookO
   w.token = o.token.value_or("");
   w.secret = o.secret.value_or("");
   w.insecure = o.insecure.value_or(false);
-  // As Gluster's test: a POST with no body; with a secret, signed all the same.
+  // The format asked for, else the registered webhook's.
+  Webhooks hooks = store->webhooks();
+  auto known = hooks.find(url);
+  w.format = o.format.value_or(known != hooks.end() ? known->second.format : WebhookFormat::gluster);
+  // As Gluster's test: a POST with no body (a CloudEvent: a "TEST" event);
+  // with a secret, signed all the same.
   PostResult r = post_once(url, w, new_id(), "", EventsapiConfig(store->config()));
   NodeResult n;
   n.node = "localhost";

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "eventsapi/webhook_format.h"
 #include "transport/transport.h"
 
 namespace evt {
@@ -39,6 +40,7 @@ struct WebhookOptions {
   std::optional<int> max_in_flight;
   std::optional<bool> h2c;
   std::optional<std::vector<std::string>> events;  // --events: the types it gets; empty: all
+  std::optional<WebhookFormat> format;             // --format
 };
 
 int api_status(const ApiContext& c);

@@ -49,6 +49,7 @@ std::string as_json(EventsapiStore& store, const Webhooks& hooks, const std::vec
     w["max_in_flight"] = hook.max_in_flight > 0 ? hook.max_in_flight : max_in_flight;
     w["h2c"] = hook.h2c;
     w["events"] = hook.events;
+    w["format"] = format_name(hook.format);
     // Enough to tell which credential is set, never enough to use it.
     w["bearer_token"] = mask_secret(hook.token);
     w["secret"] = mask_secret(hook.secret);
@@ -91,6 +92,7 @@ std::string as_text(const EventsapiStore& store, const Webhooks& hooks, const st
   std::string out = hooks.empty() ? "Webhooks: None\n" : "Webhooks:\n";
   for (const auto& [url, h] : hooks)
     out += masked_url(url) + (h.events.empty() ? "" : " (events: " + event_patterns_text(h.events) + ")") +
+           (h.format == WebhookFormat::gluster ? "" : " (format: " + format_name(h.format) + ")") +
            (h.disabled ? " (disabled: " + h.disabled_reason + ")" : "") + "\n";
   out += "\n";
   Table t({{"NODE", Table::Align::left}, {"NODE STATUS", Table::Align::right}, {"SERVE STATUS", Table::Align::right}});

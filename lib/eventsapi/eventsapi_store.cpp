@@ -30,6 +30,8 @@ nlohmann::json webhook_json(const Webhook& w) {
   if (w.max_in_flight > 0) j["max_in_flight"] = w.max_in_flight;
   if (w.h2c) j["h2c"] = true;
   if (!w.events.empty()) j["events"] = w.events;
+  // Only when not Gluster's: a store an older eventsapi reads stays as it was.
+  if (w.format != WebhookFormat::gluster) j["format"] = format_name(w.format);
   if (w.disabled) {
     j["disabled"] = true;
     j["disabled_reason"] = w.disabled_reason;
@@ -51,6 +53,9 @@ Webhook webhook_from(const nlohmann::json& j) {
   w.h2c = j.value("h2c", false);
   w.disabled = j.value("disabled", false);
   w.disabled_reason = j.value("disabled_reason", "");
+  // A format this eventsapi does not know (a newer one's) is Gluster's.
+  if (auto format = j.find("format"); format != j.end() && format->is_string())
+    w.format = parse_webhook_format(format->get<std::string>()).value_or(WebhookFormat::gluster);
   // A pattern that is not a string (a hand-edited store) is dropped, not
   // taken as "all events": what a filter still names it keeps.
   if (auto events = j.find("events"); events != j.end() && events->is_array())

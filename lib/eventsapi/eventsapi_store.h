@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "eventsapi/webhook_format.h"
 #include "eventsapi/webhook_stats.h"
 #include "transport/transport.h"
 
@@ -24,6 +25,7 @@ struct Webhook {
   bool disabled = false;
   std::string disabled_reason;
   std::vector<std::string> events;  // the event types it gets (webhook_filter.h); empty: all
+  WebhookFormat format = WebhookFormat::gluster;
 };
 
 using Webhooks = std::map<std::string, Webhook>;  // by URL

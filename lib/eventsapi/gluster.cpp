@@ -257,4 +257,26 @@ std::string webhook_body(const Event& e, const std::string& nodeid) {
   return body;
 }
 
+Event webhook_body_event(std::string_view body) {
+  JsonCursor c(body, JsonCursor::Space::python_space);
+  if (!c.enter_object()) throw invalid_input("a webhook body that is no JSON object");
+  Event e;
+  e.data = JsonText::trusted("null");
+  std::string key, value;
+  while (c.next_member(key)) {
+    value.clear();
+    if (!c.scan_value(value)) break;
+    std::string text;
+    bool string = value.front() == '"' && JsonCursor(value).read_string(text);
+    if (key == "event" && string) e.tag = text;
+    else if (key == "nodeid" && string) e.node = text;
+    else if (key == "message") e.data = JsonText::trusted(value);
+    else if (key == "ts" && ts_problem(value, e.ts)) e.ts = 0;
+  }
+  if (c.failed()) throw invalid_input(c.reason());
+  if (auto why = tag_problem(e.tag)) throw invalid_input("webhook body: " + *why);
+  if (node_problem(e.node)) e.node.clear();
+  return e;
+}
+
 }  // namespace evt

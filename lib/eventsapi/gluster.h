@@ -50,4 +50,9 @@ std::optional<WebhookBodyHead> webhook_body_head(std::string_view body);
 // sorted at every level, ", " and ": " separators, non-ASCII escaped.
 std::string webhook_body(const Event& event, const std::string& nodeid);
 
+// The event a webhook body tells (its event, message, nodeid and ts as tag,
+// data, node and ts; no id): what a webhook of another format is sent.
+// Throws invalid_input for a body without an event.
+Event webhook_body_event(std::string_view body);
+
 }  // namespace evt

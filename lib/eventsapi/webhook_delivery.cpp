@@ -39,7 +39,8 @@ struct WebhookDelivery::Slot {
   curl_slist* headers = nullptr;
   bool holding = false;    // an entry is ours until done
   bool in_flight = false;  // its request is out now
-  Spool::Entry entry;      // its buffer lives as long as the request
+  Spool::Entry entry;      // as the spool keeps it
+  WebhookPayload payload;  // what is sent of it: its buffer lives as long as the request
   ResponseWatch watch;
   int attempt = 0;
   Clock::time_point retry_at{};
@@ -250,8 +251,9 @@ void WebhookDelivery::wake() { curl_multi_wakeup(multi_); }
 
 void WebhookDelivery::start(Hook& h, Slot& s) {
   if (s.headers) curl_slist_free_all(s.headers);
-  s.headers = request_headers(h.config, s.entry.id, s.entry.body, s.entry.trace);
-  set_request(s.easy, h.url, h.config, s.entry.body, s.headers, config_);
+  s.payload = webhook_payload(h.config.format, s.entry.id, s.entry.body, {}, s.entry.trace);
+  s.headers = request_headers(h.config, s.entry.id, s.entry.body, s.payload, s.entry.trace);
+  set_request(s.easy, h.url, h.config, s.payload.body, s.headers, config_);
   s.watch.attach(s.easy);
   curl_easy_setopt(s.easy, CURLOPT_PRIVATE, &s);
   curl_multi_add_handle(multi_, s.easy);

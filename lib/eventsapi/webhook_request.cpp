@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "core/config.h"
 #include "core/error.h"
 #include "core/text.h"
 #include "core/version.h"
@@ -20,9 +21,11 @@ struct CurlInit {
 
 void ensure_curl() { static CurlInit once; }
 
-curl_slist* request_headers(const Webhook& hook, const std::string& id, const std::string& body, const TraceContext& trace) {
+curl_slist* request_headers(const Webhook& hook, const std::string& id, const std::string& body,
+                            const WebhookPayload& payload, const TraceContext& trace) {
   curl_slist* h = nullptr;
-  h = curl_slist_append(h, "Content-Type: application/json");
+  h = curl_slist_append(h, ("Content-Type: " + payload.content_type).c_str());
+  for (const auto& [name, value] : payload.headers) h = curl_slist_append(h, (name + ": " + value).c_str());
   h = curl_slist_append(h, (std::string("User-Agent: eventsapi/") + version).c_str());
   h = curl_slist_append(h, "Expect:");  // no 100-continue round trip
   long long now = static_cast<long long>(std::time(nullptr));
@@ -42,7 +45,7 @@ curl_slist* request_headers(const Webhook& hook, const std::string& id, const st
   h = curl_slist_append(h, ("webhook-id: " + id).c_str());
   h = curl_slist_append(h, ("webhook-timestamp: " + std::to_string(now)).c_str());
   if (!hook.secret.empty() && !gluster_secret)
-    h = curl_slist_append(h, ("webhook-signature: " + webhook_signature(hook.secret, id, now, body)).c_str());
+    h = curl_slist_append(h, ("webhook-signature: " + webhook_signature(hook.secret, id, now, payload.body)).c_str());
   // Checked again: a spool line is read back from disk.
   if (valid_traceparent(trace.traceparent)) {
     h = curl_slist_append(h, ("traceparent: " + trace.traceparent).c_str());
@@ -129,8 +132,9 @@ PostResult post_once(const std::string& url, const Webhook& hook, const std::str
                      const EventsapiConfig& config) {
   ensure_curl();
   CURL* easy = curl_easy_init();
-  curl_slist* headers = request_headers(hook, id, body);
-  set_request(easy, url, hook, body, headers, config);
+  WebhookPayload payload = webhook_payload(hook.format, id, body, host_name());
+  curl_slist* headers = request_headers(hook, id, body, payload);
+  set_request(easy, url, hook, payload.body, headers, config);
   ResponseWatch watch;
   watch.attach(easy);
   CURLcode code = curl_easy_perform(easy);

@@ -12,6 +12,7 @@
 #include "core/trace_context.h"
 #include "eventsapi/eventsapi_config.h"
 #include "eventsapi/eventsapi_store.h"
+#include "eventsapi/webhook_format.h"
 
 namespace evt {
 
@@ -28,11 +29,14 @@ PostResult post_once(const std::string& url, const Webhook& hook, const std::str
 
 void ensure_curl();  // curl_global_init, once
 
-// The headers of a request for id and body, signed as the webhook asks, with
-// the event's trace context as traceparent and tracestate (W3C Trace
-// Context's HTTP headers; only values of its syntax); the caller frees them
-// (curl_slist_free_all) once the request is done.
-curl_slist* request_headers(const Webhook& hook, const std::string& id, const std::string& body, const TraceContext& trace = {});
+// The headers of a request for id: the payload's (its Content-Type, a
+// CloudEvent's ce-*), signed as the webhook asks (Gluster's JWT tells the
+// stored body's event, a Standard Webhooks signature covers the payload's
+// body), with the event's trace context as traceparent and tracestate (W3C
+// Trace Context's HTTP headers; only values of its syntax); the caller
+// frees them (curl_slist_free_all) once the request is done.
+curl_slist* request_headers(const Webhook& hook, const std::string& id, const std::string& stored_body,
+                            const WebhookPayload& payload, const TraceContext& trace = {});
 
 // easy set up to POST body (which must outlive the request) with headers.
 void set_request(CURL* easy, const std::string& url, const Webhook& hook, const std::string& body, curl_slist* headers,
