@@ -33,6 +33,7 @@ complete -c eventsapi -n "__fish_seen_subcommand_from $hooks" -s s -l secret -x 
 complete -c eventsapi -n "__fish_seen_subcommand_from $hooks" -l secret-file -r -F -d 'Read the secret from FILE'
 complete -c eventsapi -n "__fish_seen_subcommand_from $hooks" -l insecure -d 'Do not verify the webhook TLS certificate'
 complete -c eventsapi -n "__fish_seen_subcommand_from webhook-mod" -l secure -d 'Verify the TLS certificate again'
+complete -c eventsapi -n "__fish_seen_subcommand_from $hooks" -l format -x -a 'gluster cloudevents cloudevents-binary' -d 'What the webhook is sent'
 complete -c eventsapi -n "__fish_seen_subcommand_from config-get" -l name -x -a "$names" -d 'Config name'
 complete -c eventsapi -n "__fish_seen_subcommand_from config-set config-reset" -a "$names" -d 'Config name'
 complete -c eventsapi -n "__fish_seen_subcommand_from config-reset" -a all -d 'Every config value'
