@@ -109,8 +109,8 @@ const JsonText* string_member_of(const Event& e, std::string_view name) {
 // subject and dataschema, or dropped.
 void add_extensions(Attributes& a, const Event& e, DroppedMembers* dropped) {
   for (const auto& [key, value] : e.extra) {
-    bool mapped = value.is_string() && (key == "source" || key == "datacontenttype" ||
-                                        (key == "data_base64" && e.data.text() == "null"));
+    bool mapped =
+        value.is_string() && (key == "source" || key == "datacontenttype" || (key == "data_base64" && e.data.text() == "null"));
     if (mapped) continue;
     bool fits = is_cloudevent_attribute_name(key) && !is_attribute_of_mapping(key) &&
                 ((key != "subject" && key != "dataschema") || value.is_string());

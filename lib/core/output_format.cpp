@@ -28,7 +28,8 @@ OutputFormat OutputFormat::parse(std::string_view spec) {
   else if (spec == "salt") f.kind_ = Kind::salt;
   else if (spec == "data") f.kind_ = Kind::data;
   else if (spec == "cloudevents") f.kind_ = Kind::cloudevents;
-  if (f.kind_ == Kind::cloudevents) f.dropped_ = std::make_shared<DroppedMemberNotices>([](const std::string& line) { report(line); });
+  if (f.kind_ == Kind::cloudevents)
+    f.dropped_ = std::make_shared<DroppedMemberNotices>([](const std::string& line) { report(line); });
   if (f.kind_ != Kind::envelope) return f;
   if (spec.find_first_of("%\\") == std::string_view::npos)
     throw usage_error("-o: unknown format '" + std::string(spec) +

@@ -57,7 +57,8 @@ std::optional<double> parse_rfc3339(std::string_view text) {
   tm.tm_hour = number_at(t, 11, 2);
   tm.tm_min = number_at(t, 14, 2);
   tm.tm_sec = number_at(t, 17, 2);
-  if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60) return std::nullopt;
+  if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+    return std::nullopt;
   std::tm asked = tm;
   double seconds = static_cast<double>(::timegm(&tm));
   if (tm.tm_mday != asked.tm_mday || tm.tm_mon != asked.tm_mon) return std::nullopt;  // February 31st is no day

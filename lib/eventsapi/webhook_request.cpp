@@ -21,8 +21,8 @@ struct CurlInit {
 
 void ensure_curl() { static CurlInit once; }
 
-curl_slist* request_headers(const Webhook& hook, const std::string& id, const std::string& body,
-                            const WebhookPayload& payload, const TraceContext& trace) {
+curl_slist* request_headers(const Webhook& hook, const std::string& id, const std::string& body, const WebhookPayload& payload,
+                            const TraceContext& trace) {
   curl_slist* h = nullptr;
   h = curl_slist_append(h, ("Content-Type: " + payload.content_type).c_str());
   for (const auto& [name, value] : payload.headers) h = curl_slist_append(h, (name + ": " + value).c_str());

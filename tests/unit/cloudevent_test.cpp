@@ -32,7 +32,7 @@ std::string invalid_reason(const std::string& line) {
 TEST(CloudEvent, AttributeNames) {
   EXPECT_TRUE(is_cloudevent_attribute_name("traceparent"));
   EXPECT_TRUE(is_cloudevent_attribute_name("a1"));
-  EXPECT_TRUE(is_cloudevent_attribute_name("abcdefghijklmnopqrst"));   // 20
+  EXPECT_TRUE(is_cloudevent_attribute_name("abcdefghijklmnopqrst"));    // 20
   EXPECT_FALSE(is_cloudevent_attribute_name("abcdefghijklmnopqrstu"));  // 21
   EXPECT_FALSE(is_cloudevent_attribute_name(""));
   EXPECT_FALSE(is_cloudevent_attribute_name("Upper"));
@@ -43,24 +43,28 @@ TEST(CloudEvent, AttributeNames) {
 TEST(CloudEvent, Out) {
   DroppedMembers dropped;
   EXPECT_EQ(
-      out_of(R"({"tag":"a/event/x","data":{"k":[1]},"ts":1763789000.5,"id":"ID","node":"web1","n":-2147483648,"m":2147483648,"f":1.5,"o":{"x":null},"s":"t","b":false,"z":null,"Bad":1,"type":"x","time":"y","specversion":"2","subject":5,"dataschema":"https://s"})",
-             &dropped),
+      out_of(
+          R"({"tag":"a/event/x","data":{"k":[1]},"ts":1763789000.5,"id":"ID","node":"web1","n":-2147483648,"m":2147483648,"f":1.5,"o":{"x":null},"s":"t","b":false,"z":null,"Bad":1,"type":"x","time":"y","specversion":"2","subject":5,"dataschema":"https://s"})",
+          &dropped),
       R"({"specversion":"1.0","id":"ID","source":"/node/web1","type":"a/event/x","time":"2025-11-22T05:23:20.500000Z","datacontenttype":"application/json","n":-2147483648,"m":"2147483648","f":"1.5","o":"{\"x\":null}","s":"t","b":false,"z":"null","dataschema":"https://s","data":{"k":[1]}})");
   EXPECT_EQ(dropped, (DroppedMembers{"Bad", "type", "time", "specversion", "subject"}));
 }
 
 TEST(CloudEvent, OutSourceAndData) {
   // The event's own source wins, and then the node is an extension.
-  EXPECT_EQ(out_of(R"({"tag":"t","data":null,"ts":0.000000,"id":"i","node":"n","source":"module/m"})"),
-            R"({"specversion":"1.0","id":"i","source":"module/m","type":"t","time":"1970-01-01T00:00:00.000000Z","datacontenttype":"application/json","node":"n"})");
+  EXPECT_EQ(
+      out_of(R"({"tag":"t","data":null,"ts":0.000000,"id":"i","node":"n","source":"module/m"})"),
+      R"({"specversion":"1.0","id":"i","source":"module/m","type":"t","time":"1970-01-01T00:00:00.000000Z","datacontenttype":"application/json","node":"n"})");
   // A node that is no URI path is percent-encoded; a source that is no string is dropped.
   DroppedMembers dropped;
-  EXPECT_EQ(out_of(R"({"tag":"t","data":"x","ts":0.000000,"id":"i","node":"a b%/é","source":1})", &dropped),
-            R"({"specversion":"1.0","id":"i","source":"/node/a%20b%25/%C3%A9","type":"t","time":"1970-01-01T00:00:00.000000Z","datacontenttype":"application/json","data":"x"})");
+  EXPECT_EQ(
+      out_of(R"({"tag":"t","data":"x","ts":0.000000,"id":"i","node":"a b%/é","source":1})", &dropped),
+      R"({"specversion":"1.0","id":"i","source":"/node/a%20b%25/%C3%A9","type":"t","time":"1970-01-01T00:00:00.000000Z","datacontenttype":"application/json","data":"x"})");
   EXPECT_EQ(dropped, DroppedMembers{"source"});
   // data_base64 stands for data only when data is null.
-  EXPECT_EQ(out_of(R"({"tag":"t","data":null,"ts":0.000000,"id":"i","node":"","data_base64":"AAE="})"),
-            R"({"specversion":"1.0","id":"i","source":"/node/","type":"t","time":"1970-01-01T00:00:00.000000Z","datacontenttype":"application/json","data_base64":"AAE="})");
+  EXPECT_EQ(
+      out_of(R"({"tag":"t","data":null,"ts":0.000000,"id":"i","node":"","data_base64":"AAE="})"),
+      R"({"specversion":"1.0","id":"i","source":"/node/","type":"t","time":"1970-01-01T00:00:00.000000Z","datacontenttype":"application/json","data_base64":"AAE="})");
   dropped.clear();
   out_of(R"({"tag":"t","data":1,"ts":0.000000,"id":"i","node":"","data_base64":"AAE="})", &dropped);
   EXPECT_EQ(dropped, DroppedMembers{"data_base64"});
@@ -78,11 +82,13 @@ TEST(CloudEvent, In) {
   EXPECT_EQ(e.node, "web 1");
   EXPECT_EQ(format_ts(e.ts), "1767315845.123456");
   EXPECT_EQ(e.data.text(), R"({"k":1})");
-  EXPECT_EQ(to_envelope(e), R"({"tag":"com.example","data":{"k":1},"ts":1767315845.123456,"id":"x-1","node":"web 1","subject":"s","n":3})");
+  EXPECT_EQ(to_envelope(e),
+            R"({"tag":"com.example","data":{"k":1},"ts":1767315845.123456,"id":"x-1","node":"web 1","subject":"s","n":3})");
   // Another source is kept as the member source; a node extension names the node.
   e = parse_envelope(R"({"specversion":"1.0","id":"i","source":"/node/a","type":"t","node":"b"})");
   EXPECT_EQ(to_envelope(e), R"({"tag":"t","data":null,"ts":0.000000,"id":"i","node":"b","source":"/node/a"})");
-  e = parse_envelope(R"({"specversion":"1.0","id":"i","source":"https://x/y","type":"t","datacontenttype":"application/json","time":null})");
+  e = parse_envelope(
+      R"({"specversion":"1.0","id":"i","source":"https://x/y","type":"t","datacontenttype":"application/json","time":null})");
   EXPECT_EQ(to_envelope(e), R"({"tag":"t","data":null,"ts":0.000000,"id":"i","node":"","source":"https://x/y"})");
   // A source /node/ with a bad escape is no node.
   e = parse_envelope(R"({"specversion":"1.0","id":"i","source":"/node/%zz","type":"t"})");
@@ -99,9 +105,11 @@ TEST(CloudEvent, InDataBase64) {
   EXPECT_EQ(data_of(R"("data_base64":"eyJrIjoxfQ==")"), R"({"tag":"t","data":{"k":1},"ts":0.000000,"id":"i","node":"n"})");
   EXPECT_EQ(data_of(R"("data_base64":"MTIz","datacontenttype":"text/plain")"),
             R"({"tag":"t","data":"123","ts":0.000000,"id":"i","node":"n","datacontenttype":"text/plain"})");
-  EXPECT_EQ(data_of(R"("data_base64":"aGk=","datacontenttype":"application/vnd.x+json; charset=utf-8")"),
-            R"({"tag":"t","data":"hi","ts":0.000000,"id":"i","node":"n","datacontenttype":"application/vnd.x+json; charset=utf-8"})");
-  EXPECT_EQ(data_of(R"("data_base64":"AP8=")"), R"({"tag":"t","data":null,"ts":0.000000,"id":"i","node":"n","data_base64":"AP8="})");
+  EXPECT_EQ(
+      data_of(R"("data_base64":"aGk=","datacontenttype":"application/vnd.x+json; charset=utf-8")"),
+      R"({"tag":"t","data":"hi","ts":0.000000,"id":"i","node":"n","datacontenttype":"application/vnd.x+json; charset=utf-8"})");
+  EXPECT_EQ(data_of(R"("data_base64":"AP8=")"),
+            R"({"tag":"t","data":null,"ts":0.000000,"id":"i","node":"n","data_base64":"AP8="})");
 }
 
 TEST(CloudEvent, InInvalid) {
@@ -110,7 +118,8 @@ TEST(CloudEvent, InInvalid) {
             R"(CloudEvent specversion "1.1" is not 1.0)");
   EXPECT_EQ(invalid_reason(R"({"specversion":"1.0","id":"i","source":"","type":"t"})"),
             R"(CloudEvent "source" is not a non-empty string)");
-  EXPECT_EQ(invalid_reason(R"({"specversion":"1.0","id":"i","source":"/s","type":"t\u0001"})"), "tag contains a control character");
+  EXPECT_EQ(invalid_reason(R"({"specversion":"1.0","id":"i","source":"/s","type":"t\u0001"})"),
+            "tag contains a control character");
   EXPECT_EQ(invalid_reason(R"({"specversion":"1.0","id":"i","source":"/s","type":"t","time":"2026-02-30T00:00:00Z"})"),
             R"(CloudEvent "time" is not an RFC 3339 time)");
   EXPECT_EQ(invalid_reason(R"({"specversion":"1.0","id":"i","source":"/s","type":"t","node":3})"),
@@ -124,10 +133,11 @@ TEST(CloudEvent, InInvalid) {
 }
 
 TEST(CloudEvent, RoundTrip) {
-  for (const char* line :
-       {R"({"tag":"a/event/x","data":{"k":[1,"é"]},"ts":1763789000.123456,"id":"01KAMS","node":"web 1","traceparent":"00-ab-cd-01","n":7,"b":true})",
-        R"({"tag":"t","data":"text","ts":-351,"id":"a b\"c","node":"n","source":"urn:x","datacontenttype":"text/plain","subject":"s"})",
-        R"({"tag":"t","data":null,"ts":1.000000,"id":"i","node":"n","data_base64":"AP8="})"}) {
+  for (
+      const char* line :
+      {R"({"tag":"a/event/x","data":{"k":[1,"é"]},"ts":1763789000.123456,"id":"01KAMS","node":"web 1","traceparent":"00-ab-cd-01","n":7,"b":true})",
+       R"({"tag":"t","data":"text","ts":-351,"id":"a b\"c","node":"n","source":"urn:x","datacontenttype":"text/plain","subject":"s"})",
+       R"({"tag":"t","data":null,"ts":1.000000,"id":"i","node":"n","data_base64":"AP8="})"}) {
     std::string ce;
     append_cloudevent(ce, parse_envelope(line));
     EXPECT_EQ(to_envelope(parse_envelope(ce)), line) << ce;
@@ -190,8 +200,9 @@ TEST(WebhookFormat, Payloads) {
   EXPECT_TRUE(g.headers.empty());
   WebhookPayload s = webhook_payload(WebhookFormat::cloudevents, "E", body, "n");
   EXPECT_EQ(s.content_type, "application/cloudevents+json");
-  EXPECT_EQ(s.body,
-            R"({"specversion":"1.0","id":"E","source":"/node/uuid-1","type":"VOLUME_SET","time":"2026-12-02T14:38:53.000000Z","datacontenttype":"application/json","data":{"name":"gv0","options":[["a","b"]]}})");
+  EXPECT_EQ(
+      s.body,
+      R"({"specversion":"1.0","id":"E","source":"/node/uuid-1","type":"VOLUME_SET","time":"2026-12-02T14:38:53.000000Z","datacontenttype":"application/json","data":{"name":"gv0","options":[["a","b"]]}})");
   WebhookPayload b = webhook_payload(WebhookFormat::cloudevents_binary, "E", body, "n");
   EXPECT_EQ(b.body, R"({"name":"gv0","options":[["a","b"]]})");
   EXPECT_EQ(b.headers.at(3), (std::pair<std::string, std::string>("ce-type", "VOLUME_SET")));
