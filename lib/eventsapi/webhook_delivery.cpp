@@ -14,7 +14,6 @@
 #include "core/error.h"
 #include "core/event.h"
 #include "core/io.h"
-#include "core/version.h"
 #include "core/sha256.h"
 #include "core/text.h"
 #include "eventsapi/spool.h"
@@ -37,10 +36,9 @@ double jitter(double seconds) {
 struct WebhookDelivery::Slot {
   CURL* easy = nullptr;
   curl_slist* headers = nullptr;
-  bool holding = false;    // an entry is ours until done
-  bool in_flight = false;  // its request is out now
-  Spool::Entry entry;      // as the spool keeps it
-  WebhookPayload payload;  // what is sent of it: its buffer lives as long as the request
+  bool holding = false, in_flight = false;  // an entry is ours until done; its request is out now
+  Spool::Entry entry;                       // as the spool keeps it
+  WebhookPayload payload;                   // what is sent of it: its buffer lives as long as the request
   ResponseWatch watch;
   int attempt = 0;
   Clock::time_point retry_at{};
