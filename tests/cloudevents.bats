@@ -123,7 +123,7 @@ EOF
   quiet eventsapi webhook-add "$HOOK/gluster"
   mkdir -p "$GLUSTERD_WORKDIR"
   echo "UUID=11111111-2222-4333-8444-555555555555" > "$GLUSTERD_WORKDIR/glusterd.info"
-  printf '%s\n' '{"tag":"VOLUME_CREATE","data":{"name":"gv0"},"ts":1796222333.25,"id":"E1"}' \
+  printf '%s\n' '{"tag":"VOLUME_CREATE","data":{"name":"gv0"},"ts":1796222333.25,"id":"E1","traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}' \
     '{"specversion":"1.0","id":"E2","source":"/x","type":"app/event/note","time":"2026-12-06T01:00:00Z","datacontenttype":"text/plain","data":"hi there"}' \
     > "$T/in"
   start_serve s
@@ -134,18 +134,23 @@ EOF
   run field "$T/r.log" 'r["path"] + " " + h["content-type"] + " " + b'
   assert_line '/gluster application/json {"event": "VOLUME_CREATE", "message": {"name": "gv0"}, "nodeid": "11111111-2222-4333-8444-555555555555", "ts": 1796222333.25}'
   assert_line '/gluster application/json {"event": "app/event/note", "message": "hi there", "nodeid": "11111111-2222-4333-8444-555555555555", "ts": 1796518800}'
-  assert_line '/structured application/cloudevents+json {"specversion":"1.0","id":"E1","source":"/node/11111111-2222-4333-8444-555555555555","type":"VOLUME_CREATE","time":"2026-12-02T14:38:53.250000Z","datacontenttype":"application/json","data":{"name":"gv0"}}'
+  assert_line '/structured application/cloudevents+json {"specversion":"1.0","id":"E1","source":"/node/11111111-2222-4333-8444-555555555555","type":"VOLUME_CREATE","time":"2026-12-02T14:38:53.250000Z","datacontenttype":"application/json","traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01","data":{"name":"gv0"}}'
   assert_line '/binary application/json {"name":"gv0"}'
   assert_line '/binary application/json "hi there"'
   run field "$T/r.log" 'r["path"] + " " + h.get("ce-id", "-") + " " + h.get("ce-type", "-") + " " + h["webhook-id"]'
   assert_line '/binary E1 VOLUME_CREATE E1'
   assert_line '/gluster - - E2'
+  # The trace context: W3C's header in every format, CloudEvents' extension in theirs.
+  run field "$T/r.log" 'r["path"] + " " + h.get("traceparent", "-")[:6] + " " + h.get("ce-traceparent", "-")[:6]'
+  assert_line '/binary 00-0af 00-0af'
+  assert_line '/gluster 00-0af -'
+  assert_line '/structured 00-0af -'
   npm_cloudevents || skip "the npm registry's cloudevents SDK cannot be installed"
   grep -v '"/gluster"' "$T/r.log" > "$T/ce.log"
   run sdk receive "$T/ce.log"
   assert_success
   assert_equal "${#lines[@]}" 4
-  assert_line '{"id":"E1","time":"2026-12-02T14:38:53.250Z","type":"VOLUME_CREATE","source":"/node/11111111-2222-4333-8444-555555555555","specversion":"1.0","datacontenttype":"application/json","data":{"name":"gv0"}}'
+  assert_line '{"id":"E1","time":"2026-12-02T14:38:53.250Z","type":"VOLUME_CREATE","source":"/node/11111111-2222-4333-8444-555555555555","specversion":"1.0","datacontenttype":"application/json","data":{"name":"gv0"},"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}'
   assert_line '{"id":"E2","time":"2026-12-06T01:00:00.000Z","type":"app/event/note","source":"/node/11111111-2222-4333-8444-555555555555","specversion":"1.0","datacontenttype":"application/json","data":"hi there"}'
 }
 
@@ -171,8 +176,8 @@ EOF
   assert_output --partial "\"format\":\"gluster\""
   refute_output --partial 'avro'
   run --separate-stderr eventsapi webhook-add --format xml "$HOOK/c"
-  assert_failure
-  assert_equal "$stderr" "$(printf '%s' "$stderr" | grep -- '--format')"
+  assert_failure 2
+  assert_equal "$stderr" 'eventsapi: --format: xml not in {gluster,cloudevents,cloudevents-binary} (see --help)'
 }
 
 @test "webhook-test sends a TEST CloudEvent in the webhook's format, or the one --format asks for" {
