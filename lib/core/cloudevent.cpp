@@ -100,17 +100,29 @@ const JsonText* member(const Event& e, std::string_view name) {
   return nullptr;
 }
 
-const JsonText* string_member_of(const Event& e, std::string_view name) {
+// Printable ASCII and space: what a Content-Type header may hold as it is.
+bool header_text(std::string_view s) {
+  for (char c : s)
+    if (c < 0x20 || c > 0x7E) return false;
+  return true;
+}
+
+// The member the mapping takes source, datacontenttype or data_base64 from:
+// a non-empty string (a datacontenttype one a header can hold, a
+// data_base64 base64 beside null data), else null.
+const JsonText* mapped_member(const Event& e, std::string_view name) {
   const JsonText* v = member(e, name);
-  return v != nullptr && v->is_string() ? v : nullptr;
+  if (v == nullptr || !v->is_string() || v->text() == "\"\"") return nullptr;
+  if (name == "datacontenttype" && !header_text(*string_of(v->text()))) return nullptr;
+  if (name == "data_base64" && (e.data.text() != "null" || !base64_decode(*string_of(v->text())))) return nullptr;
+  return v;
 }
 
 // The members that are no attribute of the mapping's own: extensions,
 // subject and dataschema, or dropped.
 void add_extensions(Attributes& a, const Event& e, DroppedMembers* dropped) {
   for (const auto& [key, value] : e.extra) {
-    bool mapped =
-        value.is_string() && (key == "source" || key == "datacontenttype" || (key == "data_base64" && e.data.text() == "null"));
+    bool mapped = (key == "source" || key == "datacontenttype" || key == "data_base64") && mapped_member(e, key) == &value;
     if (mapped) continue;
     bool fits = is_cloudevent_attribute_name(key) && !is_attribute_of_mapping(key) &&
                 ((key != "subject" && key != "dataschema") || value.is_string());
@@ -124,13 +136,13 @@ Attributes attributes(const Event& e, DroppedMembers* dropped) {
   Attributes a;
   a.emplace_back("specversion", "\"1.0\"");
   a.emplace_back("id", json_string(e.id));
-  const JsonText* source = string_member_of(e, "source");
+  const JsonText* source = mapped_member(e, "source");
   a.emplace_back("source", source != nullptr ? source->text() : json_string(node_source(e.node)));
   a.emplace_back("type", json_string(e.tag));
   std::string time = iso_time(e.ts);
   if (!time.empty() && time.back() == 'Z') a.emplace_back("time", json_string(time));
   else if (dropped != nullptr) dropped->push_back("ts");
-  const JsonText* type = string_member_of(e, "datacontenttype");
+  const JsonText* type = mapped_member(e, "datacontenttype");
   a.emplace_back("datacontenttype", type != nullptr ? type->text() : json_string(json_type));
   if (source != nullptr && !e.node.empty()) a.emplace_back("node", json_string(e.node));
   add_extensions(a, e, dropped);
@@ -180,7 +192,7 @@ void append_cloudevent(std::string& out, const Event& e, DroppedMembers* dropped
     out += ':';
     out += value;
   }
-  const JsonText* base64 = string_member_of(e, "data_base64");
+  const JsonText* base64 = mapped_member(e, "data_base64");
   if (e.data.text() == "null" && base64 != nullptr) {
     out += ",\"data_base64\":";
     out += base64->text();
@@ -197,7 +209,7 @@ CloudEventRequest cloudevent_binary(const Event& e, DroppedMembers* dropped) {
     if (name == "datacontenttype") r.content_type = *string_of(value);
     else r.headers.emplace_back("ce-" + name, header_value(value));
   }
-  const JsonText* base64 = string_member_of(e, "data_base64");
+  const JsonText* base64 = mapped_member(e, "data_base64");
   if (e.data.text() == "null" && base64 != nullptr) r.body = base64_decode(*string_of(base64->text())).value_or("");
   else if (e.data.is_string() && !is_json_type(r.content_type)) r.body = *string_of(e.data.text());
   else if (e.data.text() != "null") r.body = e.data.text();
@@ -304,7 +316,7 @@ Event parse_cloudevent(std::string_view text) {
     if (key == "specversion" || key == "id" || key == "type") continue;
     if (key == "data") data = &value;
     else if (key == "data_base64") base64 = &value;
-    else if (key == "source" && !node) e.set_extra(key, JsonText::string(source));
+    else if (key == "source" && !node) e.set_extra(key, JsonText::trusted(value));
     else if (key != "source") take_attribute(e, key, value);
     if (key == "datacontenttype" && string_of(value)) type = *string_of(value);
   }
