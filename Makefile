@@ -12,7 +12,9 @@ DEBS = g++ cmake make pkg-config libcli11-dev libhiredis-dev cppzmq-dev libzmq3-
        redis-server python3 python3-zmq openssl mandoc bash-completion zsh fish procps util-linux time \
        glusterfs-server python3-requests python3-jwt iproute2 nginx libmsgpack-cxx-dev python3-msgpack systemd \
        libnats-dev nats-server pmccabe libssl-dev libcpp-httplib-dev prometheus
-# The npm nats client of tests/nats.bats: Debian's node and npm, unless a
+# The npm peers of the tests (nats in tests/nats.bats, the CloudEvents SDK
+# in tests/cloudevents.bats, each installed by its suite on first use):
+# Debian's node and npm, unless a
 # node with its own npm is there already (NodeSource's nodejs carries npm and
 # conflicts with Debian's npm package).
 NODE_DEBS = $(if $(shell command -v npm 2>/dev/null),,nodejs npm)
