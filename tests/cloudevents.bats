@@ -116,7 +116,7 @@ EOF
   assert_equal "$(cat "$T/seen")" 'app/event/note|note|ce-1|web1|{"k":"v"}'
 }
 
-@test "webhook --format cloudevents and cloudevents-binary: the SDK's HTTP.toEvent reads what serve sends; gluster stays Gluster's body" {
+@test "webhook --format cloudevents and cloudevents-binary: the SDK's HTTP.toEvent reads what serve sends (CloudEvents in from the bus and the UDP port too); gluster stays Gluster's body" {
   start_receiver r "$RPORT"
   quiet eventsapi webhook-add --format cloudevents-binary "$HOOK/binary"
   quiet eventsapi webhook-add --format cloudevents "$HOOK/structured"
@@ -126,9 +126,14 @@ EOF
   printf '%s\n' '{"tag":"VOLUME_CREATE","data":{"name":"gv0"},"ts":1796222333.25,"id":"E1","traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}' \
     '{"specversion":"1.0","id":"E2","source":"/x","type":"app/event/note","time":"2026-12-06T01:00:00Z","datacontenttype":"text/plain","data":"hi there"}' \
     > "$T/in"
-  start_serve s
+  local uport
+  uport=$(free_port)
+  start_serve s --port "$uport"
   event-fire -l < "$T/in"
   wait_for_lines "$T/r.log" 6
+  # serve's UDP port takes a CloudEvent as it takes an envelope.
+  udp_send "$uport" '{"specversion":"1.0","id":"E3","source":"/node/n","type":"PEER_ATTACH","data":{"host":"h"}}'
+  wait_for_lines "$T/r.log" 9
   stop_serve s
   stop_receiver r
   run field "$T/r.log" 'r["path"] + " " + h["content-type"] + " " + b'
@@ -140,6 +145,7 @@ EOF
   run field "$T/r.log" 'r["path"] + " " + h.get("ce-id", "-") + " " + h.get("ce-type", "-") + " " + h["webhook-id"]'
   assert_line '/binary E1 VOLUME_CREATE E1'
   assert_line '/gluster - - E2'
+  assert_line '/binary E3 PEER_ATTACH E3'
   # The trace context: W3C's header in every format, CloudEvents' extension in theirs.
   run field "$T/r.log" 'r["path"] + " " + h.get("traceparent", "-")[:6] + " " + h.get("ce-traceparent", "-")[:6]'
   assert_line '/binary 00-0af 00-0af'
@@ -149,7 +155,7 @@ EOF
   grep -v '"/gluster"' "$T/r.log" > "$T/ce.log"
   run sdk receive "$T/ce.log"
   assert_success
-  assert_equal "${#lines[@]}" 4
+  assert_equal "${#lines[@]}" 6
   assert_line '{"id":"E1","time":"2026-12-02T14:38:53.250Z","type":"VOLUME_CREATE","source":"/node/11111111-2222-4333-8444-555555555555","specversion":"1.0","datacontenttype":"application/json","data":{"name":"gv0"},"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}'
   assert_line '{"id":"E2","time":"2026-12-06T01:00:00.000Z","type":"app/event/note","source":"/node/11111111-2222-4333-8444-555555555555","specversion":"1.0","datacontenttype":"application/json","data":"hi there"}'
 }
