@@ -337,6 +337,18 @@ static void parse_ipc(const UrlParts& u, Endpoint& ep) {
   Query(u.url, u.query, {});
 }
 
+// http://host:port/PATH?QUERY: path and query kept as written (a receiver
+// gets them untouched); no user or password in the URL (--bearer-token-file).
+static void parse_http(const UrlParts& u, Endpoint& ep) {
+  auto slash = u.rest.find('/');
+  parse_authority(u.url, u.rest.substr(0, slash), ep, false);
+  if (!ep.user.empty() || !ep.password.empty()) throw bad_url(u.url, "give a token with --bearer-token-file, not in the URL");
+  if (ep.port == 0) ep.port = ep.tls ? 443 : 80;
+  ep.path = slash == std::string_view::npos ? "/" : std::string(u.rest.substr(slash));
+  if (ep.path.find_first_of(" \t\r\n#") != std::string::npos) throw bad_url(u.url, "a space or '#' in the path");
+  ep.query = std::string(u.query);
+}
+
 // Every scheme: its name, what it opens, whether "//" must follow the ':'
 // (then the query is split off before its parser runs), and its parser.
 struct SchemeEntry {
@@ -358,6 +370,8 @@ constexpr SchemeEntry schemes[] = {
     {"nats+js", Scheme::nats_js, true, parse_nats},
     {"tcp", Scheme::zmq_tcp, true, parse_tcp},
     {"ipc", Scheme::zmq_ipc, true, parse_ipc},
+    {"http", Scheme::http, true, parse_http},
+    {"https", Scheme::http, true, parse_http},
 };
 
 Endpoint parse_endpoint(std::string_view url) {
@@ -374,7 +388,7 @@ Endpoint parse_endpoint(std::string_view url) {
   for (const SchemeEntry& entry : schemes) {
     if (entry.name != u.scheme) continue;
     ep.scheme = entry.scheme;
-    ep.tls = entry.name.substr(0, 6) == "rediss";
+    ep.tls = entry.name.substr(0, 6) == "rediss" || entry.name == "https";
     if (entry.hierarchical) {
       if (u.rest.substr(0, 2) != "//") throw bad_url(url, "expected '//' after '" + std::string(u.scheme) + ":'");
       u.rest = u.rest.substr(2);

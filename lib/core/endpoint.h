@@ -18,6 +18,7 @@ enum class Scheme {
   nats,          // nats://[user:pass@]host[:port][,host[:port]...][?queue=Q][&tls=1]: core NATS
   nats_js,       // nats+js://HOSTS/STREAM?group=G[&claim=S][&create=1&replicas=N&subjects=S,..&max-age=S]: JetStream
   salt,          // salt:DIR, salt:///DIR[?id=MINION]: a Salt master's or minion's event bus
+  http,          // http://host:port[/PATH][?QUERY]; https:// over TLS: a CloudEvents receiver, or where webhooks come in
   stdio,         // -
 };
 
@@ -70,6 +71,7 @@ struct Endpoint {
   SentinelParams sentinel;  // redis:// and redis+stream:// with ?sentinel=
   NatsParams nats;          // nats:// and nats+js:// only
   std::string minion;       // salt: ?id=, the minion whose sockets to use (empty: the master's, or the only ones)
+  std::string query;        // http: the query as written, sent untouched (path: the path as written, "/" at least)
 
   // The URL with any password replaced by "***".
   std::string display() const;

@@ -8,8 +8,6 @@ namespace evt {
 
 static constexpr std::string_view prefix = "whsec_";
 
-bool standard_webhooks_secret(std::string_view secret) { return secret.substr(0, prefix.size()) == prefix; }
-
 std::optional<std::string> secret_problem(std::string_view secret) {
   if (secret.empty()) return "an empty secret";
   if (!standard_webhooks_secret(secret)) return std::nullopt;  // Gluster's: any string signs its JWT
@@ -35,19 +33,6 @@ std::string gluster_jwt(std::string_view secret, std::string_view sub, long long
   std::string message = base64url(R"({"alg":"HS256","typ":"JWT"})") + "." + base64url(claims);
   Sha256Digest mac = hmac_sha256(secret, message);
   return message + "." + base64url(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
-}
-
-std::string webhook_signature(std::string_view secret, std::string_view id, long long timestamp, std::string_view body) {
-  std::string key = base64_decode(secret.substr(prefix.size())).value_or(std::string());
-  std::string message;
-  message.reserve(id.size() + body.size() + 24);
-  message.append(id);
-  message += '.';
-  message += std::to_string(timestamp);
-  message += '.';
-  message.append(body);
-  Sha256Digest mac = hmac_sha256(key, message);
-  return "v1," + base64_encode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
 }
 
 std::string mask_secret(std::string_view secret) {

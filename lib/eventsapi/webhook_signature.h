@@ -13,10 +13,9 @@
 #include <string>
 #include <string_view>
 
-namespace evt {
+#include "core/standard_webhooks.h"  // Standard Webhooks' signature, made there
 
-// True for a Standard Webhooks secret ("whsec_..."), false for Gluster's.
-bool standard_webhooks_secret(std::string_view secret);
+namespace evt {
 
 // Why secret is not usable: a whsec_ secret that is not base64 of 24 to 64
 // bytes, or an empty one. nullopt when it is fine.
@@ -24,9 +23,6 @@ std::optional<std::string> secret_problem(std::string_view secret);
 
 // Gluster's JWT for an event of type sub at iat, expiring 60 s after now.
 std::string gluster_jwt(std::string_view secret, std::string_view sub, long long iat, long long now);
-
-// "v1,<base64>". secret must pass secret_problem().
-std::string webhook_signature(std::string_view secret, std::string_view id, long long timestamp, std::string_view body);
 
 // A secret or token as it may be shown: its first 4 characters and "…".
 std::string mask_secret(std::string_view secret);

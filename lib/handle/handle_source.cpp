@@ -16,7 +16,9 @@ HandleSource open_handle_source(const std::string& url, const TransportOptions& 
                                                                                    ep.key + "?group=" + ep.stream.group);
     ep.stream.consumer = options.node + "/" + std::to_string(source.slot->number());
   }
-  source.subscriber = open_subscriber(ep, options, filter);
+  TransportOptions o = options;
+  o.http.answer_on_receipt = true;  // HTTP in: 202 once the event is in the queue
+  source.subscriber = open_subscriber(ep, o, filter);
   return source;
 }
 

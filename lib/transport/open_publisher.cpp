@@ -1,4 +1,5 @@
 // Kept apart from open_subscriber.cpp so that event-fire links no listener.
+#include "transport/http/http_plugin.h"
 #include "transport/local_bus.h"
 #include "transport/nats/nats_plugin.h"
 #include "transport/redis/redis.h"
@@ -22,6 +23,7 @@ std::unique_ptr<Publisher> open_publisher(const Endpoint& ep, const TransportOpt
     case Scheme::zmq_ipc: return open_zmq_publisher(ep, o);
     case Scheme::nats:
     case Scheme::nats_js: return open_nats_publisher(ep, o);
+    case Scheme::http: return open_http_publisher(ep, o);
   }
   return nullptr;
 }

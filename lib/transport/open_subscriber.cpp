@@ -1,4 +1,5 @@
 // Kept apart from open_publisher.cpp so that event-fire links no listener.
+#include "transport/http/http_plugin.h"
 #include "transport/local_bus.h"
 #include "transport/nats/nats_plugin.h"
 #include "transport/redis/redis.h"
@@ -22,6 +23,7 @@ std::unique_ptr<Subscriber> open_subscriber(const Endpoint& ep, const TransportO
     case Scheme::zmq_ipc: return open_zmq_subscriber(ep, o, filter);
     case Scheme::nats:
     case Scheme::nats_js: return open_nats_subscriber(ep, o, filter);
+    case Scheme::http: return open_http_subscriber(ep, o);
   }
   return nullptr;
 }

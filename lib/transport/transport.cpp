@@ -22,7 +22,8 @@ void check_tls_options(const Endpoint& ep, const TlsOptions& t) {
   const std::string& p = t.prefix;
   if (!ep.tls)
     throw usage_error(ep.display() + " is not TLS: " + p + "cacert, " + p +
-                      "cert and the like need rediss://, rediss+stream://, " + "or nats:// with ?tls=1");
+                      "cert and the like need rediss://, rediss+stream://, https:// " + "or nats:// with ?tls=1");
+  if (!t.sni.empty() && ep.scheme == Scheme::http) throw usage_error(p + "sni: not for https:// (the URL's host is checked)");
   if (t.cert.empty() != t.key.empty()) throw usage_error(p + "cert and " + p + "key go together: give both");
   if (!t.cacertdir.empty() && ep.is_nats()) throw usage_error(p + "cacertdir: NATS takes a CA file (" + p + "cacert)");
   if (t.insecure && (!t.cacert.empty() || !t.cacertdir.empty()))
@@ -47,6 +48,8 @@ void check_transport_options(const Endpoint& ep, const TransportOptions& o) {
   if ((!o.nats_creds.empty() || !o.nats_nkey.empty()) && !ep.is_nats())
     throw usage_error("--creds and --nkey apply to NATS endpoints (nats://, nats+js://) only");
   check_tls_options(ep, o.tls);
+  if (o.http.any() && ep.scheme != Scheme::http)
+    throw usage_error("--secret-file, --bearer-token-file and --ce-mode apply to http:// and https:// endpoints only");
   if (!o.sentinel_password.empty() && ep.sentinel.master.empty())
     throw usage_error("--sentinel-password-file applies to redis:// and redis+stream:// URLs with ?sentinel=NAME only");
   if (ep.is_zmq()) {
@@ -72,6 +75,7 @@ ListenerCheck listener_check(const Endpoint& ep, const TransportOptions& o) {
     case Scheme::zmq_tcp:
     case Scheme::zmq_ipc: return o.zmq.bind ? ListenerCheck::unsupported : ListenerCheck::implied;
     case Scheme::salt: return ListenerCheck::unsupported;
+    case Scheme::http: return ListenerCheck::implied;  // a 2xx answer took it
   }
   return ListenerCheck::unsupported;
 }

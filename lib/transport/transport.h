@@ -59,6 +59,17 @@ struct HistoryOptions {
   bool wanted() const { return since >= 0 || !from_id.empty(); }
 };
 
+// HTTP (http://, https://), in and out.
+struct HttpOptions {
+  std::string secret;              // --secret-file: signs what is sent (Standard Webhooks), checks what comes in
+  std::string bearer_token;        // --bearer-token-file: sent, or asked of every request
+  long long max_body = 1 << 20;    // --max-body: a larger request gets 413
+  bool structured = false;         // --ce-mode structured: the CloudEvents JSON format, not binary mode
+  bool answer_on_receipt = false;  // event-handle -u: 202 once in its queue, not once delivered()
+
+  bool any() const { return !secret.empty() || !bearer_token.empty() || structured; }
+};
+
 // What every transport shares. A URL's own parameters (a stream's group,
 // maxlen, claim) are in its Endpoint.
 struct TransportOptions {
@@ -79,6 +90,7 @@ struct TransportOptions {
   ZmqOptions zmq;
   TlsOptions tls;
   HistoryOptions history;
+  HttpOptions http;
 };
 
 // One received event: tag and envelope (its compact JSON text) as they

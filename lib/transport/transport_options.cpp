@@ -3,7 +3,9 @@
 #include <chrono>
 
 #include "core/io.h"
+#include "core/standard_webhooks.h"
 #include "core/when.h"
+#include "transport/http_out.h"
 
 namespace evt {
 
@@ -24,6 +26,22 @@ void add_transport_options(CLI::App& app, TransportFlags& f, const std::string& 
   app.add_option("--curve-server-key", f.zmq.curve_server_key, "ZeroMQ CURVE: the server's public key (file), when connecting");
   app.add_option("--curve-clients", f.zmq.curve_clients, "ZeroMQ CURVE: the client public keys admitted (file), when binding");
   add_tls_options(app, f.tls, "--", "rediss:// or NATS ?tls=1");
+}
+
+void add_http_options(CLI::App& app, TransportFlags& f, bool sends) {
+  if (sends) {
+    app.add_option("--secret-file", f.secret_file,
+                   "http(s)://: sign each request as Standard Webhooks do with the secret in FILE (whsec_...)");
+    app.add_option("--bearer-token-file", f.bearer_token_file, "http(s)://: send Authorization: Bearer and the token in FILE");
+    app.add_option("--ce-mode", f.ce_mode, "http(s)://: the CloudEvents mode, binary (default) or structured");
+    return;
+  }
+  app.add_option("--secret-file", f.secret_file,
+                 "http(s)://: accept only requests signed with the secret in FILE (Standard Webhooks or GitHub's)");
+  app.add_option("--bearer-token-file", f.bearer_token_file,
+                 "http(s)://: accept only requests with Authorization: Bearer and the token in FILE");
+  app.add_option("--max-body", f.max_body, "http(s)://: the largest body taken, in bytes (default 1048576; larger: 413)")
+      ->check(CLI::Range(1LL, 1LL << 31));
 }
 
 void add_tls_options(CLI::App& app, TlsOptions& tls, const std::string& p, const std::string& server) {
@@ -51,6 +69,14 @@ TransportOptions transport_options(const TransportFlags& f, const Config& config
   o.zmq = f.zmq;
   o.zmq.frames = parse_frames(f.frames);
   o.tls = f.tls;
+  if (!f.secret_file.empty()) {
+    o.http.secret = read_secret_file(f.secret_file);
+    if (standard_webhooks_secret(o.http.secret) && webhook_key(o.http.secret).empty())
+      throw usage_error("--secret-file " + f.secret_file + ": the part after whsec_ is not base64");
+  }
+  if (!f.bearer_token_file.empty()) o.http.bearer_token = read_secret_file(f.bearer_token_file);
+  o.http.max_body = f.max_body;
+  o.http.structured = structured_ce_mode(f.ce_mode);
   return o;
 }
 

@@ -25,10 +25,19 @@ struct TransportFlags {
   long long max_message = default_max_message;
   ZmqOptions zmq;
   TlsOptions tls;
+  std::string secret_file;         // HTTP: --secret-file
+  std::string bearer_token_file;   // HTTP: --bearer-token-file
+  long long max_body = 1 << 20;    // HTTP in: --max-body
+  std::string ce_mode = "binary";  // HTTP out: --ce-mode
 };
 
 // Adds the options to app. bind_help says what --bind makes of this tool.
 void add_transport_options(CLI::App& app, TransportFlags& flags, const std::string& bind_help);
+
+// Adds HTTP's options: --secret-file and --bearer-token-file, and
+// --ce-mode for a tool that sends (event-fire) or --max-body for one that
+// receives.
+void add_http_options(CLI::App& app, TransportFlags& flags, bool sends);
 
 // Adds TLS's options, redis-cli's names after prefix ("--" gives --cacert;
 // eventsapi's "--store-" and "--from-" keep its store's and serve's source's

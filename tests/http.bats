@@ -1,0 +1,257 @@
+#!/usr/bin/env bats
+# HTTP out (event-fire -u http://URL: a CloudEvent a POST) into receivers
+# no one here wrote: the npm registry's `cloudevents` SDK parses what we
+# send (HTTP.toEvent) and `standardwebhooks` checks our signature. HTTP in
+# (event-listen -u http://ADDR:PORT/PREFIX, event-handle -u) from curl, the
+# SDK's HTTP.binary/structured messages and standardwebhooks' signing, with
+# GitHub's signature computed by openssl, and hostile requests; https with a
+# certificate openssl makes here.
+
+load helpers
+
+SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+
+setup() {
+  common_setup
+  printf '%s\n' "$SECRET" > "$T/secret"
+}
+teardown() { common_teardown; }
+
+# npm_http: the SDKs, installed once into tests/.npm-http (ignored by git).
+npm_http() {
+  local dir=$BATS_TEST_DIRNAME/.npm-http
+  [ -d "$dir/node_modules/cloudevents" ] && [ -d "$dir/node_modules/standardwebhooks" ] && return 0
+  command -v npm > /dev/null || return 1
+  mkdir -p "$dir" && (cd "$dir" && npm install --no-audit --no-fund --silent cloudevents@8 standardwebhooks@1 > /dev/null 2>&1)
+}
+peer() { NODE_PATH=$BATS_TEST_DIRNAME/.npm-http/node_modules node "$FIX/ce_peer.js" "$@"; }
+
+# start_peer STATUS [SECRET]: the SDK's receiver on $PEER_PORT, its lines in $T/peer.out.
+start_peer() {
+  npm_http || skip "the npm registry's cloudevents and standardwebhooks cannot be installed"
+  PEER_PORT=$(free_port)
+  peer receive "$PEER_PORT" "$T/peer.ready" "$@" > "$T/peer.out" 2>&1 3>&- &
+  echo $! > "$T/peer.pid"
+  wait_for_file "$T/peer.ready"
+}
+
+# field N EXPR: EXPR (Python, over the JSON line as j) of line N of $T/peer.out.
+line_field() {
+  $PYTHON -c 'import json,sys; j=json.loads(open(sys.argv[1]).read().splitlines()[int(sys.argv[2])-1]); print(eval(sys.argv[3]))' \
+    "$T/peer.out" "$1" "$2"
+}
+
+# post NAME PATH [curl args...]: curl POSTs to the listener NAME started on $PORT; prints the status.
+post() {
+  local path=$1
+  shift
+  curl -s -o "$T/curl.body" -w '%{http_code}' "$@" "http://127.0.0.1:$PORT$path"
+}
+
+listen_http() {
+  PORT=$(free_port)
+  start_listener hl -u "http://127.0.0.1:$PORT$1" "${@:2}"
+}
+
+@test "event-fire -u http://: the CloudEvents SDK parses the binary mode; standardwebhooks verifies our signature; the query goes untouched" {
+  start_peer 202 "$SECRET"
+  printf 'tok3n\n' > "$T/token"
+  run event-fire -u "http://127.0.0.1:$PEER_PORT/in/box?a=1&b=%2F" --secret-file "$T/secret" --bearer-token-file "$T/token" \
+    --id web1 module/traefik1/event/test size:=3 name=x
+  assert_success
+  wait_for_lines "$T/peer.out" 1
+  run cat "$T/peer.out"
+  refute_output --partial error
+  [ "$(line_field 1 'j["path"]')" = '/in/box?a=1&b=%2F' ]
+  [ "$(line_field 1 'j["verified"]')" = True ]
+  [ "$(line_field 1 'j["type"]')" = module/traefik1/event/test ]
+  [ "$(line_field 1 'j["source"]')" = /node/web1 ]
+  [ "$(line_field 1 'json.dumps(j["data"])')" = '{"size": 3, "name": "x"}' ]
+  [ "$(line_field 1 'j["auth"]')" = 'Bearer tok3n' ]
+  [ "$(line_field 1 'len(j["id"])')" = 26 ]
+}
+
+@test "event-fire --ce-mode structured: the SDK parses it; text data stays text; extensions pass, other members are said to be dropped" {
+  start_peer 202
+  run event-fire -u "http://127.0.0.1:$PEER_PORT/" --ce-mode structured 'EVENT API one.vm.allocate 1' '"hello"'
+  assert_success
+  printf '{"tag":"a/b","data":[1],"traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01","Bad_Key":1}\n' |
+    event-fire -l -u "http://127.0.0.1:$PEER_PORT/" --ce-mode structured 2> "$T/err"
+  wait_for_lines "$T/peer.out" 2
+  [ "$(line_field 1 'j["type"]')" = 'EVENT API one.vm.allocate 1' ]
+  [ "$(line_field 1 'j["data"]')" = hello ]
+  [ "$(line_field 2 'j["ext"]["traceparent"]')" = 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01 ]
+  grep -q "'Bad_Key' cannot be a CloudEvents extension: not sent" "$T/err"
+  run event-fire -u "http://127.0.0.1:$PEER_PORT/" --ce-mode json t
+  assert_failure 2
+}
+
+@test "event-fire -l -u http://: one kept-alive connection for all lines" {
+  start_peer 202
+  for i in 1 2 3; do echo "{\"n\":$i}"; done | event-fire -l -u "http://127.0.0.1:$PEER_PORT/" batch/item
+  wait_for_lines "$T/peer.out" 3
+  [ "$(cut -d, -f2 "$T/peer.out" | sort -u | wc -l)" = 1 ]  # one client port: one connection
+  [ "$(line_field 3 'j["data"]["n"]')" = 3 ]
+}
+
+@test "event-fire -u http://: a non-2xx answer is exit 1 with the status; no server is exit 3" {
+  start_peer 500
+  run event-fire -u "http://127.0.0.1:$PEER_PORT/x" t
+  assert_failure 1
+  assert_output --partial "answered 500: refused by the test"
+  port=$(free_port)
+  run event-fire -u "http://127.0.0.1:$port/" --timeout 1 t
+  assert_failure 3
+  assert_output --partial 'cannot connect'
+  run event-fire -u "redis://127.0.0.1:$port" --secret-file "$T/secret" t
+  assert_failure 2
+}
+
+@test "event-listen -u http://ADDR:PORT/PREFIX: the tag from the path, the body as data, the id the sender gave" {
+  listen_http /hooks -n 4
+  [ "$(post /hooks/deploy/app -d '{"ref":"main"}' -H 'X-GitHub-Delivery: 72d3162e-cc78-11e3-81ab-4c9367dc0958')" = 202 ]
+  [ "$(post /hooks/ping -d 'not json' -X PUT -H 'webhook-id: msg_1')" = 202 ]
+  [ "$(post /hooks/a%20b -d '')" = 202 ]
+  [ "$(post /other/x -d '{}')" = 404 ]
+  [ "$(post /hooks/x/../y -d '{}' --path-as-is)" = 400 ]
+  [ "$(post /hooks -d '{}')" = 400 ]
+  [ "$(post /hooks/last -d '[1,2]')" = 202 ]
+  finish hl
+  [ "$(cat "$T/hl.rc")" = 0 ]
+  run jq -c '[.tag, .data, .id]' "$T/hl.out"
+  assert_line --index 0 '["deploy/app",{"ref":"main"},"72d3162e-cc78-11e3-81ab-4c9367dc0958"]'
+  assert_line --index 1 '["ping","not json","msg_1"]'
+  assert_line --index 2 --partial '["a b",""'
+  assert_line --index 3 --partial '["last",[1,2]'
+  grep -q '404 POST /other/x from 127.0.0.1: not below /hooks' "$T/hl.err"
+}
+
+@test "event-listen -u http://...?form=salt-api: salt-api's /hook event, so that reactor SLS keep matching" {
+  listen_http / -n 2
+  [ "$(post '/mycompany/build/42?form=salt-api' -d '{"revision":"aa22a3c4b2e7","result":true}' -H 'Content-Type: application/json' -H 'X-My-Secret-Key: F0fAgoQjIT@W')" = 202 ]
+  [ "$(post '/form?form=salt-api' -d 'tgt=*&service=httpd')" = 202 ]
+  finish hl
+  run jq -c '[.tag, .data.post, .data.headers["X-My-Secret-Key"], .data.headers["Content-Type"], .data.headers["Remote-Addr"]]' "$T/hl.out"
+  assert_line --index 0 '["salt/netapi/hook/mycompany/build/42",{"revision":"aa22a3c4b2e7","result":true},"F0fAgoQjIT@W","application/json","127.0.0.1"]'
+  assert_line --index 1 --partial '["salt/netapi/hook/form",{"tgt":"*","service":"httpd"}'
+  run jq -r '.data.body' "$T/hl.out"
+  assert_line --index 1 'tgt=*&service=httpd'
+}
+
+@test "event-listen -u http://: CloudEvents from the SDK (binary and structured) and from curl become events as they say" {
+  npm_http || skip "the npm registry's cloudevents cannot be installed"
+  listen_http / -n 3
+  run peer send "http://127.0.0.1:$PORT/" binary com.example.built '{"ok":true}' ce-1
+  assert_output 202
+  run peer send "http://127.0.0.1:$PORT/" structured com.example.text '"plain"' ce-2
+  assert_output 202
+  [ "$(post / -H 'ce-specversion: 1.0' -H 'ce-type: EVENT%20API%20x' -H 'ce-id: c3' -H 'ce-source: /node/n9' \
+        -H 'ce-time: 2026-01-02T03:04:05.5Z' -H 'ce-traceparent: 00-ab' -H 'Content-Type: text/plain' -d 'hi')" = 202 ]
+  finish hl
+  run jq -c '[.tag, .data, .id, .source]' "$T/hl.out"
+  assert_line --index 0 '["com.example.built",{"ok":true},"ce-1","/npm/cloudevents"]'
+  assert_line --index 1 '["com.example.text","plain","ce-2","/npm/cloudevents"]'
+  run jq -c '[.tag, .data, .id, .node, .ts, .traceparent]' "$T/hl.out"
+  assert_line --index 2 '["EVENT API x","hi","c3","n9",1767323045.5,"00-ab"]'
+}
+
+@test "event-listen --secret-file: GitHub's X-Hub-Signature-256 (openssl dgst) and Standard Webhooks' (standardwebhooks) pass; others get 401" {
+  printf 'It'"'"'s a Secret to Everybody\n' > "$T/gh"
+  body='{"action":"push"}'
+  sig=sha256=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "It's a Secret to Everybody" | sed 's/.*= //')
+  listen_http /gh -n 1 --secret-file "$T/gh"
+  [ "$(post /gh/push -d "$body" -H "X-Hub-Signature-256: $sig")" = 202 ]
+  finish hl
+  jq -e '.tag == "push"' "$T/hl.out"
+
+  listen_http /gh --secret-file "$T/gh"
+  [ "$(post /gh/push -d "$body " -H "X-Hub-Signature-256: $sig")" = 401 ]
+  [ "$(post /gh/push -d "$body")" = 401 ]
+  grep -q '401 POST /gh/push from 127.0.0.1: X-Hub-Signature-256 does not match' "$T/hl.err"
+  grep -q 'no signature' "$T/hl.err"
+  kill "$(cat "$T/hl.pid")"
+
+  npm_http || skip "the npm registry's standardwebhooks cannot be installed"
+  listen_http / -n 1 --secret-file "$T/secret"
+  mapfile -t good < <(peer sign "$SECRET" msg_good '{"a":1}')
+  mapfile -t old < <(peer sign "$SECRET" msg_old '{"a":1}' "$(( $(date +%s) - 600 ))")
+  [ "$(post /sw -d '{"a":2}' -H "${good[0]}" -H "${good[1]}" -H "${good[2]}")" = 401 ]  # the body changed
+  [ "$(post /sw -d '{"a":1}' -H "${old[0]}" -H "${old[1]}" -H "${old[2]}")" = 401 ]     # replayed: 10 minutes old
+  [ "$(post /sw -d '{"a":1}' -H "${good[0]}" -H "${good[1]}" -H "${good[2]}")" = 202 ]
+  finish hl
+  jq -e '.tag == "sw" and .id == "msg_good"' "$T/hl.out"
+  grep -q 'webhook-signature does not match' "$T/hl.err"
+  grep -q 'too far from now' "$T/hl.err"
+}
+
+@test "event-fire --secret-file into event-listen --secret-file: our signature checks out on both sides" {
+  listen_http / -n 1 --secret-file "$T/secret"
+  run event-fire -u "http://127.0.0.1:$PORT/" --secret-file "$T/secret" signed/one
+  assert_success
+  finish hl
+  jq -e '.tag == "signed/one"' "$T/hl.out"
+}
+
+@test "event-listen -u http://: bearer token, 413 over --max-body, 405 for GET, slow and empty requests" {
+  printf 's3cr3t\n' > "$T/token"
+  listen_http / --bearer-token-file "$T/token" --max-body 100 -n 1
+  [ "$(post /t -d '{}')" = 401 ]
+  [ "$(post /t -d '{}' -H 'Authorization: Bearer wrong')" = 401 ]
+  [ "$(post /t -d "$(head -c 200 /dev/zero | tr '\0' a)" -H 'Authorization: Bearer s3cr3t')" = 413 ]
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/t")" = 405 ]
+  [ "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "http://127.0.0.1:$PORT/t")" = 405 ]
+  # Headers that never end, a connection that sends nothing: the listener goes on.
+  (printf 'POST /t HTTP/1.1\r\nHost: x\r\n' | timeout 2 $PYTHON -c 'import socket,sys,time; s=socket.create_connection(("127.0.0.1",int(sys.argv[1]))); s.sendall(sys.stdin.buffer.read()); time.sleep(1)' "$PORT") &
+  [ "$(post /t -X POST -H 'Authorization: Bearer s3cr3t')" = 400 ]  # no Content-Length
+  [ "$(post /t -d '' -H 'Authorization: Bearer s3cr3t')" = 202 ]    # an empty body
+  finish hl
+  [ "$(cat "$T/hl.rc")" = 0 ]
+  jq -e '.tag == "t" and .data == ""' "$T/hl.out"
+  grep -q '413 POST /t' "$T/hl.err"
+  grep -q '405 GET /t' "$T/hl.err"
+  grep -q 'bearer token missing or wrong' "$T/hl.err"
+}
+
+@test "event-listen -n 1: the last request is answered before the listener exits" {
+  listen_http / -n 1
+  run curl -s -w '%{http_code}' -d '{}' "http://127.0.0.1:$PORT/only/one"
+  assert_output 202
+  finish hl
+  [ "$(cat "$T/hl.rc")" = 0 ]
+}
+
+@test "https: event-listen --cert/--key with a self-signed certificate; curl and event-fire --cacert reach it" {
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 1 -subj /CN=localhost \
+    -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2> /dev/null
+  PORT=$(free_port)
+  run event-listen -u "https://127.0.0.1:$PORT/" -n 1
+  assert_failure 2
+  assert_output --partial 'needs --cert and --key'
+  start_listener hl -u "https://127.0.0.1:$PORT/" --cert "$T/cert.pem" --key "$T/key.pem" -n 2
+  [ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$T/cert.pem" -d '{"x":1}' "https://127.0.0.1:$PORT/by/curl")" = 202 ]
+  run event-fire -u "https://127.0.0.1:$PORT/" t
+  assert_failure 3
+  assert_output --partial 'not trusted'
+  run event-fire -u "https://localhost:$PORT/" --cacert "$T/cert.pem" by/fire
+  assert_success
+  finish hl
+  run jq -r .tag "$T/hl.out"
+  assert_output "$(printf 'by/curl\nby/fire')"
+}
+
+@test "event-handle -u http://: a step runs for each POST, answered 202 once queued" {
+  mkdir -p "$T/h/deploy"
+  printf '#!/bin/sh\ncat > "%s/ran.$EVENT_ID"\n' "$T" > "$T/h/deploy/10run"
+  chmod +x "$T/h/deploy/10run"
+  PORT=$(free_port)
+  event-handle -u "http://127.0.0.1:$PORT/" --log stderr --ready-file "$T/eh.ready" "$T/h" > "$T/eh.out" 2> "$T/eh.err" 3>&- &
+  echo $! > "$T/eh.pid"
+  wait_for_file "$T/eh.ready"
+  [ "$(post /deploy -d '{"v":1}' -H 'webhook-id: one')" = 202 ]
+  [ "$(post /deploy -d '{"v":2}' -H 'webhook-id: two')" = 202 ]
+  wait_for_file "$T/ran.two"
+  wait_for_file "$T/ran.one"
+  [ "$(cat "$T/ran.two")" = '{"v":2}' ]
+  kill "$(cat "$T/eh.pid")"
+  wait_for_exit "$(cat "$T/eh.pid")"
+}
