@@ -255,3 +255,16 @@ listen_http() {
   kill "$(cat "$T/eh.pid")"
   wait_for_exit "$(cat "$T/eh.pid")"
 }
+
+@test "event-fire and event-listen link no HTTP library: cpp-httplib, OpenSSL and libcurl stay in the plugin (and eventsapi)" {
+  for tool in event-fire event-listen; do
+    run nm -C --defined-only "$EVT_BUILD_DIR/$tool"
+    refute_output --partial httplib
+    refute_output --partial curl_
+    refute_output --partial eventsapi
+    run ldd "$EVT_BUILD_DIR/$tool"
+    refute_output --partial libssl
+    refute_output --partial libcurl
+    refute_output --partial httplib
+  done
+}

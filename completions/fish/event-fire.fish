@@ -1,6 +1,6 @@
 # fish completion for event-fire
 complete -c event-fire -f
-complete -c event-fire -s u -l url -x -a 'local: - redis:// rediss:// redis+unix:// redis+stream:// rediss+stream:// nats:// nats+js:// tcp:// ipc:// salt:' -d 'Endpoint URL'
+complete -c event-fire -s u -l url -x -a 'local: - redis:// rediss:// redis+unix:// redis+stream:// rediss+stream:// nats:// nats+js:// http:// https:// tcp:// ipc:// salt:' -d 'Endpoint URL'
 complete -c event-fire -l master -d 'Fire to the master endpoint (or through the minion bus -u salt: names)'
 complete -c event-fire -l id -x -d 'This node id'
 complete -c event-fire -s s -l stdin -d 'All of stdin is the data'
@@ -26,5 +26,8 @@ complete -c event-fire -l version -d 'Show version'
 complete -c event-fire -n '__fish_is_first_arg' -a 'fire fire_master' -d 'Salt form: DATA TAG'
 complete -c event-fire -n '__fish_is_first_arg' -a 'send' -d 'Salt form: TAG [DATA], to the master'
 complete -c event-fire -l max-message -x -d 'Largest ZeroMQ, Salt or Redis message a peer may send (bytes)'
+complete -c event-fire -l secret-file -r -F -d 'http(s): sign requests as Standard Webhooks do (secret file)'
+complete -c event-fire -l bearer-token-file -r -F -d 'http(s): send Authorization: Bearer (token file)'
+complete -c event-fire -l ce-mode -x -a 'binary structured' -d 'http(s): CloudEvents mode'
 complete -c event-fire -l allow-reserved -d 'salt: fire tags under salt/ too'
 complete -c event-fire -l require-listener -d 'Exit 3 when an event reached no listener'

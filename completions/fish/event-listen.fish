@@ -1,6 +1,6 @@
 # fish completion for event-listen
 complete -c event-listen -f
-complete -c event-listen -s u -l url -x -a 'local: - redis:// rediss:// redis+unix:// redis+stream:// rediss+stream:// nats:// nats+js:// tcp:// ipc:// salt:' -d 'Endpoint URL'
+complete -c event-listen -s u -l url -x -a 'local: - redis:// rediss:// redis+unix:// redis+stream:// rediss+stream:// nats:// nats+js:// http:// https:// tcp:// ipc:// salt:' -d 'Endpoint URL'
 complete -c event-listen -l match -x -a 'glob prefix regex exact' -d 'How patterns match tags'
 complete -c event-listen -s x -l exclude -x -d 'Skip tags matching pattern'
 complete -c event-listen -l where -x -d 'Print only events whose data EXPR holds for'
@@ -34,4 +34,7 @@ complete -c event-listen -l insecure -d 'TLS: do not verify the server certifica
 complete -c event-listen -s h -l help -d 'Show help'
 complete -c event-listen -l version -d 'Show version'
 complete -c event-listen -l max-message -x -d 'Largest ZeroMQ, Salt or Redis message a peer may send (bytes)'
+complete -c event-listen -l secret-file -r -F -d 'http(s): take only requests signed with this secret (file)'
+complete -c event-listen -l bearer-token-file -r -F -d 'http(s): take only requests with this bearer token (file)'
+complete -c event-listen -l max-body -x -d 'http(s): largest request body taken (bytes; larger: 413)'
 complete -c event-listen -l color -x -a 'auto always never' -d 'Colours in -o pretty'
