@@ -20,7 +20,7 @@
 namespace evt {
 
 // Standard Webhooks' tolerance for a timestamp, in seconds either way.
-constexpr long long webhook_tolerance = 5 * 60;
+constexpr long long webhook_tolerance = 300;
 
 // True for a Standard Webhooks secret ("whsec_...").
 bool standard_webhooks_secret(std::string_view secret);
