@@ -124,9 +124,9 @@ TEST(Endpoint, Salt) {
 }
 
 TEST(Endpoint, Errors) {
-  for (const char* bad :
-       {"", "nowhere", "http://x", "redis:/x", "redis://", "redis://h:0", "redis://h:99999", "redis://h/x", "redis://h?color=red",
-        "tcp://h", "tcp://h:1/x", "ipc://", "redis+stream://h", "redis+unix://relative.sock", "redis://[::1"}) {
+  for (const char* bad : {"", "nowhere", "ftp://x", "http:x", "redis:/x", "redis://", "redis://h:0", "redis://h:99999",
+                          "redis://h/x", "redis://h?color=red", "tcp://h", "tcp://h:1/x", "ipc://", "redis+stream://h",
+                          "redis+unix://relative.sock", "redis://[::1"}) {
     try {
       parse_endpoint(bad);
       ADD_FAILURE() << bad << " was accepted";
