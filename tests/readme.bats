@@ -102,3 +102,19 @@ run_recipe() {
   assert_success
   assert_output --regexp '^[^:]+: backup of \{"size":1234\}$'
 }
+
+@test "README recipe: a GitHub push runs a handler (event-handle -u http://, GitHub's signature)" {
+  export PORT
+  PORT=$(free_port)
+  run_recipe github
+  assert_success
+  assert_line 'deploy d-1: {"ref":"refs/heads/main"}'
+}
+
+@test "README recipe: events to Knative (event-fire -u \$K_SINK, a CloudEvent)" {
+  export K_SINK
+  K_SINK=http://127.0.0.1:$(free_port)/
+  run_recipe knative
+  assert_success
+  assert_line 'build/finished {"status":"ok"}'
+}
