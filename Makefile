@@ -20,7 +20,7 @@ DEBS = g++ cmake make pkg-config libcli11-dev libhiredis-dev cppzmq-dev libzmq3-
 # conflicts with Debian's npm package).
 NODE_DEBS = $(if $(shell command -v npm 2>/dev/null),,nodejs npm)
 # Only for `make bench`.
-BENCH_DEBS = hyperfine mosquitto mosquitto-clients redis-tools python3-requests
+BENCH_DEBS = hyperfine mosquitto mosquitto-clients redis-tools python3-requests wrk webhook
 
 CMAKE_FLAGS += -DCMAKE_INSTALL_PREFIX=$(PREFIX)
 ifneq ($(CI),)

@@ -30,7 +30,9 @@ peer() { NODE_PATH=$BATS_TEST_DIRNAME/.npm-http/node_modules node "$FIX/ce_peer.
 start_peer() {
   npm_http || skip "the npm registry's cloudevents and standardwebhooks cannot be installed"
   PEER_PORT=$(free_port)
-  peer receive "$PEER_PORT" "$T/peer.ready" "$@" > "$T/peer.out" 2>&1 3>&- &
+  # exec: the pid is node's own, so that teardown stops it.
+  (NODE_PATH=$BATS_TEST_DIRNAME/.npm-http/node_modules exec node "$FIX/ce_peer.js" receive "$PEER_PORT" "$T/peer.ready" "$@") \
+    > "$T/peer.out" 2>&1 3>&- &
   echo $! > "$T/peer.pid"
   wait_for_file "$T/peer.ready"
 }

@@ -18,9 +18,12 @@ namespace evt {
 
 namespace {
 
+// A request waiting in its server thread; it is woken alone when answered
+// (one condition each: answering one does not wake the other waiters).
 struct Waiting {
   Message message;
   int status = 0;  // the answer, once known
+  std::condition_variable answered;
 };
 
 HttpRequestData request_data(const httplib::Request& req) {
@@ -62,12 +65,11 @@ class HttpIngest final : public Subscriber {
     {
       std::lock_guard<std::mutex> lock(mu_);
       closing_ = true;
-      for (auto& w : queue_) w->status = 503;
-      for (auto& [id, w] : taken_) w->status = 503;
+      for (auto& w : queue_) answer(*w, 503);
+      for (auto& [id, w] : taken_) answer(*w, 503);
       queue_.clear();
       taken_.clear();
     }
-    answered_.notify_all();
     server_->stop();
     if (thread_.joinable()) thread_.join();
   }
@@ -83,20 +85,14 @@ class HttpIngest final : public Subscriber {
       if (timeout_ms >= 0 && std::chrono::steady_clock::now() >= deadline) break;
     }
     if (failed_) throw unreachable(r_.name + ": the server stopped");
-    bool answered = false;
     while (!queue_.empty() && out.size() < batch_limit_) {
       std::shared_ptr<Waiting> w = std::move(queue_.front());
       queue_.pop_front();
       out.push_back(w->message);
       out.back().cursor = std::to_string(++taken_count_);
-      if (r_.answer_on_receipt) {
-        w->status = 202;
-        answered = true;
-      } else {
-        taken_.emplace(taken_count_, std::move(w));
-      }
+      if (r_.answer_on_receipt) answer(*w, 202);
+      else taken_.emplace(taken_count_, std::move(w));
     }
-    if (answered) answered_.notify_all();
     return true;
   }
 
@@ -105,15 +101,20 @@ class HttpIngest final : public Subscriber {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = taken_.find(std::stoull(m.cursor));
     if (it == taken_.end()) return;
-    it->second->status = 202;
+    answer(*it->second, 202);
     taken_.erase(it);
-    answered_.notify_all();
   }
 
   // The sender keeps what it was not answered 202 for.
   bool holds_unacknowledged() const override { return true; }
 
  private:
+  // Under mu_.
+  static void answer(Waiting& w, int status) {
+    w.status = status;
+    w.answered.notify_one();
+  }
+
   void configure() {
     server_->set_payload_max_length(static_cast<size_t>(r_.max_body));
     server_->set_keep_alive_timeout(5);
@@ -177,7 +178,7 @@ class HttpIngest final : public Subscriber {
     }
     queue_.push_back(w);
     arrived_.notify_one();
-    answered_.wait(lock, [&] { return w->status != 0; });
+    w->answered.wait(lock, [&] { return w->status != 0; });
     res.status = w->status;
     if (w->status != 202) res.set_content("stopping\n", "text/plain");
   }
@@ -186,7 +187,7 @@ class HttpIngest final : public Subscriber {
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   std::mutex mu_;
-  std::condition_variable arrived_, answered_;
+  std::condition_variable arrived_;
   std::deque<std::shared_ptr<Waiting>> queue_;
   std::unordered_map<unsigned long long, std::shared_ptr<Waiting>> taken_;
   unsigned long long taken_count_ = 0;
