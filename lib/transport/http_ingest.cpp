@@ -7,6 +7,7 @@
 #include "core/endpoint.h"
 #include "core/standard_webhooks.h"
 #include "core/text.h"
+#include "core/trace_context.h"
 
 namespace evt {
 
@@ -125,6 +126,18 @@ static void take_sender_id(Event& e, const HttpRequestData& r) {
   }
 }
 
+// W3C's traceparent and tracestate headers, valid ones, for an event
+// without a context of its own: the trace goes on through the event.
+static void take_trace_context(Event& e, const HttpRequestData& r) {
+  TraceContext t;
+  std::string_view parent = header_value(r.headers, "traceparent");
+  if (!valid_traceparent(parent)) return;
+  t.traceparent = std::string(parent);
+  std::string_view state = header_value(r.headers, "tracestate");
+  if (valid_tracestate(state)) t.tracestate = std::string(state);
+  apply_trace_context(e, t);
+}
+
 IngestVerdict HttpIngestRules::judge_at(const HttpRequestData& r, long long now) const {
   try {
     std::optional<std::string> rest = below_prefix(c_.prefix, r.path);
@@ -135,6 +148,7 @@ IngestVerdict HttpIngestRules::judge_at(const HttpRequestData& r, long long now)
     Event e = event_of(r, *rest);
     if (auto problem = tag_problem(e.tag)) return refuse(400, "tag: " + *problem);
     take_sender_id(e, r);
+    take_trace_context(e, r);
     complete(e, c_.node);
     if (auto problem = id_problem(e.id)) return refuse(400, "id: " + *problem);
     if (auto problem = node_problem(e.node)) return refuse(400, "node: " + *problem);

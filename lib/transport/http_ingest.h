@@ -15,7 +15,8 @@
 //  - anything else: the tag is the path below PREFIX (percent-decoded), the
 //    data the body (JSON, else a string).
 // The id is webhook-id, X-GitHub-Delivery or ce-id when one is sent, the
-// node this listener's. A path with an empty, "." or ".." segment, a body
+// node this listener's; W3C's traceparent and tracestate headers become
+// the event's trace context unless it has its own. A path with an empty, "." or ".." segment, a body
 // that is not UTF-8 and an event that is not one are 400.
 #pragma once
 

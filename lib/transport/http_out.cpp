@@ -2,6 +2,7 @@
 
 #include "core/cloudevents.h"
 #include "core/standard_webhooks.h"
+#include "core/trace_context.h"
 
 namespace evt {
 
@@ -30,6 +31,10 @@ HttpRequestData http_out_request(const Event& e, const HttpOutConfig& c, long lo
     r.headers.emplace_back("webhook-timestamp", std::to_string(now));
     r.headers.emplace_back("webhook-signature", webhook_signature(c.secret, e.id, now, r.body));
   }
+  // As eventsapi's webhooks get it: W3C's headers, for the receiver's tracing.
+  TraceContext trace = trace_context_of(e);
+  if (!trace.empty()) r.headers.emplace_back("traceparent", trace.traceparent);
+  if (!trace.tracestate.empty()) r.headers.emplace_back("tracestate", trace.tracestate);
   if (!c.bearer_token.empty()) r.headers.emplace_back("authorization", "Bearer " + c.bearer_token);
   return r;
 }

@@ -3,7 +3,8 @@
 // headers, the data as the body) or, with --ce-mode structured, the JSON
 // format; signed as Standard Webhooks sign (webhook-id = the event's id,
 // webhook-timestamp, webhook-signature) when a secret is given, and with
-// Authorization: Bearer when a token is. Pure: the plugin sends it.
+// Authorization: Bearer when a token is; the event's trace context as W3C's
+// traceparent and tracestate headers. Pure: the plugin sends it.
 #pragma once
 
 #include <string>

@@ -164,3 +164,19 @@ TEST(Http, OutRequest) {
   EXPECT_EQ(v.message.event().data.text(), R"({"a":1})");
   EXPECT_THROW(structured_ce_mode("json"), Error);
 }
+
+TEST(Http, TraceContextBothWays) {
+  Event e = make_event("t", JsonText::parse("{}"), "n");
+  e.set_extra("traceparent", JsonText::string("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+  HttpRequestData r = http_out_request(e, HttpOutConfig{}, now, nullptr);
+  EXPECT_EQ(header_value(r.headers, "traceparent"), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  HttpIngestRules rules({"/", "", "", "me"});
+  IngestVerdict v = rules.judge_at(
+      post("/x", "{}", {{"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}, {"tracestate", "a=b"}}), now);
+  ASSERT_EQ(v.status, 0) << v.reason;
+  EXPECT_NE(v.message.envelope.find(R"("traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")"),
+            std::string::npos);
+  EXPECT_NE(v.message.envelope.find(R"("tracestate":"a=b")"), std::string::npos);
+  v = rules.judge_at(post("/x", "{}", {{"traceparent", "junk"}}), now);
+  EXPECT_EQ(v.message.envelope.find("traceparent"), std::string::npos);
+}
