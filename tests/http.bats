@@ -96,7 +96,7 @@ listen_http() {
   [ "$(line_field 3 'j["data"]["n"]')" = 3 ]
 }
 
-@test "event-fire -u http://: a non-2xx answer is exit 1 with the status; no server is exit 3" {
+@test "event-fire -u http://: a non-2xx answer is exit 1 with the status; no server, or no answer, is exit 3" {
   start_peer 500
   run event-fire -u "http://127.0.0.1:$PEER_PORT/x" t
   assert_failure 1
@@ -105,6 +105,14 @@ listen_http() {
   run event-fire -u "http://127.0.0.1:$port/" --timeout 1 t
   assert_failure 3
   assert_output --partial 'cannot connect'
+  # A server that takes the connection and never answers: exit 3 after --timeout.
+  $PYTHON -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); open(sys.argv[2],"w"); time.sleep(30)' \
+    "$port" "$T/mute.ready" 3>&- &
+  echo $! > "$T/mute.pid"
+  wait_for_file "$T/mute.ready"
+  run event-fire -u "http://127.0.0.1:$port/" --timeout 1 t
+  assert_failure 3
+  assert_output --partial 'no answer'
   run event-fire -u "redis://127.0.0.1:$port" --secret-file "$T/secret" t
   assert_failure 2
 }
