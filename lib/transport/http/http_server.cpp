@@ -116,6 +116,10 @@ class HttpIngest final : public Subscriber {
   }
 
   void configure() {
+    // A request holds its thread until its event is written out, and a slow
+    // client its own until the read timeout: more than the library's 8, so
+    // that a few of either do not stop the rest.
+    server_->new_task_queue = [] { return new httplib::ThreadPool(32); };
     server_->set_payload_max_length(static_cast<size_t>(r_.max_body));
     server_->set_keep_alive_timeout(5);
     server_->set_read_timeout(10);  // a client that sends its headers slowly is dropped
