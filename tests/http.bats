@@ -227,8 +227,11 @@ open(sys.argv[2], "w"); time.sleep(5)' "$PORT" "$T/slow.ready" 3>&- &
   grep -q 'bearer token missing or wrong' "$T/hl.err"
 }
 
-@test "event-listen -n 1: the last request is answered before the listener exits" {
+@test "event-listen -n 1: the last request is answered before the listener exits; a second listener on its port is exit 3" {
   listen_http / -n 1
+  run event-listen -u "http://127.0.0.1:$PORT/" -n 1
+  assert_failure 3
+  assert_output --partial 'Address already in use'
   run curl -s -w '%{http_code}' -d '{}' "http://127.0.0.1:$PORT/only/one"
   assert_output 202
   finish hl

@@ -6,12 +6,16 @@
 // never dealt with when it stops is answered 503, so the sender tries again.
 #include <httplib.h>
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
 
+#include "core/signals.h"
 #include "transport/http/http_plugin.h"
 
 namespace evt {
@@ -56,9 +60,14 @@ class HttpIngest final : public Subscriber {
     }
     configure();
     std::string address = r_.address == "*" ? "0.0.0.0" : r_.address;
-    if (!server_->bind_to_port(address, r_.port))
-      throw unreachable("cannot listen on " + r_.name + " (the port is taken, or the address is not this host's)");
-    thread_ = std::thread([this] { serve(); });
+    errno = 0;
+    if (!server_->bind_to_port(address, r_.port)) {
+      int err = errno;
+      throw unreachable("cannot listen on " + r_.name + ": " + (err != 0 ? errno_text(err) : std::string("not an address here")));
+    }
+    // Its threads (and the pool's, started from it) leave the signals to the
+    // main thread, whose poll(2) they cut short.
+    thread_ = start_thread_without_signals([this] { serve(); });
   }
 
   ~HttpIngest() override {
@@ -120,6 +129,12 @@ class HttpIngest final : public Subscriber {
     // client its own until the read timeout: more than the library's 8, so
     // that a few of either do not stop the rest.
     server_->new_task_queue = [] { return new httplib::ThreadPool(32); };
+    // SO_REUSEADDR only: the library's default, SO_REUSEPORT, would let a
+    // second listener bind the same port and take half the requests.
+    server_->set_socket_options([](int fd) {
+      int yes = 1;
+      ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     server_->set_payload_max_length(static_cast<size_t>(r_.max_body));
     server_->set_keep_alive_timeout(5);
     server_->set_read_timeout(10);  // a client that sends its headers slowly is dropped
