@@ -259,7 +259,8 @@ open(sys.argv[2], "w"); time.sleep(5)' "$PORT" "$T/slow.ready" 3>&- &
 
 @test "event-handle -u http://: a step runs for each POST, answered 202 once queued" {
   mkdir -p "$T/h/deploy"
-  printf '#!/bin/sh\ncat > "%s/ran.$EVENT_ID"\n' "$T" > "$T/h/deploy/10run"
+  # Written aside, then renamed: the file is whole once it is there.
+  printf '#!/bin/sh\ncat > "%s/tmp.$EVENT_ID" && mv "%s/tmp.$EVENT_ID" "%s/ran.$EVENT_ID"\n' "$T" "$T" "$T" > "$T/h/deploy/10run"
   chmod +x "$T/h/deploy/10run"
   PORT=$(free_port)
   event-handle -u "http://127.0.0.1:$PORT/" --log stderr --ready-file "$T/eh.ready" "$T/h" > "$T/eh.out" 2> "$T/eh.err" 3>&- &
