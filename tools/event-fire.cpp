@@ -20,8 +20,7 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   std::string timeout;
   bool master = false, whole_stdin = false, lines = false, allow_reserved = false, require_listener = false;
   std::vector<std::string> args;
-  evt::add_transport_options(app, transport, "PUB: a publisher others subscribe to");
-  evt::add_http_options(app, transport, true);
+  evt::add_transport_options(app, transport, true);
   app.add_flag("--master", master,
                "Fire to the master endpoint ($EVENT_MASTER or the config's master; or -u salt:DIR, a minion's bus)");
   app.add_flag("-s,--stdin", whole_stdin, "All of stdin is the DATA");

@@ -109,8 +109,7 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   long count = 0;
   bool dry_run = false;
   DaemonFlags daemon;
-  evt::add_transport_options(app, transport, "PULL: a master minions fire to");
-  evt::add_http_options(app, transport, false);
+  evt::add_transport_options(app, transport, false);
   app.get_option("--url")->description("Where events come from (default -: envelope lines on stdin)");
   app.add_option("-p,--pattern", patterns, "Handle only events whose tags match PATTERN (repeatable)")->allow_extra_args(false);
   app.add_option("--match", match, "How patterns match tags: glob (default), prefix, regex (RE2), exact");

@@ -19,8 +19,7 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   bool no_reconnect = false;
   std::vector<std::string> patterns, excludes, wheres;
   long count = 0;
-  evt::add_transport_options(app, transport, "PULL: a master minions fire to");
-  evt::add_http_options(app, transport, false);
+  evt::add_transport_options(app, transport, false);
   app.add_option("--match", match, "How patterns match tags: glob (default), prefix, regex (RE2), exact");
   app.add_option("-x,--exclude", excludes, "Skip tags matching this pattern (repeatable)")->allow_extra_args(false);
   app.add_option("--where", wheres,

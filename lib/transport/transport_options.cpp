@@ -9,7 +9,8 @@
 
 namespace evt {
 
-void add_transport_options(CLI::App& app, TransportFlags& f, const std::string& bind_help) {
+void add_transport_options(CLI::App& app, TransportFlags& f, bool sends) {
+  std::string bind_help = sends ? "PUB: a publisher others subscribe to" : "PULL: a master minions fire to";
   app.add_option("-u,--url", f.url, "Endpoint URL (default $EVENT_URL, else the config's url, else local:)");
   app.add_option("--id", f.id, "This node's id (default the config's id, else the host name)");
   app.add_option("--password-file", f.password_file, "Read the Redis or NATS password from FILE (- for stdin)");
@@ -26,6 +27,7 @@ void add_transport_options(CLI::App& app, TransportFlags& f, const std::string& 
   app.add_option("--curve-server-key", f.zmq.curve_server_key, "ZeroMQ CURVE: the server's public key (file), when connecting");
   app.add_option("--curve-clients", f.zmq.curve_clients, "ZeroMQ CURVE: the client public keys admitted (file), when binding");
   add_tls_options(app, f.tls, "--", "rediss:// or NATS ?tls=1");
+  add_http_options(app, f, sends);
 }
 
 void add_http_options(CLI::App& app, TransportFlags& f, bool sends) {

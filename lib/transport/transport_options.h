@@ -31,8 +31,10 @@ struct TransportFlags {
   std::string ce_mode = "binary";  // HTTP out: --ce-mode
 };
 
-// Adds the options to app. bind_help says what --bind makes of this tool.
-void add_transport_options(CLI::App& app, TransportFlags& flags, const std::string& bind_help);
+// Adds the options to app, for a tool that sends (event-fire) or one that
+// receives (event-listen, event-handle): what --bind makes of it, and HTTP's
+// options (add_http_options).
+void add_transport_options(CLI::App& app, TransportFlags& flags, bool sends);
 
 // Adds HTTP's options: --secret-file and --bearer-token-file, and
 // --ce-mode for a tool that sends (event-fire) or --max-body for one that
