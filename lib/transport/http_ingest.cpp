@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/ascii.h"
-#include "core/cloudevents.h"
+#include "core/cloudevent.h"
 #include "core/endpoint.h"
 #include "core/standard_webhooks.h"
 #include "core/text.h"
@@ -109,9 +109,8 @@ static Event plain_event(const HttpRequestData& r, const std::string& rest) {
 static Event event_of(const HttpRequestData& r, const std::string& rest) {
   for (std::string_view item : split_view(r.query, '&'))
     if (item == "form=salt-api") return salt_api_event(r, rest);
-  if (r.content_type.compare(0, std::string_view(cloudevents_json_type).size(), cloudevents_json_type) == 0)
-    return event_from_structured(r.body);
-  if (!header_value(r.headers, "ce-specversion").empty()) return event_from_binary(r.headers, r.content_type, r.body);
+  if (r.content_type.compare(0, cloudevents_json_type.size(), cloudevents_json_type) == 0) return parse_cloudevent(r.body);
+  if (!header_value(r.headers, "ce-specversion").empty()) return parse_cloudevent_binary(r.headers, r.content_type, r.body);
   return plain_event(r, rest);
 }
 

@@ -11,7 +11,7 @@
 //    "post": the body parsed (JSON, or a form's fields; {} when empty),
 //    "headers": {Title-Case name: value}};
 //  - a structured CloudEvent (Content-Type application/cloudevents+json) or
-//    a binary one (a ce-specversion header): as it says (core/cloudevents.h);
+//    a binary one (a ce-specversion header): as it says (core/cloudevent.h);
 //  - anything else: the tag is the path below PREFIX (percent-decoded), the
 //    data the body (JSON, else a string).
 // The id is webhook-id, X-GitHub-Delivery or ce-id when one is sent, the

@@ -2,8 +2,7 @@
 // when asked: the metrics server (--metrics) and what it serves; HTTP in
 // and out (http://, https://): the rules a request is judged by and what an
 // event sends (http_ingest.h, http_out.h), the plugin doing the I/O.
-#include <set>
-
+#include "core/cloudevent.h"
 #include "core/io.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -45,10 +44,9 @@ class HttpPublisher final : public Publisher {
       : client_(std::move(client)), c_(std::move(config)), name_(std::move(name)) {}
 
   void publish(const Event& e) override {
-    std::vector<std::string> dropped;
+    DroppedMembers dropped;
     HttpAnswer a = client_->send(http_out_request(e, c_, static_cast<long long>(now_ts()), &dropped));
-    for (const auto& key : dropped)
-      if (said_dropped_.insert(key).second) report("'" + key + "' cannot be a CloudEvents extension: not sent");
+    notices_(dropped);
     if (a.status < 200 || a.status > 299) {
       std::string body = a.body.substr(0, 200);
       while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
@@ -62,7 +60,7 @@ class HttpPublisher final : public Publisher {
   std::unique_ptr<HttpClient> client_;
   HttpOutConfig c_;
   std::string name_;
-  std::set<std::string> said_dropped_;
+  DroppedMemberNotices notices_{[](const std::string& line) { report(line); }};
 };
 
 std::string origin_of(const Endpoint& ep) {

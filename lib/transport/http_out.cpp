@@ -1,6 +1,6 @@
 #include "transport/http_out.h"
 
-#include "core/cloudevents.h"
+#include "core/cloudevent.h"
 #include "core/standard_webhooks.h"
 #include "core/trace_context.h"
 
@@ -19,9 +19,9 @@ HttpRequestData http_out_request(const Event& e, const HttpOutConfig& c, long lo
   r.query = c.query;
   if (c.structured) {
     r.content_type = std::string(cloudevents_json_type) + "; charset=utf-8";
-    r.body = structured_cloudevent(e, dropped);
+    append_cloudevent(r.body, e, dropped);
   } else {
-    BinaryCloudEvent b = binary_cloudevent(e, dropped);
+    CloudEventRequest b = cloudevent_binary(e, dropped);
     r.headers = std::move(b.headers);
     r.content_type = std::move(b.content_type);
     r.body = std::move(b.body);

@@ -10,12 +10,25 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
-#include "core/cloudevents.h"
+#include <utility>
+#include <vector>
+
 #include "transport/plugin.h"
 #include "transport/transport.h"
 
 namespace evt {
+
+// HTTP headers, in order.
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+// The value of the header named (lower case) name, or "".
+inline std::string_view header_value(const HeaderList& headers, std::string_view name) {
+  for (const auto& [n, v] : headers)
+    if (n == name) return v;
+  return {};
+}
 
 // A request as it arrived, or as it goes out.
 struct HttpRequestData {
