@@ -188,6 +188,20 @@ TEST(CloudEvent, Rfc3339) {
   EXPECT_FALSE(parse_rfc3339("soon"));
 }
 
+TEST(CloudEvent, Rfc3339LeapSecondAndOffsetRanges) {
+  // A leap second is 23:59:60 UTC, at the end of a day (and of a month or a
+  // year): as POSIX time, the second after 23:59:59.
+  EXPECT_EQ(parse_rfc3339("2016-12-31T23:59:60Z"), parse_rfc3339("2017-01-01T00:00:00Z"));
+  EXPECT_EQ(parse_rfc3339("2015-06-30T23:59:60.5Z"), *parse_rfc3339("2015-07-01T00:00:00Z") + 0.5);
+  EXPECT_EQ(parse_rfc3339("2016-12-31T18:59:60-05:00"), parse_rfc3339("2017-01-01T00:00:00Z"));
+  // An offset's hour is 00 to 23, its minute 00 to 59 (RFC 3339's time-numoffset).
+  EXPECT_FALSE(parse_rfc3339("2025-01-01T00:00:00+24:00"));
+  EXPECT_FALSE(parse_rfc3339("2025-01-01T00:00:00+99:99"));
+  EXPECT_FALSE(parse_rfc3339("2025-01-01T00:00:00-01:60"));
+  EXPECT_EQ(parse_rfc3339("2025-01-01T00:00:00+23:59"), *parse_rfc3339("2025-01-01T00:00:00Z") - 86340);
+  EXPECT_EQ(parse_rfc3339("2025-01-01T00:00:00-00:00"), parse_rfc3339("2025-01-01T00:00:00Z"));
+}
+
 TEST(WebhookFormat, Payloads) {
   EXPECT_EQ(parse_webhook_format("cloudevents-binary"), WebhookFormat::cloudevents_binary);
   EXPECT_FALSE(parse_webhook_format("CloudEvents"));
