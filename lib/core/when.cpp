@@ -59,8 +59,12 @@ std::optional<double> parse_rfc3339(std::string_view text) {
   tm.tm_sec = number_at(t, 17, 2);
   if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
     return std::nullopt;
+  // A leap second (23:59:60) is, as POSIX time, the second after 23:59:59:
+  // counted from :59, so that the day it ends is no day rolled over.
+  bool leap = tm.tm_sec == 60;
+  if (leap) tm.tm_sec = 59;
   std::tm asked = tm;
-  double seconds = static_cast<double>(::timegm(&tm));
+  double seconds = static_cast<double>(::timegm(&tm)) + (leap ? 1 : 0);
   if (tm.tm_mday != asked.tm_mday || tm.tm_mon != asked.tm_mon) return std::nullopt;  // February 31st is no day
   size_t p = 19;
   if (p < t.size() && t[p] == '.') {
@@ -72,7 +76,9 @@ std::optional<double> parse_rfc3339(std::string_view text) {
   if (p + 1 == t.size() && (t[p] == 'Z' || t[p] == 'z')) return seconds;
   if (p + 6 != t.size() || (t[p] != '+' && t[p] != '-') || !digits(t, p + 1, 2) || t[p + 3] != ':' || !digits(t, p + 4, 2))
     return std::nullopt;
-  int offset = number_at(t, p + 1, 2) * 3600 + number_at(t, p + 4, 2) * 60;
+  int hours = number_at(t, p + 1, 2), minutes = number_at(t, p + 4, 2);
+  if (hours > 23 || minutes > 59) return std::nullopt;  // time-numoffset: an hour and a minute
+  int offset = hours * 3600 + minutes * 60;
   return t[p] == '+' ? seconds - offset : seconds + offset;
 }
 
