@@ -179,6 +179,19 @@ TEST(CloudEvent, DroppedMemberNoticesSayEachNameOnce) {
   EXPECT_NE(said[2].find("\"C\""), std::string::npos);
 }
 
+TEST(CloudEvent, DroppedMemberNoticesAreBounded) {
+  // Names chosen by whoever publishes: a long-running listener neither
+  // remembers nor says an unbounded number of them.
+  std::vector<std::string> said;
+  DroppedMemberNotices notices([&](const std::string& line) { said.push_back(line); });
+  for (int i = 0; i < 10000; ++i) notices({"X" + std::to_string(i)});
+  EXPECT_LE(said.size(), 101u);
+  EXPECT_NE(said.back().find("no further"), std::string::npos);
+  size_t before = said.size();
+  notices({"Y"});
+  EXPECT_EQ(said.size(), before);
+}
+
 TEST(CloudEvent, Rfc3339) {
   EXPECT_EQ(parse_rfc3339("1970-01-01T00:00:00Z"), 0.0);
   EXPECT_EQ(parse_rfc3339("1969-12-31T23:59:59Z"), -1.0);
