@@ -329,9 +329,13 @@ DroppedMemberNotices::DroppedMemberNotices(std::function<void(const std::string&
 void DroppedMemberNotices::operator()(const DroppedMembers& dropped) {
   if (dropped.empty()) return;
   std::lock_guard lock(mutex_);
-  for (const std::string& name : dropped)
-    if (said_.insert(name).second)
+  for (const std::string& name : dropped) {
+    if (said_.size() > max_said) return;  // the last word said
+    if (!said_.insert(name).second) continue;
+    if (said_.size() <= max_said)
       say_("member \"" + name + "\" fits no CloudEvents attribute: dropped (said once for each name)");
+    else say_("more members fit no CloudEvents attribute: dropped, and no further names said");
+  }
 }
 
 }  // namespace evt

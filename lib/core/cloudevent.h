@@ -86,13 +86,16 @@ Event parse_cloudevent_binary(const std::vector<std::pair<std::string, std::stri
                               std::string_view body);
 
 // Says, once per member name, that a member was dropped: what a stream of
-// CloudEvents tells its user on stderr (say: log.h's report, say).
+// CloudEvents tells its user on stderr (say: log.h's report, say). The names
+// are the publishers' to choose: after max_said of them, one line says that
+// no further ones are said, and no more are kept.
 class DroppedMemberNotices {
  public:
   explicit DroppedMemberNotices(std::function<void(const std::string&)> say);
   void operator()(const DroppedMembers& dropped);
 
  private:
+  static constexpr size_t max_said = 100;
   std::function<void(const std::string&)> say_;
   std::mutex mutex_;
   std::set<std::string> said_;
