@@ -132,6 +132,19 @@ TEST(CloudEvent, InInvalid) {
   EXPECT_FALSE(looks_like_cloudevent(R"({"specversion":"1.0",)"));
 }
 
+TEST(CloudEvent, AnEnvelopeIsNeverTakenForOne) {
+  // A tag anywhere at the top level makes an envelope, whose own rules then
+  // hold even when a member before the tag breaks them.
+  EXPECT_EQ(invalid_reason(R"({"specversion":"1.0","id":"","source":"/s","type":"t","tag":"x"})"),
+            R"("id" is not a non-empty string)");
+  EXPECT_EQ(invalid_reason(R"({"specversion":"1.0","id":"i","source":"/s","type":"t","t\u0061g":3})"),
+            R"("tag" is not a string)");
+  // specversion inside data (a Salt or ns8 payload carrying a CloudEvent) is data.
+  Event e = parse_envelope(R"({"tag":"salt/x","data":{"specversion":"1.0","id":"i","source":"/s","type":"evil"}})");
+  EXPECT_EQ(e.tag, "salt/x");
+  EXPECT_TRUE(e.extra.empty());
+}
+
 TEST(CloudEvent, RoundTrip) {
   for (
       const char* line :
