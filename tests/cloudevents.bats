@@ -203,3 +203,15 @@ EOF
   run field "$T/r.log" 'json.loads(b)["type"] if h["content-type"].startswith("application/cloudevents") else "-"'
   assert_line --index 1 'TEST'
 }
+
+@test "the binary mode over HTTP: a '%' in an attribute comes back as it went (each header value percent-decoded once)" {
+  PORT=$(free_port)
+  start_listener hl -u "http://127.0.0.1:$PORT/" -n 2
+  printf '%s\n' '{"tag":"t","data":"x","id":"i1","node":"n","subject":"100%41 off, 50%25 %u0041 + é"}' \
+    '{"tag":"t","data":"x","id":"i2","node":"n","note":"%2541"}' | event-fire -u "http://127.0.0.1:$PORT/" -l
+  finish hl
+  [ "$(cat "$T/hl.rc")" = 0 ]
+  run jq -r '.subject // .note' "$T/hl.out"
+  assert_line --index 0 '100%41 off, 50%25 %u0041 + é'
+  assert_line --index 1 '%2541'
+}
