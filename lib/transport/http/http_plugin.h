@@ -35,7 +35,7 @@ struct HttpRequestData {
   std::string method;  // POST, PUT, ...
   std::string path;    // as written, from '/'
   std::string query;   // as written, without '?'
-  HeaderList headers;  // names in lower case
+  HeaderList headers;  // names in lower case; arrived: values percent-decoded (cpp-httplib decodes %XX)
   std::string content_type;
   std::string body;
   std::string peer;  // arrived: the client's address
