@@ -11,7 +11,7 @@ setup() {
   export EVENTSAPI_STORE=$T/store EVENTSAPI_STATE=$T/state
 }
 teardown() {
-  exec 5<&- 2>/dev/null || true
+  for fd in 5 6 7 8 9; do eval "exec $fd<&-" 2>/dev/null; done
   common_teardown
 }
 
@@ -215,4 +215,16 @@ wait_for_query() {
   wait_for_metric "$port" 'event_tools_consumer_group_lag 0' 15
   run scrape "$port"
   assert_line 'event_tools_events_received_total{transport="redis+stream"} 5'
+}
+
+@test "--metrics: clients that connect and say nothing neither starve /healthz nor hold SIGTERM" {
+  port=$(free_port)
+  start_listener l --metrics "127.0.0.1:$port"
+  # More silent connections than the server has workers, as a slowloris would open.
+  for fd in 5 6 7 8 9; do eval "exec $fd<>/dev/tcp/127.0.0.1/$port"; done
+  run curl -s -m 3 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/healthz"
+  assert_output 200
+  kill "$(cat "$T/l.pid")"
+  wait_for_exit "$(cat "$T/l.pid")" 3
+  for fd in 5 6 7 8 9; do eval "exec $fd<&-"; done
 }
