@@ -224,7 +224,8 @@ wait_for_query() {
   for fd in 5 6 7 8 9; do eval "exec $fd<>/dev/tcp/127.0.0.1/$port"; done
   run curl -s -m 3 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/healthz"
   assert_output 200
+  # Stopped with silent connections just made, the daemon is gone within a few seconds.
+  for fd in 5 6 7 8 9; do eval "exec $fd<&- $fd<>/dev/tcp/127.0.0.1/$port"; done
   kill "$(cat "$T/l.pid")"
   wait_for_exit "$(cat "$T/l.pid")" 3
-  for fd in 5 6 7 8 9; do eval "exec $fd<&-"; done
 }

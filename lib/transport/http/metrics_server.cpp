@@ -1,5 +1,11 @@
 // The metrics server of the HTTP plugin, on cpp-httplib: one thread accepts,
-// one answers (a scrape is small and rare; a second scraper waits its turn).
+// a few answer (a scrape is small and rare). A connection holds its worker
+// until it is done, and the library waits for a keep-alive connection's next
+// request (its first included) for as long as its keep-alive timeout says:
+// a client that connects and says nothing would take a worker for
+// that long, starving the health probes and holding the daemon's stop
+// (joining the workers). So the waits here are short: a second for a
+// request, two for a read or a write; a scraper reconnects at no cost.
 #include "transport/http/metrics_server.h"
 
 #include <httplib.h>
@@ -8,6 +14,8 @@
 
 #include <atomic>
 #include <cerrno>
+#include <future>
+#include <mutex>
 
 #include "core/error.h"
 #include "core/signals.h"
@@ -19,16 +27,21 @@ namespace {
 class HttpMetricsServer : public MetricsServer {
  public:
   explicit HttpMetricsServer(const MetricsServerRequest& r) : r_(r) {
-    server_.new_task_queue = [] { return new httplib::ThreadPool(1); };
+    // The library's stop() does nothing until its listen has begun, which
+    // is when it asks for its task queue: the destructor waits for that.
+    server_.new_task_queue = [this] {
+      said_listening();
+      return new httplib::ThreadPool(kWorkers);
+    };
     // SO_REUSEADDR only: the library's default, SO_REUSEPORT, would let a
     // second daemon bind the same port and share the scrapes.
     server_.set_socket_options([](int fd) {
       int yes = 1;
       ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     });
-    server_.set_read_timeout(5);
-    server_.set_write_timeout(5);
-    server_.set_keep_alive_timeout(30);
+    server_.set_read_timeout(2);
+    server_.set_write_timeout(2);
+    server_.set_keep_alive_timeout(1);
     server_.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) {
       std::string type;
       std::string body = r_.scrape(req.get_header_value("Accept"), type);
@@ -54,11 +67,13 @@ class HttpMetricsServer : public MetricsServer {
       } catch (...) {
         r_.report(r_.option + ": an unknown exception");
       }
+      said_listening();
     });
   }
 
   ~HttpMetricsServer() override {
     stopping_ = true;
+    listening_.get_future().wait();
     server_.stop();
     if (thread_.joinable()) thread_.join();
   }
@@ -66,8 +81,16 @@ class HttpMetricsServer : public MetricsServer {
   HttpMetricsServer& operator=(const HttpMetricsServer&) = delete;
 
  private:
+  static constexpr size_t kWorkers = 4;
+
+  void said_listening() {
+    std::call_once(said_, [this] { listening_.set_value(); });
+  }
+
   MetricsServerRequest r_;
   httplib::Server server_;
+  std::promise<void> listening_;
+  std::once_flag said_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
 };
