@@ -229,3 +229,23 @@ wait_for_query() {
   kill "$(cat "$T/l.pid")"
   wait_for_exit "$(cat "$T/l.pid")" 3
 }
+
+@test "serve --metrics: a webhook's label hides query values and passwords, and stays one series per webhook" {
+  quiet eventsapi webhook-add 'http://u:p@ss@127.0.0.1:1/a"b\c?token=SECRET1'
+  quiet eventsapi webhook-add 'http://127.0.0.1:1/x?token=SECRET2&v=2'
+  quiet eventsapi webhook-add 'http://127.0.0.1:1/x?token=SECRET3&v=2'
+  quiet eventsapi webhook-add 'http://u:one@127.0.0.1:1/y'
+  quiet eventsapi webhook-add 'http://u:two@127.0.0.1:1/y'
+  port=$(free_port)
+  start_serve s --metrics "127.0.0.1:$port"
+  scrape "$port" > "$T/m.txt"
+  run grep -c SECRET "$T/m.txt"
+  assert_output 0
+  run grep -c 'p@ss\|:one@\|:two@' "$T/m.txt"
+  assert_output 0
+  run grep '^eventsapi_webhook_pending' "$T/m.txt"
+  assert_equal "${#lines[@]}" 5
+  assert_line 'eventsapi_webhook_pending{webhook="http://u:***@127.0.0.1:1/a\"b\\c?token=***"} 0'
+  assert_equal "$(grep '^eventsapi_webhook_pending' "$T/m.txt" | cut -d' ' -f1 | sort -u | wc -l)" 5
+  promtool check metrics < "$T/m.txt"
+}
