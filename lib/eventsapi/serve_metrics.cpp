@@ -1,5 +1,8 @@
 #include "eventsapi/serve_metrics.h"
 
+#include <algorithm>
+#include <map>
+
 #include "core/endpoint.h"
 
 namespace evt {
@@ -30,11 +33,36 @@ const StatFamily families[] = {
      &WebhookStats::spool_bytes},
 };
 
+// A webhook's label: its masked URL with each query value masked too (a
+// token is often there: ?token=...), and, when that makes two webhooks'
+// labels one, a number after the second and later (#2), so that each stays
+// its own series.
+std::string webhook_label(const std::string& url, std::map<std::string, int>& seen) {
+  std::string label = masked_url(url);
+  auto query = label.find('?');
+  if (query != std::string::npos) {
+    std::string masked = label.substr(0, query + 1);
+    std::string rest = label.substr(query + 1);
+    rest = rest.substr(0, rest.find('#'));
+    for (size_t from = 0; from <= rest.size();) {
+      size_t amp = std::min(rest.find('&', from), rest.size());
+      std::string param = rest.substr(from, amp - from);
+      auto eq = param.find('=');
+      masked += (eq == std::string::npos ? param : param.substr(0, eq + 1) + "***") + (amp < rest.size() ? "&" : "");
+      from = amp + 1;
+    }
+    label = masked;
+  }
+  int n = ++seen[label];
+  return n == 1 ? label : label + "#" + std::to_string(n);
+}
+
 }  // namespace
 
 void write_webhook_metrics(MetricsText& text, const WebhookStatsByUrl& stats) {
   std::vector<std::pair<const WebhookStats*, MetricLabels>> hooks;
-  for (const auto& [url, s] : stats) hooks.push_back({&s, {{"webhook", masked_url(url)}}});
+  std::map<std::string, int> seen;
+  for (const auto& [url, s] : stats) hooks.push_back({&s, {{"webhook", webhook_label(url, seen)}}});
   for (const StatFamily& f : families) {
     text.family(f.name, f.type, f.help);
     for (const auto& [s, labels] : hooks) text.sample("", labels, static_cast<double>(s->*f.member));

@@ -1,7 +1,8 @@
 // What eventsapi serve shows on --metrics: each webhook's counts, as
 // webhook_stats.h keeps them for `eventsapi status` (read at scrape time,
 // so nothing is counted twice), labelled with the webhook's masked URL
-// (core/endpoint.h's masked_url: a password never shows).
+// (core/endpoint.h's masked_url: a password never shows), query values
+// masked too (?token=***), numbered (#2) when two labels would be one.
 #pragma once
 
 #include "core/metrics_text.h"
