@@ -352,10 +352,9 @@ class Runner : public StepSupervisor::Observer, StepStart {
   DaemonLifecycle life_;
   Tally tally_;
   HandleMetrics metrics_{r_.source};
-  std::unique_ptr<MetricsServer> metrics_server_;
-  BacklogGauges backlog_{
-      false};  // a stream's group lag and pending, while --metrics serves  // --metrics: before life_ goes, it is stopped
-  Clock::time_point last_activity_;  // the last arrival or result, for -w
+  std::unique_ptr<MetricsServer> metrics_server_;  // --metrics: after life_, so stopped before life_ goes
+  BacklogGauges backlog_{false};                   // a stream's group lag and pending, while --metrics serves
+  Clock::time_point last_activity_;                // the last arrival or result, for -w
   StopState stop_;
   bool last_end_signalled_ = false;  // the step that just ended was killed by a signal
 };
