@@ -249,3 +249,11 @@ wait_for_query() {
   assert_equal "$(grep '^eventsapi_webhook_pending' "$T/m.txt" | cut -d' ' -f1 | sort -u | wc -l)" 5
   promtool check metrics < "$T/m.txt"
 }
+
+@test "--metrics: a daemon stopped as it starts (before the server listens) still exits" {
+  port=$(free_port)
+  for i in $(seq 1 15); do
+    run timeout -k 3 0.05 event-listen --metrics "127.0.0.1:$port" -u "redis+stream://127.0.0.1:1/x"
+    [ "$status" -ne 137 ] || fail "run $i did not stop on SIGTERM"
+  done
+}
