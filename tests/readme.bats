@@ -118,3 +118,13 @@ run_recipe() {
   assert_success
   assert_line 'build/finished {"status":"ok"}'
 }
+
+@test "README recipe: watching it run (--metrics, /healthz, TRACEPARENT to a step)" {
+  export PORT
+  PORT=$(free_port)
+  run_recipe watching
+  assert_success
+  assert_line 'event_handle_runs_total{handler="backup-done",status="completed"} 1'
+  assert_line '200'
+  assert_line '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
+}
