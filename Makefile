@@ -13,7 +13,8 @@ DEBS = g++ cmake make pkg-config libcli11-dev libhiredis-dev cppzmq-dev libzmq3-
        glusterfs-server python3-requests python3-jwt iproute2 nginx libmsgpack-cxx-dev python3-msgpack systemd \
        libnats-dev nats-server pmccabe libssl-dev libcpp-httplib-dev prometheus jq curl
 # The npm peers of the tests (nats in tests/nats.bats, the CloudEvents SDK
-# in tests/cloudevents.bats and tests/http.bats with standardwebhooks, each
+# in tests/cloudevents.bats and tests/http.bats with standardwebhooks and
+# @octokit/webhooks-methods, each
 # installed by its suite on first use):
 # Debian's node and npm, unless a
 # node with its own npm is there already (NodeSource's nodejs carries npm and

@@ -4,7 +4,8 @@
 # send (HTTP.toEvent) and `standardwebhooks` checks our signature. HTTP in
 # (event-listen -u http://ADDR:PORT/PREFIX, event-handle -u) from curl, the
 # SDK's HTTP.binary/structured messages and standardwebhooks' signing, with
-# GitHub's signature computed by openssl, and hostile requests; https with a
+# GitHub's signature made by GitHub's `@octokit/webhooks-methods` (and by
+# openssl), and hostile requests; https with a
 # certificate openssl makes here.
 
 load helpers
@@ -20,11 +21,16 @@ teardown() { common_teardown; }
 # npm_http: the SDKs, installed once into tests/.npm-http (ignored by git).
 npm_http() {
   local dir=$BATS_TEST_DIRNAME/.npm-http
-  [ -d "$dir/node_modules/cloudevents" ] && [ -d "$dir/node_modules/standardwebhooks" ] && return 0
+  [ -d "$dir/node_modules/cloudevents" ] && [ -d "$dir/node_modules/standardwebhooks" ] &&
+    [ -d "$dir/node_modules/@octokit/webhooks-methods" ] && return 0
   command -v npm > /dev/null || return 1
-  mkdir -p "$dir" && (cd "$dir" && npm install --no-audit --no-fund --silent cloudevents@8 standardwebhooks@1 > /dev/null 2>&1)
+  mkdir -p "$dir" && (cd "$dir" && npm install --no-audit --no-fund --silent \
+    cloudevents@8 standardwebhooks@1 @octokit/webhooks-methods@6 > /dev/null 2>&1)
 }
 peer() { NODE_PATH=$BATS_TEST_DIRNAME/.npm-http/node_modules node "$FIX/ce_peer.js" "$@"; }
+# octokit sign|verify ...: tests/fixtures/gh_peer.mjs (an ES module: NODE_PATH
+# does not reach its import, the working directory does).
+octokit() { (cd "$BATS_TEST_DIRNAME/.npm-http" && node --input-type=module -e "$(cat "$FIX/gh_peer.mjs")" -- "$@"); }
 
 # start_peer STATUS [SECRET]: the SDK's receiver on $PEER_PORT, its lines in $T/peer.out.
 start_peer() {
@@ -165,23 +171,29 @@ listen_http() {
   assert_line --index 2 '["EVENT API x","hi","c3","n9",1767323045.5,"00-ab"]'
 }
 
-@test "event-listen --secret-file: GitHub's X-Hub-Signature-256 (openssl dgst) and Standard Webhooks' (standardwebhooks) pass; others get 401" {
-  printf 'It'"'"'s a Secret to Everybody\n' > "$T/gh"
+@test "event-listen --secret-file: GitHub's X-Hub-Signature-256 (@octokit/webhooks-methods, openssl dgst) and Standard Webhooks' (standardwebhooks) pass; others get 401" {
+  npm_http || skip "the npm registry's @octokit/webhooks-methods and standardwebhooks cannot be installed"
+  gh="It's a Secret to Everybody"
+  printf '%s\n' "$gh" > "$T/gh"
   body='{"action":"push"}'
-  sig=sha256=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "It's a Secret to Everybody" | sed 's/.*= //')
+  sig=$(octokit sign "$gh" "$body")
+  [[ $sig == sha256=* ]]
+  # openssl makes the same; octokit's verify() holds it, and not for a changed body.
+  [ "sha256=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$gh" | sed 's/.*= //')" = "$sig" ]
+  [ "$(octokit verify "$gh" "$body" "$sig")" = true ]
+  [ "$(octokit verify "$gh" "$body " "$sig")" = false ]
   listen_http /gh -n 1 --secret-file "$T/gh"
   [ "$(post /gh/push -d "$body" -H "X-Hub-Signature-256: $sig")" = 202 ]
   finish hl
   jq -e '.tag == "push"' "$T/hl.out"
 
   listen_http /gh --secret-file "$T/gh"
-  [ "$(post /gh/push -d "$body " -H "X-Hub-Signature-256: $sig")" = 401 ]
+  [ "$(post /gh/push -d "$body " -H "X-Hub-Signature-256: $sig")" = 401 ]  # the body changed after signing
   [ "$(post /gh/push -d "$body")" = 401 ]
   grep -q '401 POST /gh/push from 127.0.0.1: X-Hub-Signature-256 does not match' "$T/hl.err"
   grep -q 'no signature' "$T/hl.err"
   kill "$(cat "$T/hl.pid")"
 
-  npm_http || skip "the npm registry's standardwebhooks cannot be installed"
   listen_http / -n 1 --secret-file "$T/secret"
   mapfile -t good < <(peer sign "$SECRET" msg_good '{"a":1}')
   mapfile -t old < <(peer sign "$SECRET" msg_old '{"a":1}' "$(( $(date +%s) - 600 ))")
