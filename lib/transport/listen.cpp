@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <mutex>
 #include <optional>
 
 #include "core/clock.h"
@@ -94,48 +95,75 @@ Exit listen(const ListenRequest& r) {
   TransportCounters counted = transport_counters(transport_label(endpoint), "stdio");
   size_t invalid_counted = 0;
   BacklogGauges backlog(metrics_server != nullptr);
-  auto subscriber = open_subscriber(endpoint, r.transport, r.filter);
-  auto say_ready = [&] {
-    if (subscriber->live()) life.ready();
-    said_ready = life.is_ready();
-  };
-  say_ready();
 
   auto start = Clock::now();
   auto last_event = start;
   size_t bad = 0;
-  std::vector<Message> batch;
+  std::vector<Message> batch, one;
   std::string out;
   std::optional<ListenStats> stats;
   if (r.stats > 0) stats.emplace(r.stats, 2, ListenStats::style_for(2, r.out_fd), start);
+  bool done = false;  // -n reached, or the loop ended: nothing more is taken
+  bool gone = false;  // stdout's reader is gone
+  // A turn: a batch written out; how many of its messages were dealt with.
+  // One at a time, the main loop's or a source's thread's (deliver_inline).
+  std::mutex turn_mu;
+  auto turn = [&](std::vector<Message>& b) -> size_t {
+    out.clear();
+    long printed_before = printed;
+    size_t bad_before = bad;
+    size_t handled = format_batch(r, b, out, printed, bad, done, stats ? &*stats : nullptr);
+    count_turn(counted, b.size(), printed - printed_before, bad - bad_before);
+    if (!out.empty() && !write_all(r.out_fd, out)) gone = done = true;  // the reader is gone: end quietly
+    if (stats) stats->tick(Clock::now());
+    // -w counts time spent waiting for input, never time blocked on a slow
+    // reader of stdout (or acknowledging): the wait starts once that is done.
+    if (!out.empty()) last_event = Clock::now();
+    return gone ? 0 : handled;
+  };
+  // Inline: the event written in the thread it arrived in, no later than
+  // where the main loop would have written it.
+  InlineSink sink = [&](Message& m) {
+    std::lock_guard<std::mutex> lock(turn_mu);
+    if (done) return InlineResult::refused;
+    one.clear();
+    one.push_back(std::move(m));
+    if (turn(one) == 0) return InlineResult::refused;
+    return done ? InlineResult::written_last : InlineResult::written;
+  };
+  // Declared last, so that it (and its threads, which may call sink) ends first.
+  auto subscriber = open_subscriber(endpoint, r.transport, r.filter);
+  subscriber->deliver_inline(sink);
+  auto say_ready = [&] {
+    if (subscriber->live()) life.ready();
+    said_ready = life.is_ready();
+  };
+  std::unique_lock<std::mutex> lock(turn_mu);
+  say_ready();
 
-  while (!stop_requested()) {
+  while (!stop_requested() && !done) {
     auto allowed = wait_allowed(r, start, last_event);
     if (!allowed) {
       if (stats) stats->tick(Clock::now(), true);
+      done = true;
       return Exit::failed;
     }
     batch.clear();
     int wait_ms = life.wait_ms(stats ? shorter_wait(*allowed, stats->wait_ms(Clock::now())) : *allowed);
     life.tick();
     backlog.poll(*subscriber);
+    lock.unlock();
     bool more = subscriber->receive(batch, wait_ms);
+    lock.lock();
     say_ready();
-    out.clear();
-    bool done = false;
-    long printed_before = printed;
-    size_t bad_before = bad;
-    size_t handled = format_batch(r, batch, out, printed, bad, done, stats ? &*stats : nullptr);
-    count_turn(counted, batch.size(), printed - printed_before, bad - bad_before + subscriber->invalid() - invalid_counted);
+    size_t handled = done ? 0 : turn(batch);
+    if (gone) return Exit::ok;
+    if (subscriber->invalid() > invalid_counted) counted.invalid.inc(subscriber->invalid() - invalid_counted);
     invalid_counted = subscriber->invalid();
-    if (!out.empty() && !write_all(r.out_fd, out)) return Exit::ok;  // the reader is gone: end quietly
-    if (stats) stats->tick(Clock::now());
     for (size_t i = 0; i < handled; ++i) subscriber->delivered(batch[i]);
-    // -w counts time spent waiting for input, never time blocked on a slow
-    // reader of stdout (or acknowledging): the wait starts once that is done.
-    if (!out.empty()) last_event = Clock::now();
-    if (done || !more) break;
+    if (!more) break;
   }
+  done = true;
   if (stats) stats->tick(Clock::now(), true);
   life.stopping();
   return subscriber->invalid() + bad > 0 ? Exit::invalid_input : Exit::ok;

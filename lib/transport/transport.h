@@ -3,6 +3,7 @@
 // read from), opened from an Endpoint with the options all transports share.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -165,6 +166,12 @@ struct GroupBacklog {
   long long pending = 0;
 };
 
+// What a reader's sink did with an event handed to it inline (see
+// Subscriber::deliver_inline): written out (and the last it takes: -n
+// reached), or refused (it is stopping; the sender should try again).
+enum class InlineResult { written, written_last, refused };
+using InlineSink = std::function<InlineResult(Message&)>;
+
 class Subscriber {
  public:
   virtual ~Subscriber() = default;
@@ -197,6 +204,13 @@ class Subscriber {
   // The group's backlog (nullopt: no group, or not known now). A command to
   // the server: asked every few seconds (--metrics), never per message.
   virtual std::optional<GroupBacklog> backlog() { return std::nullopt; }
+  // A source whose messages arrive in threads of its own (HTTP in) may hand
+  // each to sink in the thread it arrived in, sink writing it out there, in
+  // place of queueing it for receive() and waiting for delivered(): no
+  // switch between threads per message. Returns false where it does not
+  // (then receive() brings them). sink is called from any thread; it
+  // serializes its calls itself and outlives the source's threads.
+  virtual bool deliver_inline(InlineSink /*sink*/) { return false; }
   // Malformed messages reported and skipped so far.
   size_t invalid() const { return invalid_; }
   // At most n messages a receive: a reader that can take only n more (event-

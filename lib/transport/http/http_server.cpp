@@ -1,13 +1,17 @@
 // HTTP in: event-listen -u http://ADDR:PORT/PREFIX. cpp-httplib's server
 // runs in its own threads; each request is judged by the core's rules
-// (IngestRules) and, when it is an event, waits in its thread until the
-// reader has written it out (delivered()) or, for event-handle, taken it
-// (answer_on_receipt): only then is it answered 202. A request the reader
-// never dealt with when it stops is answered 503, so the sender tries again.
+// (IngestRules) and, when it is an event, is answered 202 only once the
+// reader has written it out: event-listen writes it in the request's own
+// thread (deliver_inline: no switch to the main thread and back for each
+// request); otherwise it waits in its thread until the reader has written
+// it out (delivered()) or, for event-handle, taken it (answer_on_receipt).
+// A request the reader never dealt with when it stops is answered 503, so
+// the sender tries again.
 #include <httplib.h>
 
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cerrno>
 #include <condition_variable>
 #include <deque>
@@ -87,7 +91,7 @@ class HttpIngest final : public Subscriber {
     std::unique_lock<std::mutex> lock(mu_);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms < 0 ? 0 : timeout_ms);
     // In slices, so that a signal (the stop flag) ends the wait soon.
-    while (queue_.empty() && !failed_ && !r_.host.stop_requested()) {
+    while (queue_.empty() && !failed_ && !sink_done_ && !r_.host.stop_requested()) {
       auto slice = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
       if (timeout_ms >= 0 && deadline < slice) slice = deadline;
       arrived_.wait_until(lock, slice);
@@ -112,6 +116,13 @@ class HttpIngest final : public Subscriber {
     if (it == taken_.end()) return;
     answer(*it->second, 202);
     taken_.erase(it);
+  }
+
+  bool deliver_inline(InlineSink sink) override {
+    if (r_.answer_on_receipt) return false;
+    sink_ = std::move(sink);
+    inline_.store(true, std::memory_order_release);
+    return true;
   }
 
   // The sender keeps what it was not answered 202 for.
@@ -188,6 +199,7 @@ class HttpIngest final : public Subscriber {
   void take(const httplib::Request& req, httplib::Response& res) {
     IngestVerdict v = r_.rules->judge(request_data(req));
     if (v.status != 0) return answer(req, res, v.status, v.reason);
+    if (inline_.load(std::memory_order_acquire)) return take_inline(req, res, v.message);
     auto w = std::make_shared<Waiting>();
     w->message = std::move(v.message);
     std::unique_lock<std::mutex> lock(mu_);
@@ -202,6 +214,16 @@ class HttpIngest final : public Subscriber {
     if (w->status != 202) res.set_content("stopping\n", "text/plain");
   }
 
+  void take_inline(const httplib::Request& req, httplib::Response& res, Message& m) {
+    InlineResult got = sink_(m);
+    if (got == InlineResult::refused) return answer(req, res, 503, "stopping");
+    res.status = 202;
+    if (got != InlineResult::written_last) return;
+    std::lock_guard<std::mutex> lock(mu_);  // the reader is done: its wait ends
+    sink_done_ = true;
+    arrived_.notify_all();
+  }
+
   HttpServeRequest r_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
@@ -212,6 +234,9 @@ class HttpIngest final : public Subscriber {
   unsigned long long taken_count_ = 0;
   bool closing_ = false;
   bool failed_ = false;
+  bool sink_done_ = false;  // the sink took its last event
+  InlineSink sink_;         // set once, before inline_
+  std::atomic<bool> inline_{false};
 };
 
 }  // namespace
