@@ -148,6 +148,9 @@ class HttpIngest final : public Subscriber {
     });
     server_->set_payload_max_length(static_cast<size_t>(r_.max_body));
     server_->set_keep_alive_timeout(5);
+    // nginx's keepalive_requests: the library's 100 makes a busy sender
+    // reconnect (and wake the accepting thread) every 100 requests.
+    server_->set_keep_alive_max_count(1000);
     server_->set_read_timeout(10);  // a client that sends its headers slowly is dropped
     server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       if (req.method == "POST" || req.method == "PUT") return httplib::Server::HandlerResponse::Unhandled;
