@@ -82,33 +82,19 @@ static void count_turn(TransportCounters& c, size_t received, long emitted, size
   if (invalid) c.invalid.inc(invalid);
 }
 
-Exit listen(const ListenRequest& r) {
-  Endpoint endpoint = parse_endpoint(r.url);
-  long printed = 0;
-  bool said_ready = false;  // READY=1's status names the endpoint; later ones count too
-  // Under systemd (a master's listener): readiness, status, watchdog.
-  DaemonLifecycle life(r.ready_file, [&] {
-    return "listening on " + endpoint.display() + (said_ready ? "; " + std::to_string(printed) + " event(s)" : "");
-  });
-  life.remove_stale_ready_file();
-  auto metrics_server = serve_metrics(r.metrics, life);
-  TransportCounters counted = transport_counters(transport_label(endpoint), "stdio");
-  size_t invalid_counted = 0;
-  BacklogGauges backlog(metrics_server != nullptr);
+namespace {
 
-  auto start = Clock::now();
-  auto last_event = start;
-  size_t bad = 0;
-  std::vector<Message> batch, one;
-  std::string out;
-  std::optional<ListenStats> stats;
-  if (r.stats > 0) stats.emplace(r.stats, 2, ListenStats::style_for(2, r.out_fd), start);
-  bool done = false;  // -n reached, or the loop ended: nothing more is taken
-  bool gone = false;  // stdout's reader is gone
-  // A turn: a batch written out; how many of its messages were dealt with.
-  // One at a time, the main loop's or a source's thread's (deliver_inline).
-  std::mutex turn_mu;
-  auto turn = [&](std::vector<Message>& b) -> size_t {
+// What is written out, turn by turn: the main loop's batches, or a source's
+// single events written in the thread they arrived in (deliver_inline), one
+// turn at a time under mu. Outlives the source.
+struct Turns {
+  Turns(const ListenRequest& request, TransportCounters& counters, Clock::time_point start)
+      : r(request), counted(counters), last_event(start) {
+    if (r.stats > 0) stats.emplace(r.stats, 2, ListenStats::style_for(2, r.out_fd), start);
+  }
+
+  // A batch written out; how many of its messages were dealt with. Under mu.
+  size_t turn(std::vector<Message>& b) {
     out.clear();
     long printed_before = printed;
     size_t bad_before = bad;
@@ -117,56 +103,89 @@ Exit listen(const ListenRequest& r) {
     if (!out.empty() && !write_all(r.out_fd, out)) gone = done = true;  // the reader is gone: end quietly
     if (stats) stats->tick(Clock::now());
     // -w counts time spent waiting for input, never time blocked on a slow
-    // reader of stdout (or acknowledging): the wait starts once that is done.
+    // reader of stdout: the wait starts once that is done.
     if (!out.empty()) last_event = Clock::now();
     return gone ? 0 : handled;
-  };
-  // Inline: the event written in the thread it arrived in, no later than
-  // where the main loop would have written it.
-  InlineSink sink = [&](Message& m) {
-    std::lock_guard<std::mutex> lock(turn_mu);
+  }
+
+  // Inline: the event written no later than the main loop would have.
+  InlineResult sink(Message& m) {
+    std::lock_guard<std::mutex> lock(mu);
     if (done) return InlineResult::refused;
     one.clear();
     one.push_back(std::move(m));
     if (turn(one) == 0) return InlineResult::refused;
     return done ? InlineResult::written_last : InlineResult::written;
-  };
-  // Declared last, so that it (and its threads, which may call sink) ends first.
+  }
+
+  const ListenRequest& r;
+  TransportCounters& counted;
+  Clock::time_point last_event;
+  std::optional<ListenStats> stats;
+  std::mutex mu;
+  std::string out;
+  std::vector<Message> one;
+  long printed = 0;
+  size_t bad = 0;
+  bool done = false;  // -n reached, or the loop ended: nothing more is taken
+  bool gone = false;  // stdout's reader is gone
+};
+
+}  // namespace
+
+Exit listen(const ListenRequest& r) {
+  Endpoint endpoint = parse_endpoint(r.url);
+  bool said_ready = false;  // READY=1's status names the endpoint; later ones count too
+  Turns* turns_seen = nullptr;
+  // Under systemd (a master's listener): readiness, status, watchdog.
+  DaemonLifecycle life(r.ready_file, [&] {
+    return "listening on " + endpoint.display() + (said_ready ? "; " + std::to_string(turns_seen->printed) + " event(s)" : "");
+  });
+  life.remove_stale_ready_file();
+  auto metrics_server = serve_metrics(r.metrics, life);
+  TransportCounters counted = transport_counters(transport_label(endpoint), "stdio");
+  size_t invalid_counted = 0;
+  BacklogGauges backlog(metrics_server != nullptr);
+  auto start = Clock::now();
+  Turns t(r, counted, start);
+  turns_seen = &t;
+  // Declared after t, so that it (and its threads, which may call t.sink) ends first.
   auto subscriber = open_subscriber(endpoint, r.transport, r.filter);
-  subscriber->deliver_inline(sink);
+  subscriber->deliver_inline([&t](Message& m) { return t.sink(m); });
   auto say_ready = [&] {
     if (subscriber->live()) life.ready();
     said_ready = life.is_ready();
   };
-  std::unique_lock<std::mutex> lock(turn_mu);
+  std::unique_lock<std::mutex> lock(t.mu);
   say_ready();
 
-  while (!stop_requested() && !done) {
-    auto allowed = wait_allowed(r, start, last_event);
+  std::vector<Message> batch;
+  while (!stop_requested() && !t.done) {
+    auto allowed = wait_allowed(r, start, t.last_event);
     if (!allowed) {
-      if (stats) stats->tick(Clock::now(), true);
-      done = true;
+      if (t.stats) t.stats->tick(Clock::now(), true);
+      t.done = true;
       return Exit::failed;
     }
     batch.clear();
-    int wait_ms = life.wait_ms(stats ? shorter_wait(*allowed, stats->wait_ms(Clock::now())) : *allowed);
+    int wait_ms = life.wait_ms(t.stats ? shorter_wait(*allowed, t.stats->wait_ms(Clock::now())) : *allowed);
     life.tick();
     backlog.poll(*subscriber);
     lock.unlock();
     bool more = subscriber->receive(batch, wait_ms);
     lock.lock();
     say_ready();
-    size_t handled = done ? 0 : turn(batch);
-    if (gone) return Exit::ok;
-    if (subscriber->invalid() > invalid_counted) counted.invalid.inc(subscriber->invalid() - invalid_counted);
+    size_t handled = t.done ? 0 : t.turn(batch);
+    if (t.gone) return Exit::ok;
+    count_turn(counted, 0, 0, subscriber->invalid() - invalid_counted);
     invalid_counted = subscriber->invalid();
     for (size_t i = 0; i < handled; ++i) subscriber->delivered(batch[i]);
     if (!more) break;
   }
-  done = true;
-  if (stats) stats->tick(Clock::now(), true);
+  t.done = true;
+  if (t.stats) t.stats->tick(Clock::now(), true);
   life.stopping();
-  return subscriber->invalid() + bad > 0 ? Exit::invalid_input : Exit::ok;
+  return subscriber->invalid() + t.bad > 0 ? Exit::invalid_input : Exit::ok;
 }
 
 }  // namespace evt
