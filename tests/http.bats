@@ -299,3 +299,11 @@ open(sys.argv[2], "w"); time.sleep(5)' "$PORT" "$T/slow.ready" 3>&- &
     refute_output --partial httplib
   done
 }
+
+@test "HTTP in: a listener stopped as it starts (before the server listens) still exits" {
+  port=$(free_port)
+  for i in $(seq 1 15); do
+    run timeout -k 3 0.05 event-listen -u "http://127.0.0.1:$port/"
+    [ "$status" -ne 137 ] || fail "run $i did not stop on SIGTERM"
+  done
+}

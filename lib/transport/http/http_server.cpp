@@ -16,10 +16,10 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
-#include <thread>
 #include <unordered_map>
 
 #include "core/signals.h"
+#include "transport/http/listening_thread.h"
 #include "transport/http/http_plugin.h"
 
 namespace evt {
@@ -69,9 +69,10 @@ class HttpIngest final : public Subscriber {
       int err = errno;
       throw unreachable("cannot listen on " + r_.name + ": " + (err != 0 ? errno_text(err) : std::string("not an address here")));
     }
-    // Its threads (and the pool's, started from it) leave the signals to the
-    // main thread, whose poll(2) they cut short.
-    thread_ = start_thread_without_signals([this] { serve(); });
+    // A request holds its thread until its event is written out, and a slow
+    // client its own until the read timeout: more than the library's 8, so
+    // that a few of either do not stop the rest.
+    listening_.start(*server_, 32, [this] { serve(); });
   }
 
   ~HttpIngest() override {
@@ -83,8 +84,7 @@ class HttpIngest final : public Subscriber {
       queue_.clear();
       taken_.clear();
     }
-    server_->stop();
-    if (thread_.joinable()) thread_.join();
+    listening_.stop();
   }
 
   bool receive(std::vector<Message>& out, int timeout_ms) override {
@@ -136,10 +136,6 @@ class HttpIngest final : public Subscriber {
   }
 
   void configure() {
-    // A request holds its thread until its event is written out, and a slow
-    // client its own until the read timeout: more than the library's 8, so
-    // that a few of either do not stop the rest.
-    server_->new_task_queue = [] { return new httplib::ThreadPool(32); };
     // SO_REUSEADDR only: the library's default, SO_REUSEPORT, would let a
     // second listener bind the same port and take half the requests.
     server_->set_socket_options([](int fd) {
@@ -229,7 +225,7 @@ class HttpIngest final : public Subscriber {
 
   HttpServeRequest r_;
   std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
+  ListeningThread listening_;
   std::mutex mu_;
   std::condition_variable arrived_;
   std::deque<std::shared_ptr<Waiting>> queue_;

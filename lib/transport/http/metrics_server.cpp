@@ -14,11 +14,11 @@
 
 #include <atomic>
 #include <cerrno>
-#include <future>
 #include <mutex>
 
 #include "core/error.h"
 #include "core/signals.h"
+#include "transport/http/listening_thread.h"
 
 namespace evt {
 
@@ -27,12 +27,6 @@ namespace {
 class HttpMetricsServer : public MetricsServer {
  public:
   explicit HttpMetricsServer(const MetricsServerRequest& r) : r_(r) {
-    // The library's stop() does nothing until its listen has begun, which
-    // is when it asks for its task queue: the destructor waits for that.
-    server_.new_task_queue = [this] {
-      said_listening();
-      return new httplib::ThreadPool(kWorkers);
-    };
     // SO_REUSEADDR only: the library's default, SO_REUSEPORT, would let a
     // second daemon bind the same port and share the scrapes.
     server_.set_socket_options([](int fd) {
@@ -58,7 +52,7 @@ class HttpMetricsServer : public MetricsServer {
       throw usage_error(r_.option + " " + r_.address.text() + ": " +
                         (err != 0 ? errno_text(err) : std::string("cannot listen there")));
     }
-    thread_ = start_thread_without_signals([this] {
+    listening_.start(server_, kWorkers, [this] {
       // A server that cannot go on stops answering; the daemon goes on.
       try {
         if (!server_.listen_after_bind() && !stopping_) r_.report(r_.option + ": the server stopped listening");
@@ -67,15 +61,12 @@ class HttpMetricsServer : public MetricsServer {
       } catch (...) {
         r_.report(r_.option + ": an unknown exception");
       }
-      said_listening();
     });
   }
 
   ~HttpMetricsServer() override {
     stopping_ = true;
-    listening_.get_future().wait();
-    server_.stop();
-    if (thread_.joinable()) thread_.join();
+    listening_.stop();
   }
   HttpMetricsServer(const HttpMetricsServer&) = delete;
   HttpMetricsServer& operator=(const HttpMetricsServer&) = delete;
@@ -83,15 +74,9 @@ class HttpMetricsServer : public MetricsServer {
  private:
   static constexpr size_t kWorkers = 4;
 
-  void said_listening() {
-    std::call_once(said_, [this] { listening_.set_value(); });
-  }
-
   MetricsServerRequest r_;
   httplib::Server server_;
-  std::promise<void> listening_;
-  std::once_flag said_;
-  std::thread thread_;
+  ListeningThread listening_;
   std::atomic<bool> stopping_{false};
 };
 
