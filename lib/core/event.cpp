@@ -279,21 +279,61 @@ std::string format_ts(double ts) {
   return out;
 }
 
-std::string iso_time(double ts) {
+namespace {
+
+// n as `width` digits, zero-padded (n < 10^width).
+void append_digits(std::string& out, long n, int width) {
+  char buf[8];
+  for (int i = width - 1; i >= 0; --i, n /= 10) buf[i] = static_cast<char>('0' + n % 10);
+  out.append(buf, static_cast<size_t>(width));
+}
+
+}  // namespace
+
+void append_iso_time(std::string& out, double ts) {
   // Years 1 to 9999 only; anything else is shown as the number it is.
-  if (!(ts >= -62135596800.0 && ts < 253402300800.0)) return format_ts(ts);
-  auto whole = static_cast<time_t>(std::floor(ts));
+  if (!(ts >= -62135596800.0 && ts < 253402300800.0)) return append_ts(out, ts);
+  auto whole = static_cast<long>(std::floor(ts));
   auto micros = static_cast<long>(std::llround((ts - static_cast<double>(whole)) * 1e6));
   if (micros >= 1000000) {
     ++whole;
     micros -= 1000000;
   }
-  tm t;
-  gmtime_r(&whole, &t);
-  char buf[64];
-  int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
-                        t.tm_hour, t.tm_min, t.tm_sec, micros);
-  return std::string(buf, static_cast<size_t>(n));
+  // By hand, not gmtime_r and snprintf (a lock and a format parsed per
+  // call): a NATS publisher writes one for every event. The date of a day
+  // count is H. Hinnant's civil_from_days.
+  long days = whole / 86400, secs = whole % 86400;
+  if (secs < 0) secs += 86400, --days;
+  days += 719468;
+  long era = (days >= 0 ? days : days - 146096) / 146097;
+  long doe = days - era * 146097;
+  long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  long mp = (5 * doy + 2) / 153;
+  long d = doy - (153 * mp + 2) / 5 + 1;
+  long m = mp < 10 ? mp + 3 : mp - 9;
+  long y = yoe + era * 400 + (m <= 2);
+  out.reserve(out.size() + 27);
+  append_digits(out, y, 4);
+  out += '-';
+  append_digits(out, m, 2);
+  out += '-';
+  append_digits(out, d, 2);
+  out += 'T';
+  append_digits(out, secs / 3600, 2);
+  out += ':';
+  append_digits(out, secs / 60 % 60, 2);
+  out += ':';
+  append_digits(out, secs % 60, 2);
+  out += '.';
+  append_digits(out, micros, 6);
+  out += 'Z';
+}
+
+std::string iso_time(double ts) {
+  std::string out;
+  append_iso_time(out, ts);
+  return out;
 }
 
 }  // namespace evt

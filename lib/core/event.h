@@ -82,5 +82,6 @@ std::string format_ts(double ts);
 void append_ts(std::string& out, double ts);
 // ts as ISO 8601 UTC with microseconds ("2025-11-22T05:23:20.123456Z").
 std::string iso_time(double ts);
+void append_iso_time(std::string& out, double ts);
 
 }  // namespace evt

@@ -1,5 +1,10 @@
 #include "core/event.h"
 
+#include <time.h>
+
+#include <cmath>
+#include <cstdio>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -140,6 +145,17 @@ TEST(Time, Formats) {
   EXPECT_EQ(format_ts(-1.5), "-1.5");
   EXPECT_EQ(format_ts(2e12), "2000000000000");
   EXPECT_EQ(iso_time(1e300), "1.0000000000000001e+300");
+  // The hand-made date against gmtime_r, before 1970 too, leap days and the range's ends.
+  for (double ts : {-62135596800.0, -1.25, -86400.0, 951782400.0, 951868799.999999, 4107542400.5, 253402300799.0}) {
+    auto whole = static_cast<time_t>(std::floor(ts));
+    tm t;
+    gmtime_r(&whole, &t);
+    char want[32];
+    std::snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday, t.tm_hour,
+                  t.tm_min, t.tm_sec);
+    EXPECT_EQ(iso_time(ts).substr(0, 19), want) << ts;
+  }
+  EXPECT_EQ(iso_time(-1.25), "1969-12-31T23:59:58.750000Z");
 }
 
 TEST(MakeEvent, RefusesBadTag) { EXPECT_THROW(make_event("", json::object(), "n"), Error); }

@@ -25,7 +25,8 @@ class CorePublisher : public Publisher {
   explicit CorePublisher(const NatsRequest& r) : conn_(r), timeout_ms_(ms_of(r.timeout)) {}
 
   void publish(const Event& e) override {
-    NatsMsgPtr msg = make_nats_msg(to_nats(e));
+    to_nats(e, wire_);
+    NatsMsgPtr msg = make_nats_msg(wire_);
     natsStatus s = natsConnection_PublishMsg(conn_.get(), msg.get());
     if (s == NATS_MAX_PAYLOAD) throw invalid_input("event '" + e.tag + "' is larger than the server's max_payload");
     if (s != NATS_OK) throw unreachable(conn_.name() + ": " + nats_text(s));
@@ -43,6 +44,7 @@ class CorePublisher : public Publisher {
  private:
   NatsConnection conn_;
   int64_t timeout_ms_;
+  NatsWire wire_;  // reused: its strings keep their room from event to event
 };
 
 class CoreSubscriber : public Subscriber {

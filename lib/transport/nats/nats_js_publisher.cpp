@@ -42,7 +42,8 @@ class JsPublisher : public Publisher {
   }
 
   void publish(const Event& e) override {
-    NatsMsgPtr msg = make_nats_msg(to_nats(e));
+    to_nats(e, wire_);
+    NatsMsgPtr msg = make_nats_msg(wire_);
     send(msg.release(), e.id);
   }
 
@@ -130,6 +131,7 @@ class JsPublisher : public Publisher {
   std::string stream_;
   double timeout_;
   JsCtxPtr js_;
+  NatsWire wire_;  // reused: its strings keep their room from event to event
   std::mutex mutex_;
   size_t outstanding_ = 0;     // handed to libnats, no answer yet
   std::deque<Retry> retries_;  // to publish again

@@ -34,17 +34,31 @@ void take_extra(Event& e, const char* text) {
 
 }  // namespace
 
-NatsWire to_nats(const Event& e) {
-  NatsWire w;
-  w.subject = tag_to_subject(e.tag);
-  w.payload = e.data.text();
-  w.headers = {
-      {"ce-specversion", "1.0"}, {"ce-type", e.tag}, {"ce-id", e.id}, {"ce-time", iso_time(e.ts)}, {"ce-source", e.node}};
+void to_nats(const Event& e, NatsWire& w) {
+  // Into w's own strings: a publisher passes the same w for every event,
+  // and the fixed five headers keep their room (no allocation per event).
+  w.subject.clear();
+  append_subject(w.subject, e.tag);
+  w.payload.assign(e.data.text());
+  if (w.headers.size() < 5)
+    w.headers = {{"ce-specversion", "1.0"}, {"ce-type", {}}, {"ce-id", {}}, {"ce-time", {}}, {"ce-source", {}}};
+  w.headers.resize(5);  // the optional ones of the event before go
+  w.headers[1].second.assign(e.tag);
+  w.headers[2].second.assign(e.id);
+  w.headers[3].second.clear();
+  append_iso_time(w.headers[3].second, e.ts);
+  w.headers[4].second.assign(e.node);
+  if (e.extra.empty()) return;  // the usual case
   TraceContext trace = trace_context_of(e);
   if (!trace.empty()) w.headers.emplace_back("traceparent", trace.traceparent);
   if (!trace.tracestate.empty()) w.headers.emplace_back("tracestate", trace.tracestate);
   std::string extra = extra_object(e, trace);
   if (!extra.empty()) w.headers.emplace_back("Evt-Extra", std::move(extra));
+}
+
+NatsWire to_nats(const Event& e) {
+  NatsWire w;
+  to_nats(e, w);
   return w;
 }
 

@@ -27,6 +27,8 @@ struct NatsWire {
 };
 
 NatsWire to_nats(const Event& event);
+// The same into w, reusing its strings' room: what a publisher calls per event.
+void to_nats(const Event& event, NatsWire& w);
 
 // A header's value, or nullptr when the message has none.
 using HeaderLookup = std::function<const char*(const char* name)>;

@@ -53,25 +53,32 @@ std::string subject_filter(MatchKind kind, const std::string& pattern) {
 
 }  // namespace
 
+void append_subject(std::string& out, std::string_view tag) {
+  out.reserve(out.size() + tag.size() + 8);
+  // Token by token without split_view's vector: a publisher maps every event's tag.
+  for (size_t at = 0;;) {
+    size_t slash = tag.find('/', at);
+    append_token(out, tag.substr(at, slash == std::string_view::npos ? std::string_view::npos : slash - at));
+    if (slash == std::string_view::npos) return;
+    out += '.';
+    at = slash + 1;
+  }
+}
+
 std::string tag_to_subject(std::string_view tag) {
   std::string out;
-  out.reserve(tag.size() + 8);
-  bool first = true;
-  for (std::string_view token : split_view(tag, '/')) {
-    if (!first) out += '.';
-    first = false;
-    append_token(out, token);
-  }
+  append_subject(out, tag);
   return out;
 }
 
 std::string subject_to_tag(std::string_view subject) {
   std::string out;
   out.reserve(subject.size());
-  bool first = true;
-  for (std::string_view token : split_view(subject, '.')) {
-    if (!first) out += '/';
-    first = false;
+  // Token by token without split_view's vector: a listener maps every message's subject.
+  for (size_t at = 0, dot = 0; dot != std::string_view::npos; at = dot + 1) {
+    if (at != 0) out += '/';
+    dot = subject.find('.', at);
+    std::string_view token = subject.substr(at, dot == std::string_view::npos ? std::string_view::npos : dot - at);
     if (token == "%00") continue;
     for (size_t i = 0; i < token.size(); ++i) {
       int byte = percent_value(token, i);

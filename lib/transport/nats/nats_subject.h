@@ -19,6 +19,7 @@
 namespace evt {
 
 std::string tag_to_subject(std::string_view tag);
+void append_subject(std::string& out, std::string_view tag);  // the same, onto out
 // The inverse of tag_to_subject; any subject maps to some tag.
 std::string subject_to_tag(std::string_view subject);
 
