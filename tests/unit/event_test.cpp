@@ -150,7 +150,7 @@ TEST(Time, Formats) {
     auto whole = static_cast<time_t>(std::floor(ts));
     tm t;
     gmtime_r(&whole, &t);
-    char want[32];
+    char want[64];
     std::snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday, t.tm_hour,
                   t.tm_min, t.tm_sec);
     EXPECT_EQ(iso_time(ts).substr(0, 19), want) << ts;

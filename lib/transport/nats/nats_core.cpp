@@ -98,8 +98,11 @@ class CoreSubscriber : public Subscriber {
       natsStatus s = natsSubscription_NextMsg(&raw, sub, 100);
       if (s == NATS_OK) {
         decode(NatsMsgPtr(raw), out);
+        int pending = 0;
+        if (natsSubscription_GetPending(sub, &pending, nullptr) == NATS_OK && pending < 64)
+          std::this_thread::sleep_for(std::chrono::microseconds(100));  // as receive's: one wake-up per burst
         // What else is waiting, without waiting.
-        while (out.size() < batch_limit_ && out.size() < 4096 && natsSubscription_NextMsg(&raw, sub, 0) == NATS_OK)
+        while (out.size() < batch_limit_ && out.size() < 256 && natsSubscription_NextMsg(&raw, sub, 0) == NATS_OK)
           decode(NatsMsgPtr(raw), out);
         return true;
       }
