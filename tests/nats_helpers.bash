@@ -13,7 +13,16 @@ start_nats() {
   wait_for_text "$T/$name.log" 'Server is ready'
 }
 
-stop_nats() { [ -f "$T/$1.pid" ] && kill "$(cat "$T/$1.pid")" 2>/dev/null; true; }
+# stop_nats NAME: stops it and waits (bounded) until it is gone, so that a
+# server started next on the same store directory does not meet it there.
+stop_nats() {
+  [ -f "$T/$1.pid" ] || return 0
+  local pid i=0
+  pid=$(cat "$T/$1.pid")
+  kill "$pid" 2>/dev/null || return 0
+  while kill -0 "$pid" 2>/dev/null && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
+  true
+}
 
 # cluster_config N: the config file of server nN of the 3-server cluster
 # (ports in CLIENT_PORTS, ROUTE_PORTS and MON_PORTS, data under $CLUSTER_DIR).
