@@ -11,7 +11,7 @@ DEBS = g++ cmake make pkg-config libcli11-dev libhiredis-dev cppzmq-dev libzmq3-
        nlohmann-json3-dev libcurl4-openssl-dev libre2-dev libgtest-dev bats bats-assert bats-support \
        redis-server python3 python3-zmq openssl mandoc bash-completion zsh fish procps util-linux time \
        glusterfs-server python3-requests python3-jwt iproute2 nginx libmsgpack-cxx-dev python3-msgpack systemd \
-       libnats-dev nats-server pmccabe libssl-dev libcpp-httplib-dev prometheus jq curl
+       libnats-dev nats-server pmccabe libssl-dev libcpp-httplib-dev libmicrohttpd-dev prometheus jq curl
 # The npm peers of the tests (nats in tests/nats.bats, the CloudEvents SDK
 # in tests/cloudevents.bats and tests/http.bats with standardwebhooks and
 # @octokit/webhooks-methods, each

@@ -222,10 +222,10 @@ listen_http() {
   [ "$(post /t -d "$(head -c 200 /dev/zero | tr '\0' a)" -H 'Authorization: Bearer s3cr3t')" = 413 ]
   [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/t")" = 405 ]
   [ "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "http://127.0.0.1:$PORT/t")" = 405 ]
-  # Twelve clients whose headers never end (more than the library's 8 threads): the others are still served.
+  # 200 clients whose headers never end: one thread serves every connection, the others are still served.
   $PYTHON -c '
 import socket, sys, time
-socks = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(12)]
+socks = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(200)]
 for s in socks: s.sendall(b"POST /t HTTP/1.1\r\nHost: x\r\n")
 open(sys.argv[2], "w"); time.sleep(5)' "$PORT" "$T/slow.ready" 3>&- &
   echo $! > "$T/slow.pid"
@@ -257,6 +257,18 @@ open(sys.argv[2], "w"); time.sleep(5)' "$PORT" "$T/slow.ready" 3>&- &
   run event-listen -u "https://127.0.0.1:$PORT/" -n 1
   assert_failure 2
   assert_output --partial 'needs --cert and --key'
+  # A key that is not the certificate's, a file that is no key, one that is not there: exit 2, GnuTLS's reason.
+  openssl genrsa -out "$T/other.pem" 2048 2> /dev/null
+  run event-listen -u "https://127.0.0.1:$PORT/" --cert "$T/cert.pem" --key "$T/other.pem" -n 1
+  assert_failure 2
+  assert_output --partial 'the certificate and key do not serve'
+  assert_output --partial 'do not match'
+  [ "${#lines[@]}" = 1 ]
+  run event-listen -u "https://127.0.0.1:$PORT/" --cert "$T/cert.pem" --key /etc/hostname -n 1
+  assert_failure 2
+  run event-listen -u "https://127.0.0.1:$PORT/" --cert "$T/cert.pem" --key "$T/missing.pem" -n 1
+  assert_failure 2
+  assert_output "event-listen: --key $T/missing.pem: No such file or directory"
   start_listener hl -u "https://127.0.0.1:$PORT/" --cert "$T/cert.pem" --key "$T/key.pem" -n 2
   [ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$T/cert.pem" -d '{"x":1}' "https://127.0.0.1:$PORT/by/curl")" = 202 ]
   run event-fire -u "https://127.0.0.1:$PORT/" t
@@ -283,11 +295,16 @@ open(sys.argv[2], "w"); time.sleep(5)' "$PORT" "$T/slow.ready" 3>&- &
   wait_for_file "$T/ran.two"
   wait_for_file "$T/ran.one"
   [ "$(cat "$T/ran.two")" = '{"v":2}' ]
+  # 40 senders at once, each request waiting (its connection suspended) until queued: all 202, every step runs.
+  seq 40 | xargs -P 20 -I{} curl -s -o /dev/null -w '%{http_code}\n' -d '{"n":{}}' -H 'webhook-id: p{}' \
+    "http://127.0.0.1:$PORT/deploy" > "$T/codes"
+  [ "$(sort "$T/codes" | uniq -c | awk '{print $1, $2}')" = "40 202" ]
+  for i in $(seq 40); do wait_for_file "$T/ran.p$i"; done
   kill "$(cat "$T/eh.pid")"
   wait_for_exit "$(cat "$T/eh.pid")"
 }
 
-@test "event-fire and event-listen link no HTTP library: cpp-httplib, OpenSSL and libcurl stay in the plugin (and eventsapi)" {
+@test "event-fire and event-listen link no HTTP library: libmicrohttpd, cpp-httplib, OpenSSL and libcurl stay in the plugin (and eventsapi)" {
   for tool in event-fire event-listen; do
     run nm -C --defined-only "$EVT_BUILD_DIR/$tool"
     refute_output --partial httplib
@@ -295,6 +312,8 @@ open(sys.argv[2], "w"); time.sleep(5)' "$PORT" "$T/slow.ready" 3>&- &
     refute_output --partial eventsapi
     run ldd "$EVT_BUILD_DIR/$tool"
     refute_output --partial libssl
+    refute_output --partial libmicrohttpd
+    refute_output --partial gnutls
     refute_output --partial libcurl
     refute_output --partial httplib
   done

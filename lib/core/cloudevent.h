@@ -78,14 +78,13 @@ bool looks_like_cloudevent(std::string_view text);
 Event parse_cloudevent(std::string_view text);
 
 // One CloudEvent in the HTTP binding's binary mode (HTTP in): its ce-*
-// headers (names in lower case, values percent-decoded here unless the
-// HTTP library did: decoded twice, "%2541" would be "A") as attributes
+// headers (names in lower case, values as sent: percent-decoded here) as
+// attributes
 // and its body as data (JSON under a JSON content type or none, else text),
 // read by parse_cloudevent, so that one mapping reads both modes. Throws
 // invalid_input with the reason.
-enum class HeaderValues { as_sent, percent_decoded };
 Event parse_cloudevent_binary(const std::vector<std::pair<std::string, std::string>>& headers, std::string_view content_type,
-                              std::string_view body, HeaderValues values = HeaderValues::as_sent);
+                              std::string_view body);
 
 // Says, once per member name, that a member was dropped: what a stream of
 // CloudEvents tells its user on stderr (say: log.h's report, say). The names

@@ -21,11 +21,11 @@ static std::string percent_decoded(std::string_view v) {
 }
 
 Event parse_cloudevent_binary(const std::vector<std::pair<std::string, std::string>>& headers, std::string_view content_type,
-                              std::string_view body, HeaderValues values) {
+                              std::string_view body) {
   std::string text = "{";
   for (const auto& [name, value] : headers) {
     if (name.size() <= 3 || name.compare(0, 3, "ce-") != 0) continue;
-    std::string decoded = values == HeaderValues::as_sent ? percent_decoded(value) : value;
+    std::string decoded = percent_decoded(value);
     if (!valid_utf8(decoded)) throw invalid_input("CloudEvent attribute " + name + " is not UTF-8");
     append_json_string(text, name.substr(3));
     text += ':';

@@ -18,16 +18,25 @@ bool stop_requested();
 void catch_reload_signal();
 bool take_reload_request();  // true once per SIGHUP
 
-// A thread running f with every signal blocked, so that the signals meant
-// to cut the main thread's poll(2) short are delivered there.
+// f() called with every signal blocked, so that the threads it starts
+// (a library's own included) leave the signals meant to cut the main
+// thread's poll(2) short to the main thread.
 template <typename F>
-std::thread start_thread_without_signals(F&& f) {
+auto with_signals_blocked(F&& f) {
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, &old);
-  std::thread t(std::forward<F>(f));
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  return t;
+  struct Restore {
+    sigset_t mask;
+    ~Restore() { pthread_sigmask(SIG_SETMASK, &mask, nullptr); }
+  } restore{old};
+  return std::forward<F>(f)();
+}
+
+// A thread running f with every signal blocked.
+template <typename F>
+std::thread start_thread_without_signals(F&& f) {
+  return with_signals_blocked([&f] { return std::thread(std::forward<F>(f)); });
 }
 
 }  // namespace evt

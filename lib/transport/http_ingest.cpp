@@ -111,7 +111,7 @@ static Event event_of(const HttpRequestData& r, const std::string& rest) {
     if (item == "form=salt-api") return salt_api_event(r, rest);
   if (r.content_type.compare(0, cloudevents_json_type.size(), cloudevents_json_type) == 0) return parse_cloudevent(r.body);
   if (!header_value(r.headers, "ce-specversion").empty())
-    return parse_cloudevent_binary(r.headers, r.content_type, r.body, HeaderValues::percent_decoded);
+    return parse_cloudevent_binary(r.headers, r.content_type, r.body);
   return plain_event(r, rest);
 }
 

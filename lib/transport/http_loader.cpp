@@ -87,6 +87,13 @@ std::unique_ptr<Publisher> open_http_publisher(const Endpoint& ep, const Transpo
   return std::make_unique<HttpPublisher>(std::unique_ptr<HttpClient>(open(&r)), std::move(c), r.name);
 }
 
+// The text of a certificate or key file given to a server.
+static std::string pem_file(const char* option, const std::string& path) {
+  std::string text;
+  if (!read_file(path, text)) throw usage_error(std::string(option) + " " + path + ": " + errno_text(errno));
+  return text;
+}
+
 std::unique_ptr<Subscriber> open_http_subscriber(const Endpoint& ep, const TransportOptions& o) {
   if (ep.tls && (o.tls.cert.empty() || o.tls.key.empty()))
     throw usage_error(ep.display() + ": listening on https:// needs --cert and --key (the server's)");
@@ -96,9 +103,10 @@ std::unique_ptr<Subscriber> open_http_subscriber(const Endpoint& ep, const Trans
   r.name = ep.display();
   r.address = ep.host;
   r.port = ep.port;
-  r.tls = ep.tls;
-  r.cert = o.tls.cert;
-  r.key = o.tls.key;
+  if (ep.tls) {
+    r.cert_pem = pem_file("--cert", o.tls.cert);
+    r.key_pem = pem_file("--key", o.tls.key);
+  }
   r.max_body = o.http.max_body;
   r.answer_on_receipt = o.http.answer_on_receipt;
   IngestConfig c;

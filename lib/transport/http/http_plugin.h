@@ -1,5 +1,5 @@
-// The seam between the tools and the HTTP plugin (event-tools-http.so,
-// cpp-httplib and OpenSSL): loaded only by a tool that names an http:// or
+// The seam between the tools and the HTTP plugin (event-tools-http.so:
+// libmicrohttpd serving, cpp-httplib and OpenSSL sending): loaded only by a tool that names an http:// or
 // https:// endpoint, so that event-fire on the local bus starts as fast as
 // before. The plugin does the I/O and nothing else: what a request means
 // (its tag, its data, whether its signature holds) is decided on the core's
@@ -35,7 +35,7 @@ struct HttpRequestData {
   std::string method;  // POST, PUT, ...
   std::string path;    // as written, from '/'
   std::string query;   // as written, without '?'
-  HeaderList headers;  // names in lower case; arrived: values percent-decoded (cpp-httplib decodes %XX)
+  HeaderList headers;  // names in lower case, values as sent
   std::string content_type;
   std::string body;
   std::string peer;  // arrived: the client's address
@@ -62,7 +62,7 @@ struct HttpServeRequest {
   std::string address;  // the address to listen on ("*" or "0.0.0.0": all)
   int port = 0;
   bool tls = false;
-  std::string cert, key;           // https://: the server's certificate and key
+  std::string cert_pem, key_pem;   // https://: the server's certificate and key (PEM)
   long long max_body = 0;          // larger bodies get 413
   bool answer_on_receipt = false;  // 202 when the reader takes the event, not when it is delivered()
   std::shared_ptr<const IngestRules> rules;
