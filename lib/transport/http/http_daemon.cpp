@@ -23,7 +23,7 @@ struct HttpDaemonRequest {
   std::string body;
   bool started = false;
   bool over_limit = false;
-  bool sending = false;  // answered: counted in HttpDaemon::sending_ until completed
+  bool sending = false;              // answered: counted in HttpDaemon::sending_ until completed
   std::shared_ptr<HttpLater> later;  // deferred
 };
 
@@ -48,8 +48,8 @@ struct HttpDaemonCalls {
     delete r;
   }
 
-  static MHD_Result on_request(void* self, MHD_Connection* c, const char*, const char* method, const char*,
-                               const char* upload, size_t* upload_size, void** state) {
+  static MHD_Result on_request(void* self, MHD_Connection* c, const char*, const char* method, const char*, const char* upload,
+                               size_t* upload_size, void** state) {
     auto* r = static_cast<HttpDaemonRequest*>(*state);
     if (r == nullptr) return MHD_NO;  // out of memory in on_uri: the connection is closed
     auto& d = *static_cast<HttpDaemon*>(self);
@@ -151,8 +151,8 @@ struct HttpDaemonCalls {
   }
 
   static MHD_Result queue(MHD_Connection* c, const HttpReply& reply) {
-    MHD_Response* response = MHD_create_response_from_buffer(reply.body.size(), const_cast<char*>(reply.body.data()),
-                                                             MHD_RESPMEM_MUST_COPY);
+    MHD_Response* response =
+        MHD_create_response_from_buffer(reply.body.size(), const_cast<char*>(reply.body.data()), MHD_RESPMEM_MUST_COPY);
     if (response == nullptr) return MHD_NO;
     if (!reply.body.empty()) MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, reply.content_type.c_str());
     for (const auto& [name, value] : reply.headers) MHD_add_response_header(response, name.c_str(), value.c_str());
@@ -210,12 +210,10 @@ UniqueFd listening_socket(const HttpDaemonConfig& c) {
 
 }  // namespace
 
-HttpDaemon::HttpDaemon(const HttpDaemonConfig& config, HttpHandler handler)
-    : c_(config), handler_(std::move(handler)) {
+HttpDaemon::HttpDaemon(const HttpDaemonConfig& config, HttpHandler handler) : c_(config), handler_(std::move(handler)) {
   UniqueFd fd = listening_socket(c_);
   bool tls = !c_.cert_pem.empty() && !c_.key_pem.empty();
-  if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
-    throw usage_error(c_.name + ": this libmicrohttpd has no TLS");
+  if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) throw usage_error(c_.name + ": this libmicrohttpd has no TLS");
   unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
   if (tls) flags |= MHD_USE_TLS;
   using Uri = void* (*)(void*, const char*, MHD_Connection*);
@@ -227,12 +225,11 @@ HttpDaemon::HttpDaemon(const HttpDaemonConfig& config, HttpHandler handler)
       {MHD_OPTION_END, 0, nullptr},
   };
   daemon_ = with_signals_blocked([&] {
-    return MHD_start_daemon(
-        flags, 0, nullptr, nullptr, &HttpDaemonCalls::on_request, this, MHD_OPTION_EXTERNAL_LOGGER,
-        static_cast<Logger>(&HttpDaemonCalls::on_log), this, MHD_OPTION_LISTEN_SOCKET, fd.get(), MHD_OPTION_URI_LOG_CALLBACK,
-        static_cast<Uri>(&HttpDaemonCalls::on_uri), this, MHD_OPTION_NOTIFY_COMPLETED,
-        static_cast<Completed>(&HttpDaemonCalls::on_completed), this, MHD_OPTION_CONNECTION_TIMEOUT,
-        c_.timeout_seconds, MHD_OPTION_ARRAY, tls_options, MHD_OPTION_END);
+    return MHD_start_daemon(flags, 0, nullptr, nullptr, &HttpDaemonCalls::on_request, this, MHD_OPTION_EXTERNAL_LOGGER,
+                            static_cast<Logger>(&HttpDaemonCalls::on_log), this, MHD_OPTION_LISTEN_SOCKET, fd.get(),
+                            MHD_OPTION_URI_LOG_CALLBACK, static_cast<Uri>(&HttpDaemonCalls::on_uri), this,
+                            MHD_OPTION_NOTIFY_COMPLETED, static_cast<Completed>(&HttpDaemonCalls::on_completed), this,
+                            MHD_OPTION_CONNECTION_TIMEOUT, c_.timeout_seconds, MHD_OPTION_ARRAY, tls_options, MHD_OPTION_END);
   });
   if (daemon_ == nullptr) {
     std::string why = start_error_.empty() ? "the server did not start" : start_error_;
