@@ -230,6 +230,13 @@ fire_one() {
   assert_failure 2
   run event-fire --timeout soon t
   assert_failure 2
+  # Seconds past 1e9 would overflow the milliseconds they become (ZeroMQ's, NATS's, Salt's waits).
+  run event-fire --timeout 1e300 -u tcp://127.0.0.1:1 t
+  assert_failure 2
+  assert_output "event-fire: --timeout: '1e300' seconds is more than 1000000000 (31 years)"
+  run event-listen -w 1e10 -n 1
+  assert_failure 2
+  assert_output --partial "seconds is more than 1000000000"
   run event-fire --no-such-option t
   assert_failure 2
   assert_equal "${#lines[@]}" 1

@@ -45,6 +45,9 @@ double parse_seconds(const std::string& option, const std::string& text) {
   double value = std::strtod(text.c_str(), &end);
   if (text.empty() || end == nullptr || *end != '\0' || !std::isfinite(value) || value < 0)
     throw usage_error(option + ": '" + text + "' is not a number of seconds");
+  // Bounded, so that every conversion to milliseconds (int64 and, capped,
+  // int) holds it: a larger value is a mistake, not a wish.
+  if (value > 1e9) throw usage_error(option + ": '" + text + "' seconds is more than 1000000000 (31 years)");
   return value;
 }
 

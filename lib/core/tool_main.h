@@ -12,7 +12,7 @@ namespace evt {
 // (help and --version exit 0); an Error exits with its code.
 int run_tool(CLI::App& app, int argc, char** argv, const std::function<int()>& work);
 
-// Reads a number of seconds from an option value; throws a usage error.
+// Reads a number of seconds (0 to 1e9) from an option value; throws a usage error.
 double parse_seconds(const std::string& option, const std::string& text);
 // Reads a port number, 0 to 65535, from an option value; throws a usage error.
 int parse_port(const std::string& option, const std::string& text);

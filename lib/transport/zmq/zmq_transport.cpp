@@ -33,8 +33,6 @@ PluginHost host;
 bool stop_requested() { return host.stop_requested(); }
 void report(std::string_view message) { host.report(message); }
 
-int timeout_ms(double seconds) { return std::max(1, static_cast<int>(seconds * 1000)); }
-
 std::string what_of(const zmq::error_t& e) { return e.what(); }
 
 // Sends [first, second] without blocking; when the socket is full, waits up
@@ -66,7 +64,7 @@ struct Base {
   Base(const ZmqRequest& r, zmq::socket_type type) : request(r), options(r.options), ctx(1), sock(ctx, type), name(r.address) {
     sock.set(zmq::sockopt::sndhwm, high_water_mark);
     sock.set(zmq::sockopt::rcvhwm, high_water_mark);
-    sock.set(zmq::sockopt::linger, timeout_ms(r.timeout));
+    sock.set(zmq::sockopt::linger, seconds_to_ms(r.timeout));
     sock.set(zmq::sockopt::reconnect_ivl, 100);
     sock.set(zmq::sockopt::reconnect_ivl_max, 5000);
     // A peer that announces a frame larger than this is disconnected before
@@ -127,7 +125,7 @@ class PushPublisher : public Publisher {
     encode_frames(e, b_.options.frames, first_, second_);
     watch();
     try {
-      if (!send_pair(b_.sock, first_, second_, timeout_ms(b_.request.timeout))) {
+      if (!send_pair(b_.sock, first_, second_, seconds_to_ms(b_.request.timeout))) {
         watch();
         throw unreachable((refused_ ?
                                b_.name + " refused this side's CURVE key" :
@@ -147,7 +145,7 @@ class PushPublisher : public Publisher {
     watch();
     auto took = b_.close();
     closed_ = true;
-    if (took >= std::chrono::milliseconds(timeout_ms(b_.request.timeout)) && sent_ > 0) {
+    if (took >= std::chrono::milliseconds(seconds_to_ms(b_.request.timeout)) && sent_ > 0) {
       report("events still queued for " + b_.name + " after " + seconds_text(b_.request.timeout) + "s" +
              "; some may not have been delivered");
       return Exit::unreachable;
@@ -193,7 +191,7 @@ class XpubPublisher : public Publisher {
     encode_frames(e, b_.options.frames, first_, second_);
     for (;;) {
       try {
-        if (send_pair(b_.sock, first_, second_, dropping_ ? 0 : timeout_ms(b_.request.timeout))) return;
+        if (send_pair(b_.sock, first_, second_, dropping_ ? 0 : seconds_to_ms(b_.request.timeout))) return;
         if (dropping_) return;  // PUB semantics now: nobody had room, nobody gets it
       } catch (const zmq::error_t& err) {
         if (err.num() == EINTR) throw failed("interrupted");
@@ -229,7 +227,7 @@ class XpubPublisher : public Publisher {
 
   void wait_for_subscriber() {
     waited_ = true;
-    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms(b_.request.timeout));
+    auto deadline = Clock::now() + std::chrono::milliseconds(seconds_to_ms(b_.request.timeout));
     while (Clock::now() < deadline && !stop_requested()) {
       auto left = ms_until(deadline);
       try {
