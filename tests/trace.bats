@@ -153,6 +153,35 @@ none"
   stop_serve s
 }
 
+@test "eventsapi redeliver: events from failed.log and from events.log come again with their traceparent/tracestate" {
+  local rport
+  rport=$(free_port)
+  start_receiver down "$rport" --status 500
+  quiet eventsapi webhook-add "http://127.0.0.1:$rport/hook"
+  quiet eventsapi config-set retry-schedule 0.1
+  start_serve s
+  TRACEPARENT=$TP TRACESTATE='congo=t61rcWkgMzE' event-fire gluster/given-up
+  event-fire gluster/untraced
+  wait_for_lines "$T/state/failed.log" 2
+  # Both logs keep the context beside the Gluster body (failed.log as members, events.log too).
+  [ "$(grep -c "\"traceparent\":\"$TP\"" "$T/state/failed.log")" = 1 ]
+  [ "$(grep -c "\"traceparent\":\"$TP\",\"tracestate\":\"congo=t61rcWkgMzE\"}" "$T/state/events.log")" = 1 ]
+  stop_receiver down
+  start_receiver up "$rport"
+  run eventsapi redeliver --failed
+  assert_line '2 event(s) queued for redelivery'
+  wait_for_lines "$T/up.log" 2
+  run field "$T/up.log" 'json.loads(b)["event"] + " " + h.get("traceparent", "-") + " " + h.get("tracestate", "-")'
+  assert_equal "$(sort <<< "$output")" "$(printf '%s\n' "gluster/given-up $TP congo=t61rcWkgMzE" "gluster/untraced - -")"
+  # From events.log (a time window): the same.
+  run eventsapi redeliver --since 1h
+  assert_line '2 event(s) queued for redelivery'
+  wait_for_lines "$T/up.log" 4
+  run field "$T/up.log" 'json.loads(b)["event"] + " " + h.get("traceparent", "-")'
+  assert_equal "$(tail -2 <<< "$output" | sort)" "$(printf '%s\n' "gluster/given-up $TP" "gluster/untraced -")"
+  stop_serve s
+}
+
 @test "a traceparent of a later version with a line break in its tail reaches no header and no step" {
   local rport evil='cc-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-x\r\nEvil: 1'
   rport=$(free_port)

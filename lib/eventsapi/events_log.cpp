@@ -21,11 +21,19 @@ void EventsLog::open() {
   size_ = ::fstat(fd_.get(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
 }
 
-std::string events_log_line(std::string_view id, std::string_view body) {
+std::string events_log_line(std::string_view id, std::string_view body, const TraceContext& trace) {
   std::string line = "{\"id\":";
   append_json_string(line, id);  // an id is any text: escaped, never a way out of its string
   line += ",\"event\":";
   line += body;
+  if (!trace.traceparent.empty()) {
+    line += ",\"traceparent\":";
+    append_json_string(line, trace.traceparent);
+  }
+  if (!trace.tracestate.empty()) {
+    line += ",\"tracestate\":";
+    append_json_string(line, trace.tracestate);
+  }
   line += "}\n";
   return line;
 }
@@ -39,13 +47,20 @@ std::optional<EventsLogRecord> parse_events_log_line(std::string_view line) {
   pos += middle.size();
   size_t start = pos;
   std::string compact;
-  if (scan_json(line, pos, compact) || pos + 1 != line.size() || line[pos] != '}') return std::nullopt;
+  if (scan_json(line, pos, compact)) return std::nullopt;
   r.body = std::string(line.substr(start, pos - start));
+  for (auto [name, field] : {std::pair{std::string_view(",\"traceparent\":"), &r.trace.traceparent},
+                             std::pair{std::string_view(",\"tracestate\":"), &r.trace.tracestate}}) {
+    if (line.substr(pos, name.size()) != name) continue;
+    pos += name.size();
+    if (scan_json_string(line, pos, *field)) return std::nullopt;
+  }
+  if (pos + 1 != line.size() || line[pos] != '}') return std::nullopt;
   return r;
 }
 
-void EventsLog::write(std::string_view id, std::string_view body, uint64_t max_bytes) {
-  std::string line = events_log_line(id, body);
+void EventsLog::write(std::string_view id, std::string_view body, const TraceContext& trace, uint64_t max_bytes) {
+  std::string line = events_log_line(id, body, trace);
   std::lock_guard<std::mutex> lock(mutex_);
   if (fd_ && size_ > 0 && size_ + line.size() > max_bytes) {
     fd_.reset();

@@ -241,14 +241,15 @@ class Server {
   // refuses it, counted.
   void take(const Event& e) {
     std::string body = webhook_body(e, nodeid_.get());
-    delivery_->enqueue(e.id, body, trace_context_of(e));
-    log_event(e.id, body);
+    TraceContext trace = trace_context_of(e);
+    delivery_->enqueue(e.id, body, trace);
+    log_event(e.id, body, trace);
   }
 
-  void log_event(const std::string& id, const std::string& body) {
+  void log_event(const std::string& id, const std::string& body, const TraceContext& trace) {
     if (!log_events_) return;
     try {
-      events_log_.write(id, body, static_cast<uint64_t>(events_log_limit_.load()));
+      events_log_.write(id, body, trace, static_cast<uint64_t>(events_log_limit_.load()));
       if (events_log_errors_ > 0) say(Severity::info, "writing events.log again");
       events_log_errors_ = 0;
     } catch (const Error& err) {
@@ -314,7 +315,7 @@ class Server {
       }
       say(Severity::info, "room in the spools again: reading from " + masked_url(o_.from) + " goes on");
     }
-    log_event(id, body);
+    log_event(id, body, trace);
     return true;
   }
 

@@ -60,7 +60,7 @@ class Selection {
   Selection(const Webhooks& hooks, const RedeliverOptions& o) : hooks_(hooks), o_(o), ids_(o.ids.begin(), o.ids.end()) {}
 
   // An event from a log; refused_by: the webhook that gave it up (failed.log).
-  void consider(const std::string& id, const std::string& body, const std::string* refused_by) {
+  void consider(const std::string& id, const std::string& body, const TraceContext& trace, const std::string* refused_by) {
     if (!ids_.empty() && !ids_.count(id)) return;
     auto head = webhook_body_head(body);
     // Gluster's ts is whole seconds: an event in the second the window opens is in it.
@@ -75,7 +75,7 @@ class Selection {
     }
     if (urls.empty()) return;
     auto [it, fresh] = index_.try_emplace(id, out_.size());
-    if (fresh) out_.push_back(Redelivery{id, body, head ? head->event : "", head ? head->ts : 0, {}});
+    if (fresh) out_.push_back(Redelivery{id, body, head ? head->event : "", head ? head->ts : 0, {}, trace});
     Redelivery& r = out_[it->second];
     for (const auto& url : urls)
       if (!contains(r.urls, url)) r.urls.push_back(url);
@@ -99,13 +99,29 @@ class Selection {
   std::vector<Redelivery> out_;
 };
 
+// A failed.log record or a request line with the trace context's members.
+std::string line_with_trace(nlohmann::json line, const TraceContext& trace) {
+  if (!trace.traceparent.empty()) line["traceparent"] = trace.traceparent;
+  if (!trace.tracestate.empty()) line["tracestate"] = trace.tracestate;
+  return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+// The trace context a failed.log record or a request line carries (none
+// from an older serve).
+TraceContext trace_of(const nlohmann::json& r) {
+  TraceContext t;
+  if (r.contains("traceparent") && r["traceparent"].is_string()) t.traceparent = r["traceparent"].get<std::string>();
+  if (r.contains("tracestate") && r["tracestate"].is_string()) t.tracestate = r["tracestate"].get<std::string>();
+  return t;
+}
+
 // A failed.log record, as WebhookDelivery::give_up writes it.
 bool consider_failed(Selection& s, const std::string& line) {
   try {
     nlohmann::json r = nlohmann::json::parse(line);
     if (!r.is_object() || !r["url"].is_string() || !r["id"].is_string() || !r["body"].is_string()) return false;
     std::string url = r["url"].get<std::string>();
-    s.consider(r["id"].get<std::string>(), r["body"].get<std::string>(), &url);
+    s.consider(r["id"].get<std::string>(), r["body"].get<std::string>(), trace_of(r), &url);
     return true;
   } catch (const nlohmann::json::exception&) {
     return false;
@@ -113,6 +129,11 @@ bool consider_failed(Selection& s, const std::string& line) {
 }
 
 }  // namespace
+
+std::string failed_log_line(const std::string& url, const std::string& id, const std::string& body, const std::string& error,
+                            const TraceContext& trace) {
+  return line_with_trace({{"url", url}, {"id", id}, {"body", body}, {"error", error}}, trace);
+}
 
 std::vector<Redelivery> select_redeliveries(const std::string& state_dir, const Webhooks& hooks, const RedeliverOptions& o,
                                             size_t& skipped) {
@@ -123,7 +144,7 @@ std::vector<Redelivery> select_redeliveries(const std::string& state_dir, const 
     for (const char* name : {"/events.log.1", "/events.log"})  // the older half first
       each_line(state_dir + name, [&](const std::string& line) {
         auto r = parse_events_log_line(line);
-        if (r) s.consider(r->id, r->body, nullptr);
+        if (r) s.consider(r->id, r->body, r->trace, nullptr);
         skipped += !r;
       });
   }
@@ -134,10 +155,7 @@ std::string write_redelivery_request(const std::string& state_dir, const std::ve
   std::string dir = state_dir + "/redeliver";
   check_private_directory(dir, "redelivery directory", true);
   std::string text;
-  for (const auto& r : events)
-    text += nlohmann::json({{"id", r.id}, {"body", r.body}, {"urls", r.urls}})
-                .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
-            "\n";
+  for (const auto& r : events) text += line_with_trace({{"id", r.id}, {"body", r.body}, {"urls", r.urls}}, r.trace);
   uint32_t salt = 0;
   random_bytes(&salt, sizeof salt);
   char name[64];
@@ -179,7 +197,7 @@ size_t take_request(const std::string& text, WebhookDelivery& delivery, nlohmann
       nlohmann::json r = nlohmann::json::parse(text.substr(start, end - start));
       auto urls = r.at("urls").get<std::vector<std::string>>();
       std::vector<std::string> taken;
-      delivery.enqueue(r.at("id").get<std::string>(), r.at("body").get<std::string>(), {}, false, &urls, &taken);
+      delivery.enqueue(r.at("id").get<std::string>(), r.at("body").get<std::string>(), trace_of(r), false, &urls, &taken);
       for (const auto& url : taken) counts[url] = counts.value(url, 0ULL) + 1;
       queued += !taken.empty();
     } catch (const nlohmann::json::exception&) {

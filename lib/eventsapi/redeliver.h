@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "core/trace_context.h"
 #include "eventsapi/eventsapi_cli.h"
 #include "eventsapi/eventsapi_store.h"
 #include "eventsapi/webhook_stats.h"
@@ -42,7 +43,14 @@ struct Redelivery {
   std::string event;  // its "event", for the listing
   long long ts = 0;
   std::vector<std::string> urls;
+  TraceContext trace;  // as the log kept it: the webhook gets it again
 };
+
+// One failed.log line, newline included: {"url", "id", "body", "error"} and
+// the trace context's members when set. WebhookDelivery::give_up writes it,
+// redeliver reads it back.
+std::string failed_log_line(const std::string& url, const std::string& id, const std::string& body, const std::string& error,
+                            const TraceContext& trace);
 
 // What the options select, in log order, each event once, to the enabled
 // webhooks among those named that ask for its type (--events). From

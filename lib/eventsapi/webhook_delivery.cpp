@@ -16,6 +16,7 @@
 #include "core/io.h"
 #include "core/sha256.h"
 #include "core/text.h"
+#include "eventsapi/redeliver.h"
 #include "eventsapi/spool.h"
 #include "eventsapi/webhook_filter.h"
 
@@ -309,9 +310,7 @@ void WebhookDelivery::finish(Hook& h, Slot& s, int code) {
 
 // The dead letter: the event leaves the queue for failed.log (0600).
 void WebhookDelivery::give_up(Hook& h, Slot& s, const std::string& why) {
-  std::string line = nlohmann::json({{"url", h.url}, {"id", s.entry.id}, {"body", s.entry.body}, {"error", why}})
-                         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
-                     "\n";
+  std::string line = failed_log_line(h.url, s.entry.id, s.entry.body, why, s.entry.trace);
   UniqueFd fd(::open((state_dir_ + "/failed.log").c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
   try {
     if (!fd || !write_all(fd.get(), line)) throw Error(Exit::failed, errno_text(errno));

@@ -74,11 +74,16 @@ FUZZ_TARGET(std::string_view input) {
 
   // Ids reach serve as envelopes give them: UTF-8 (checked where they come in).
   if (!evt::valid_utf8(id)) return;
-  std::string log_line = evt::events_log_line(id, body);
+  std::string log_line = evt::events_log_line(id, body, {});
   check(log_line.find('\n') == log_line.size() - 1);
   auto j = nlohmann::json::parse(log_line);
   check(j.is_object() && j.size() == 2 && j["id"].get<std::string>() == id && j["event"]["event"] == text);
   // redeliver reads it back: the id, and the body byte for byte.
   auto back = evt::parse_events_log_line(std::string_view(log_line).substr(0, log_line.size() - 1));
-  check(back && back->id == id && back->body == body);
+  check(back && back->id == id && back->body == body && back->trace.empty());
+  // With a trace context of any (UTF-8) text, read back as it was.
+  log_line = evt::events_log_line(id, body, evt::TraceContext{text, id});
+  check(log_line.find('\n') == log_line.size() - 1);
+  back = evt::parse_events_log_line(std::string_view(log_line).substr(0, log_line.size() - 1));
+  check(back && back->id == id && back->body == body && back->trace.traceparent == text && back->trace.tracestate == id);
 }

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "core/io.h"
 #include "eventsapi/eventsapi_config.h"
 #include "eventsapi/events_log.h"
 #include "eventsapi/redeliver.h"
@@ -68,13 +69,24 @@ TEST(WebhookFilter, BodiesByTheirEvent) {
 TEST(EventsLog, LinesReadBackByteForByte) {
   std::string b = body("VOLUME_SET", 1765000000);
   for (std::string id : {"01J", "with \"quotes\" and \\ and\nnewline", ""}) {
-    std::string line = events_log_line(id, b);
+    std::string line = events_log_line(id, b, {});
     line.pop_back();  // the newline
     auto r = parse_events_log_line(line);
     ASSERT_TRUE(r) << line;
     EXPECT_EQ(r->id, id);
     EXPECT_EQ(r->body, b);
+    EXPECT_TRUE(r->trace.empty());
   }
+  // The trace context, when the event had one, is read back with it.
+  TraceContext t{"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "congo=t61rcWkgMzE"};
+  std::string line = events_log_line("t", b, t);
+  line.pop_back();
+  auto r = parse_events_log_line(line);
+  ASSERT_TRUE(r) << line;
+  EXPECT_EQ(r->body, b);
+  EXPECT_EQ(r->trace.traceparent, t.traceparent);
+  EXPECT_EQ(r->trace.tracestate, t.tracestate);
+  EXPECT_FALSE(parse_events_log_line(R"({"id":"a","event":{},"traceparent":1})"));
   for (const char* bad : {"", "{}", R"({"id":"a"})", R"({"id":"a","event":{"x": 1})", R"({"id":"a","event":{"x": 1}}junk)",
                           R"({"id":1,"event":{}})", R"({"event":{},"id":"a"})"})
     EXPECT_FALSE(parse_events_log_line(bad)) << bad;
@@ -113,8 +125,9 @@ TEST(Redeliver, FromEventsLogWithinAWindowOlderHalfFirst) {
   Webhooks hooks;
   hooks["http://a/"] = Webhook{};
   hooks["http://vol/"].events = {"VOLUME_*"};
-  d.write("events.log.1", events_log_line("old", body("VOLUME_CREATE", 100)) + events_log_line("mid", body("PEER_ATTACH", 200)));
-  d.write("events.log", events_log_line("new", body("VOLUME_STOP", 300)) + "{\"id\":\"cut\",\"event\":{\"eve\n");
+  d.write("events.log.1",
+          events_log_line("old", body("VOLUME_CREATE", 100), {}) + events_log_line("mid", body("PEER_ATTACH", 200), {}));
+  d.write("events.log", events_log_line("new", body("VOLUME_STOP", 300), {}) + "{\"id\":\"cut\",\"event\":{\"eve\n");
   RedeliverOptions o;
   o.since = 150;
   size_t skipped = 0;
@@ -139,9 +152,13 @@ TEST(Redeliver, ARequestIsQueuedCountedAndRemoved) {
   WebhookDelivery delivery(
       d.path, [&](const std::string& m) { said.push_back(m); }, [](const std::string&, const std::string&) {});
   delivery.configure(hooks, EventsapiConfig(), 1);
-  std::vector<Redelivery> events = {{"1", body("A", 1), "A", 1, {"http://127.0.0.1:1/a"}},
-                                    {"2", body("B", 2), "B", 2, {"http://127.0.0.1:1/a", "http://127.0.0.1:1/b"}}};
+  TraceContext trace{"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", ""};
+  std::vector<Redelivery> events = {{"1", body("A", 1), "A", 1, {"http://127.0.0.1:1/a"}, trace},
+                                    {"2", body("B", 2), "B", 2, {"http://127.0.0.1:1/a", "http://127.0.0.1:1/b"}, {}}};
   std::string path = write_redelivery_request(d.path, events);
+  std::string request;
+  ASSERT_TRUE(read_file(path, request));
+  EXPECT_NE(request.find("\"traceparent\":\"" + trace.traceparent + "\""), std::string::npos);  // carried to serve
   d.write("redeliver/garbage.req", "not json\n");
   EXPECT_EQ(take_redelivery_requests(d.path, delivery, [&](const std::string& m) { said.push_back(m); }), 2u);
   EXPECT_NE(::access(path.c_str(), F_OK), 0);  // acknowledged
