@@ -212,6 +212,13 @@ TEST(CloudEvent, Rfc3339) {
   EXPECT_EQ(parse_rfc3339("2026-01-01T01:00:00+01:00"), parse_rfc3339("2026-01-01T00:00:00Z"));
   EXPECT_FALSE(parse_rfc3339("2026-01-01T00:00:00"));
   EXPECT_FALSE(parse_rfc3339("soon"));
+  EXPECT_EQ(parse_rfc3339("2025-11-22T05:23:20Z"), 1763789000.0);
+  EXPECT_EQ(parse_rfc3339("2000-02-29T12:00:00.5Z"), 951825600.5);
+  EXPECT_EQ(parse_rfc3339("2026-12-06 01:02:03z"), parse_rfc3339("2026-12-06T01:02:03Z"));
+  for (const char* bad : {"2025-13-01T00:00:00Z", "2025-02-29T00:00:00Z", "1900-02-29T00:00:00Z", "2025-04-31T00:00:00Z",
+                          "2025-11-22T05:23:20.123456", "2025-11-22T05:23:20.Z", "2025-11-22T05:23:2xZ", "-025-11-22T05:23:20Z",
+                          "2025-11-22T05:23:20+1:00", "2025-11-22T05:23:20Z "})
+    EXPECT_FALSE(parse_rfc3339(bad)) << bad;
 }
 
 TEST(CloudEvent, Rfc3339LeapSecondAndOffsetRanges) {

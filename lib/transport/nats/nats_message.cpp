@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/trace_context.h"
+#include "core/when.h"
 #include "transport/nats/nats_subject.h"
 
 namespace evt {
@@ -70,44 +71,13 @@ Message from_nats(std::string_view subject, std::string_view payload, const Head
   if (auto why = tag_problem(e.tag)) throw invalid_input("subject '" + std::string(subject) + "': " + *why);
   e.data = data_from_text(payload);
   if (const char* id = header("ce-id"); id != nullptr && !name_problem(id, "id")) e.id = id;
-  if (const char* t = header("ce-time")) e.ts = parse_iso_time(t);
+  if (const char* t = header("ce-time")) e.ts = parse_rfc3339(t).value_or(0);
   if (const char* source = header("ce-source"); source != nullptr && !name_problem(source, "node")) e.node = source;
   for (const char* key : {"traceparent", "tracestate"})
     if (const char* v = header(key)) e.set_extra(key, JsonText::string(v));
   if (const char* extra = header("Evt-Extra")) take_extra(e, extra);
   complete(e, node);
   return Message(std::move(e));
-}
-
-double parse_iso_time(std::string_view s) {
-  // By hand, not sscanf and timegm: a listener does this for every message.
-  auto digits = [&s](size_t at, size_t n, long& out) {
-    out = 0;
-    for (size_t i = at; i < at + n; ++i) {
-      if (i >= s.size() || s[i] < '0' || s[i] > '9') return false;
-      out = out * 10 + (s[i] - '0');
-    }
-    return true;
-  };
-  long y, mo, d, h, mi, sec;
-  if (!digits(0, 4, y) || !digits(5, 2, mo) || !digits(8, 2, d) || !digits(11, 2, h) || !digits(14, 2, mi) ||
-      !digits(17, 2, sec) || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':')
-    return 0;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return 0;
-  long micros = 0, scale = 100000;
-  size_t i = 19;
-  if (i < s.size() && s[i] == '.')
-    for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i, scale /= 10) micros += (s[i] - '0') * scale;
-  if (i + 1 != s.size() || (s[i] != 'Z' && s[i] != 'z')) return 0;
-  // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-  y -= mo <= 2;
-  long era = (y >= 0 ? y : y - 399) / 400;
-  long yoe = y - era * 400;
-  long doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  long days = era * 146097 + doe - 719468;
-  // Whole microseconds, so the envelope's six decimals come back as they went.
-  return static_cast<double>(days * 86400 + h * 3600 + mi * 60 + sec) + static_cast<double>(micros) / 1e6;
 }
 
 }  // namespace evt

@@ -37,8 +37,4 @@ using HeaderLookup = std::function<const char*(const char* name)>;
 // Throws invalid_input for what no event can be made of.
 Message from_nats(std::string_view subject, std::string_view payload, const HeaderLookup& header, const std::string& node);
 
-// "2025-11-22T05:23:20.123456Z" (what iso_time writes, any fraction, or
-// none) as seconds since the epoch; 0 when it does not parse.
-double parse_iso_time(std::string_view text);
-
 }  // namespace evt
