@@ -12,6 +12,7 @@
 #include "eventsapi/gluster.h"
 #include "eventsapi/webhook_format.h"
 #include "fuzz_main.h"
+#include "fuzz_outputs.h"
 
 namespace {
 
@@ -29,13 +30,9 @@ std::string cloudevent(const evt::Event& e, evt::DroppedMembers* dropped = nullp
 }  // namespace
 
 FUZZ_TARGET(std::string_view input) {
-  evt::Event e;
-  try {
-    e = evt::parse_envelope(input);
-  } catch (const evt::Error&) {
-    return;
-  }
-  evt::complete(e, "node");
+  std::optional<evt::Event> parsed = fuzz::envelope_of(input);
+  if (!parsed) return;
+  evt::Event& e = *parsed;
   evt::CloudEventRequest binary = evt::cloudevent_binary(e);
   for (const auto& [name, value] : binary.headers) {
     check_header_text(name, false);

@@ -4,12 +4,8 @@
 #include "fuzz_outputs.h"
 
 FUZZ_TARGET(std::string_view input) {
-  evt::Event e;
-  try {
-    e = evt::parse_envelope(input);
-  } catch (const evt::Error&) {
-    return;
-  }
-  evt::complete(e, "node");
+  std::optional<evt::Event> parsed = fuzz::envelope_of(input);
+  if (!parsed) return;
+  evt::Event& e = *parsed;
   fuzz::check_outputs(e);
 }

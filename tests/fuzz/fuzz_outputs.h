@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "core/error.h"
@@ -13,6 +14,18 @@
 #include "core/output_format.h"
 
 namespace fuzz {
+
+// The event a line makes, completed as every tool completes it before
+// writing (ts, id and node filled in); nullopt for a line that makes none.
+inline std::optional<evt::Event> envelope_of(std::string_view line) {
+  try {
+    evt::Event e = evt::parse_envelope(line);
+    evt::complete(e, "node");
+    return e;
+  } catch (const evt::Error&) {
+    return std::nullopt;
+  }
+}
 
 // Aborts (a crash for libFuzzer) unless text is one valid JSON value.
 inline void require_json(std::string_view text) {
