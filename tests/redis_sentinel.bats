@@ -7,6 +7,7 @@
 # second first brings the server the first killed back as a replica.
 
 load helpers
+load sentinel_helpers
 
 NAME=evtmaster
 
@@ -416,11 +417,6 @@ for i in range(1, int(sys.argv[1]) + 1):
   [ "$HANDLED" -ge 900 ]
 }
 
-# replica_flags SENTINEL_PORT PORT: the flags Sentinel gives the replica on PORT ("slave" when up).
-replica_flags() {
-  redis-cli -p "$1" SENTINEL replicas "$NAME" |
-    awk -v want="127.0.0.1:$2" 'prev == "name" { cur = $0 } prev == "flags" && cur == want { print } { prev = $0 }'
-}
 
 # revived PORT: true once PORT replicates and every Sentinel sees it up.
 revived() {

@@ -22,6 +22,7 @@
 # and one event-fire call, without and with it (best of 3, alternating).
 # Target: the first entry on the new master < 2 s after +switch-master.
 source "$(dirname "$0")/lib.sh"
+source "$ROOT/tests/sentinel_helpers.bash"
 N=${EVENTS:-1000}
 ROUNDS=${ROUNDS:-2}
 NAME=benchmaster
@@ -61,11 +62,6 @@ done
 
 master_port() { redis-cli -p "${SPORT[1]}" SENTINEL get-master-addr-by-name "$NAME" 2> /dev/null | tail -1; }
 name_at() { for n in 1 2 3; do [ "${PORT[$n]}" = "$1" ] && echo "s$n"; done; }
-# replica_flags SENTINEL_PORT PORT: the flags Sentinel gives the replica on PORT ("slave" when up).
-replica_flags() {
-  redis-cli -p "$1" SENTINEL replicas "$NAME" |
-    awk -v want="127.0.0.1:$2" 'prev == "name" { cur = $0 } prev == "flags" && cur == want { print } { prev = $0 }'
-}
 # ready: true once both replicas of the master replicate and every Sentinel
 # knows them (up) and the two other Sentinels.
 ready() {
