@@ -162,10 +162,13 @@ BIG='{"x":1e999,"y":[-1e400,1.5],"z":"s"}'
   local port
   port=$(free_port)
   start_listener z -n 1 -u "tcp://127.0.0.1:$port" --bind -o '%t'
+  # The big frame may wait long to go out on a loaded machine (a listener
+  # that takes it reads it then); the small one goes to a listener that may
+  # be gone (-n 1 took the big one), so it is given up on sooner.
   big_then_small() {
     $PYTHON -c 'import sys, zmq
 ctx = zmq.Context()
-big = ctx.socket(zmq.PUSH); big.setsockopt(zmq.LINGER, 2000); big.connect(sys.argv[1])
+big = ctx.socket(zmq.PUSH); big.setsockopt(zmq.LINGER, 30000); big.connect(sys.argv[1])
 big.send_multipart([b"big", b"{\"tag\":\"big\",\"data\":\"" + b"x" * (2 << 20) + b"\"}"])
 big.close()
 small = ctx.socket(zmq.PUSH); small.setsockopt(zmq.LINGER, 2000); small.connect(sys.argv[1])
