@@ -250,6 +250,30 @@ open(sys.argv[2], "w"); time.sleep(5)' "$PORT" "$T/slow.ready" 3>&- &
   [ "$(cat "$T/hl.rc")" = 0 ]
 }
 
+@test "event-listen -u http://: stdout's reader gone ends it quietly (exit 0); a full disk ends it with write's reason (exit 1)" {
+  PORT=$(free_port)
+  # A reader that is gone at once: the first write (or the second, if it
+  # landed before) fails with EPIPE; the events written in the server's thread end the listener as the main loop's do.
+  event-listen --ready-file "$T/hl.ready" -u "http://127.0.0.1:$PORT/" > >(exec true) 2> "$T/hl.err" 3>&- &
+  echo $! > "$T/hl.pid"
+  wait_for_file "$T/hl.ready"
+  for i in $(seq 20); do [ "$(post /t -d '{}' --max-time 3)" = 202 ] || break; done
+  [ "$i" -lt 20 ]
+  wait_for_exit "$(cat "$T/hl.pid")" 5
+  finish hl
+  [ "$(cat "$T/hl.rc")" = 0 ]
+  # ENOSPC, said as a local: listener says it, exit 1; the sender is not told 202.
+  PORT=$(free_port)
+  event-listen --ready-file "$T/full.ready" -u "http://127.0.0.1:$PORT/" > /dev/full 2> "$T/full.err" 3>&- &
+  echo $! > "$T/full.pid"
+  wait_for_file "$T/full.ready"
+  [ "$(post /t -d '{}' --max-time 3)" != 202 ]
+  wait_for_exit "$(cat "$T/full.pid")" 5
+  finish full
+  [ "$(cat "$T/full.rc")" = 1 ]
+  [ "$(tail -n 1 "$T/full.err")" = 'event-listen: write: No space left on device' ]
+}
+
 @test "https: event-listen --cert/--key with a self-signed certificate; curl and event-fire --cacert reach it" {
   openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 1 -subj /CN=localhost \
     -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2> /dev/null
