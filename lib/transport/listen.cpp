@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <mutex>
 #include <optional>
 
@@ -108,13 +109,21 @@ struct Turns {
     return gone ? 0 : handled;
   }
 
-  // Inline: the event written no later than the main loop would have.
+  // Inline: the event written no later than the main loop would have. A
+  // write that fails (a full disk) ends the listener as in the main loop:
+  // kept for it to throw (refused wakes it).
   InlineResult sink(Message& m) {
     std::lock_guard<std::mutex> lock(mu);
     if (done) return InlineResult::refused;
     one.clear();
     one.push_back(std::move(m));
-    if (turn(one) == 0) return InlineResult::refused;
+    try {
+      if (turn(one) == 0) return InlineResult::refused;
+    } catch (...) {
+      failure = std::current_exception();
+      done = true;
+      return InlineResult::refused;
+    }
     return done ? InlineResult::written_last : InlineResult::written;
   }
 
@@ -127,8 +136,9 @@ struct Turns {
   std::vector<Message> one;
   long printed = 0;
   size_t bad = 0;
-  bool done = false;  // -n reached, or the loop ended: nothing more is taken
-  bool gone = false;  // stdout's reader is gone
+  bool done = false;           // -n reached, or the loop ended: nothing more is taken
+  bool gone = false;           // stdout's reader is gone
+  std::exception_ptr failure;  // what an inline write threw
 };
 
 }  // namespace
@@ -174,6 +184,7 @@ Exit listen(const ListenRequest& r) {
     lock.unlock();
     bool more = subscriber->receive(batch, wait_ms);
     lock.lock();
+    if (t.failure) std::rethrow_exception(t.failure);
     say_ready();
     size_t handled = t.done ? 0 : t.turn(batch);
     if (t.gone) return Exit::ok;

@@ -127,14 +127,16 @@ class HttpIngest final : public Subscriber {
     return std::nullopt;
   }
 
+  // The sink refuses once the reader is done (-n reached, stdout's reader
+  // gone, a write failed, the loop ended): its wait ends, so that it ends.
   HttpReply take_inline(const HttpRequestData& req, Message& m) {
     InlineResult got = sink_(m);
-    if (got == InlineResult::refused) return refuse(req, 503, "stopping");
-    if (got == InlineResult::written_last) {
-      std::lock_guard<std::mutex> lock(mu_);  // the reader is done: its wait ends
+    if (got != InlineResult::written) {
+      std::lock_guard<std::mutex> lock(mu_);
       sink_done_ = true;
       arrived_.notify_all();
     }
+    if (got == InlineResult::refused) return refuse(req, 503, "stopping");
     return HttpReply(202);
   }
 
