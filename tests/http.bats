@@ -248,6 +248,14 @@ open(sys.argv[2], "w"); time.sleep(5)' "$PORT" "$T/slow.ready" 3>&- &
   assert_output 202
   finish hl
   [ "$(cat "$T/hl.rc")" = 0 ]
+  # -n 50, 300 senders, 30 at a time: 50 answered 202, and those 50 events (no other, none twice) written.
+  listen_http / -n 50
+  seq 300 | xargs -P 30 -I{} curl -s -o /dev/null -w '{} %{http_code}\n' --max-time 5 -d '{"n":{}}' \
+    "http://127.0.0.1:$PORT/t" > "$T/codes" || true  # those after the exit are refused: curl fails
+  finish hl
+  [ "$(cat "$T/hl.rc")" = 0 ]
+  [ "$(awk '$2 == 202' "$T/codes" | wc -l)" = 50 ]
+  [ "$(awk '$2 == 202 {print $1}' "$T/codes" | sort -n)" = "$(jq -r .data.n "$T/hl.out" | sort -n)" ]
 }
 
 @test "event-listen -u http://: stdout's reader gone ends it quietly (exit 0); a full disk ends it with write's reason (exit 1)" {
