@@ -282,6 +282,34 @@ open(sys.argv[2], "w"); time.sleep(5)' "$PORT" "$T/slow.ready" 3>&- &
   [ "$(tail -n 1 "$T/full.err")" = 'event-listen: write: No space left on device' ]
 }
 
+@test "event-listen -u http://: request bodies held at once stay within 64 MiB: past that, 503 at once; served again once they end" {
+  listen_http /
+  # 80 senders of 1 MiB bodies that never end them: 64 are held, the 16 others
+  # are answered 503 at once (before, every one was kept: 80 MiB, and 1 GiB with a thousand).
+  $PYTHON -c '
+import select, socket, sys, time
+port, size = int(sys.argv[1]), 1 << 20
+socks = []
+for _ in range(80):
+    s = socket.create_connection(("127.0.0.1", port))
+    try:
+        s.sendall(b"POST /t HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % size + b"a" * (size - 1))
+    except OSError:
+        pass  # answered and closed while sending
+    socks.append(s)
+answers, end = {}, time.time() + 3
+while time.time() < end and len(answers) < len(socks):
+    ready, _, _ = select.select([s for s in socks if s not in answers], [], [], 0.2)
+    for s in ready:
+        answers[s] = s.recv(100).split(b"\r\n")[0]
+print(sorted(answers.values()))' "$PORT" > "$T/answers"
+  [ "$(cat "$T/answers")" = "$($PYTHON -c 'print([b"HTTP/1.1 503 Service Unavailable"] * 16)')" ]
+  [ "$(post /t -d '{}' --max-time 3)" = 202 ]
+  grep -q '503 POST /t from 127.0.0.1: busy' "$T/hl.err"
+  kill "$(cat "$T/hl.pid")"
+  finish hl
+}
+
 @test "https: event-listen --cert/--key with a self-signed certificate; curl and event-fire --cacert reach it" {
   openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 1 -subj /CN=localhost \
     -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2> /dev/null
