@@ -5,6 +5,7 @@
 #include <netdb.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
@@ -23,6 +24,8 @@ struct HttpDaemonRequest {
   std::string body;
   bool started = false;
   bool over_limit = false;
+  bool busy = false;
+  long long held = 0;                // counted in HttpDaemon::held_ (Content-Length's, reserved, or what came)
   bool sending = false;              // answered: counted in HttpDaemon::sending_ until completed
   std::shared_ptr<HttpLater> later;  // deferred
 };
@@ -40,6 +43,7 @@ struct HttpDaemonCalls {
     auto* r = static_cast<HttpDaemonRequest*>(*state);
     *state = nullptr;
     if (r == nullptr) return;
+    release(*static_cast<HttpDaemon*>(self), *r);
     if (r->sending) count_sending(*static_cast<HttpDaemon*>(self), -1);
     if (r->later) {
       std::lock_guard<std::mutex> lock(r->later->mu_);
@@ -56,28 +60,54 @@ struct HttpDaemonCalls {
     if (r->later) return resumed(c, *r, *r->later);
     if (!r->started) {
       r->started = true;
-      // A body said to be too large is not read: answered now, the
-      // connection closed after the answer.
+      // A body said to be too large, or that there is no room for, is not
+      // read: answered now, the connection closed after the answer.
       const char* length = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-      if (length == nullptr || std::strtoll(length, nullptr, 10) <= d.c_.max_body) return MHD_YES;
-      r->over_limit = true;
+      if (length == nullptr) return MHD_YES;
+      long long n = std::strtoll(length, nullptr, 10);
+      r->over_limit = n > d.c_.max_body;
+      r->busy = !r->over_limit && !hold(d, *r, n);
+      if (!r->over_limit && !r->busy) {
+        r->body.reserve(static_cast<size_t>(n));
+        return MHD_YES;
+      }
       return finish(d, c, *r, method);
     }
     if (*upload_size != 0) {
-      if (!r->over_limit && static_cast<long long>(r->body.size() + *upload_size) > d.c_.max_body) {
-        r->over_limit = true;
-        std::string().swap(r->body);
+      long long size = static_cast<long long>(r->body.size() + *upload_size);
+      if (!r->over_limit && !r->busy) {
+        r->over_limit = size > d.c_.max_body;
+        r->busy = !r->over_limit && size > r->held && !hold(d, *r, size - r->held);
+        if (r->over_limit || r->busy) {
+          release(d, *r);
+          std::string().swap(r->body);
+        } else {
+          r->body.append(upload, *upload_size);
+        }
       }
-      if (!r->over_limit) r->body.append(upload, *upload_size);
       *upload_size = 0;
       return MHD_YES;
     }
     return finish(d, c, *r, method);
   }
 
+  // Room for n more bytes of r's body among those held at once.
+  static bool hold(HttpDaemon& d, HttpDaemonRequest& r, long long n) {
+    if (d.held_ + n > d.max_held_) return false;
+    d.held_ += n;
+    r.held += n;
+    return true;
+  }
+
+  static void release(HttpDaemon& d, HttpDaemonRequest& r) {
+    d.held_ -= r.held;
+    r.held = 0;
+  }
+
   static MHD_Result finish(HttpDaemon& d, MHD_Connection* c, HttpDaemonRequest& r, const char* method) {
     HttpExchange x;
     x.over_limit = r.over_limit;
+    x.busy = r.busy;
     request_data(c, r, method, x.request);
     x.defer = [&r, &d, c] {
       r.later = std::make_shared<HttpLater>();
@@ -210,7 +240,8 @@ UniqueFd listening_socket(const HttpDaemonConfig& c) {
 
 }  // namespace
 
-HttpDaemon::HttpDaemon(const HttpDaemonConfig& config, HttpHandler handler) : c_(config), handler_(std::move(handler)) {
+HttpDaemon::HttpDaemon(const HttpDaemonConfig& config, HttpHandler handler)
+    : c_(config), handler_(std::move(handler)), max_held_(c_.max_held > 0 ? c_.max_held : std::max(64LL << 20, 2 * c_.max_body)) {
   UniqueFd fd = listening_socket(c_);
   bool tls = !c_.cert_pem.empty() && !c_.key_pem.empty();
   if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) throw usage_error(c_.name + ": this libmicrohttpd has no TLS");

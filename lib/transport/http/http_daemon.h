@@ -55,6 +55,7 @@ class HttpLater {
 struct HttpExchange {
   HttpRequestData request;
   bool over_limit = false;  // the body was over max_body (and was not kept)
+  bool busy = false;        // the bodies held at once were at max_held: not kept (503)
   // Makes the answer a later one: the handler returns nullopt and answers
   // through what this gives.
   std::function<std::shared_ptr<HttpLater>()> defer;
@@ -72,6 +73,10 @@ struct HttpDaemonConfig {
   std::string cert_pem, key_pem;  // both set: https
   unsigned timeout_seconds = 10;  // a connection idle (or its request slow) that long is closed
   long long max_body = 1 << 20;   // a larger body is not kept (over_limit)
+  // The bodies of all requests in progress together: past that a body is
+  // not kept (busy), so that slow senders cannot make it hold a max_body
+  // per connection. 0: 64 MiB, or twice max_body when that is more.
+  long long max_held = 0;
 };
 
 class HttpDaemon {
@@ -93,8 +98,10 @@ class HttpDaemon {
 
   HttpDaemonConfig c_;
   HttpHandler handler_;
+  long long max_held_;  // c_.max_held, or its default
   MHD_Daemon* daemon_ = nullptr;
   std::string start_error_;  // what libmicrohttpd said while starting
+  long long held_ = 0;       // body bytes held by requests in progress (the server's thread only)
   // Requests answered and not yet sent, so that a stop sends them first
   // (event-listen -n 1 answers its last request, then stops at once).
   std::mutex sending_mu_;

@@ -114,6 +114,11 @@ class HttpIngest final : public Subscriber {
       return no;
     }
     if (x.over_limit) return refuse(req, 413, "body over --max-body");
+    if (x.busy) {
+      HttpReply later = refuse(req, 503, "busy: too many request bodies held at once");
+      later.headers.emplace_back("Retry-After", "1");
+      return later;
+    }
     IngestVerdict v = r_.rules->judge(req);
     if (v.status != 0) return refuse(req, v.status, v.reason);
     if (inline_.load(std::memory_order_acquire)) return take_inline(req, v.message);
