@@ -284,18 +284,17 @@ open(sys.argv[2], "w"); time.sleep(5)' "$PORT" "$T/slow.ready" 3>&- &
 
 @test "event-listen -u http://: request bodies held at once stay within 64 MiB: past that, 503 at once; served again once they end" {
   listen_http /
-  # 80 senders of 1 MiB bodies that never end them: 64 are held, the 16 others
-  # are answered 503 at once (before, every one was kept: 80 MiB, and 1 GiB with a thousand).
+  # 80 senders of 1 MiB bodies that are slow to send them: 64 are held (a
+  # Content-Length counts whole), the 16 others are answered 503 at once
+  # (before, every one was kept: 80 MiB, and 1 GiB with a thousand). Headers
+  # only: a body left unread would make the close of a refused one a reset.
   $PYTHON -c '
 import select, socket, sys, time
-port, size = int(sys.argv[1]), 1 << 20
+port = int(sys.argv[1])
 socks = []
 for _ in range(80):
     s = socket.create_connection(("127.0.0.1", port))
-    try:
-        s.sendall(b"POST /t HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % size + b"a" * (size - 1))
-    except OSError:
-        pass  # answered and closed while sending
+    s.sendall(b"POST /t HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (1 << 20))
     socks.append(s)
 answers, end = {}, time.time() + 3
 while time.time() < end and len(answers) < len(socks):
