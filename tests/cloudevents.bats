@@ -14,13 +14,8 @@ setup() {
 }
 teardown() { common_teardown; }
 
-# npm_cloudevents: the SDK, installed once into tests/.npm-cloudevents (ignored by git).
-npm_cloudevents() {
-  local dir=$BATS_TEST_DIRNAME/.npm-cloudevents
-  [ -d "$dir/node_modules/cloudevents" ] && return 0
-  command -v npm > /dev/null || return 1
-  mkdir -p "$dir" && (cd "$dir" && npm install --no-audit --no-fund --silent cloudevents@10 > /dev/null 2>&1)
-}
+# npm_cloudevents: the SDK, installed once into tests/.npm-cloudevents.
+npm_cloudevents() { npm_peer .npm-cloudevents cloudevents@10; }
 
 sdk() { NODE_PATH=$BATS_TEST_DIRNAME/.npm-cloudevents/node_modules node "$FIX/cloudevents_sdk.js" "$@"; }
 

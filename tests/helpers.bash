@@ -91,6 +91,21 @@ finish() {
   echo "$rc" > "$T/$name.rc"
 }
 
+# npm_peer DIR PACKAGE@VERSION...: packages of the npm registry (peers
+# nobody here wrote), installed once into tests/DIR (ignored by git); false
+# when npm is missing or the install fails, for the test to skip.
+npm_peer() {
+  local dir=$BATS_TEST_DIRNAME/$1 spec
+  shift
+  for spec in "$@"; do
+    [ -d "$dir/node_modules/${spec%@*}" ] || {
+      command -v npm > /dev/null || return 1
+      mkdir -p "$dir" && (cd "$dir" && npm install --no-audit --no-fund --silent "$@" > /dev/null 2>&1)
+      return
+    }
+  done
+}
+
 # free_port: a TCP port nobody listens on now.
 free_port() {
   $PYTHON -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

@@ -18,15 +18,8 @@ setup() {
 }
 teardown() { common_teardown; }
 
-# npm_http: the SDKs, installed once into tests/.npm-http (ignored by git).
-npm_http() {
-  local dir=$BATS_TEST_DIRNAME/.npm-http
-  [ -d "$dir/node_modules/cloudevents" ] && [ -d "$dir/node_modules/standardwebhooks" ] &&
-    [ -d "$dir/node_modules/@octokit/webhooks-methods" ] && return 0
-  command -v npm > /dev/null || return 1
-  mkdir -p "$dir" && (cd "$dir" && npm install --no-audit --no-fund --silent \
-    cloudevents@8 standardwebhooks@1 @octokit/webhooks-methods@6 > /dev/null 2>&1)
-}
+# npm_http: the SDKs, installed once into tests/.npm-http.
+npm_http() { npm_peer .npm-http cloudevents@8 standardwebhooks@1 @octokit/webhooks-methods@6; }
 peer() { NODE_PATH=$BATS_TEST_DIRNAME/.npm-http/node_modules node "$FIX/ce_peer.js" "$@"; }
 # octokit sign|verify ...: tests/fixtures/gh_peer.mjs (an ES module: NODE_PATH
 # does not reach its import, the working directory does).

@@ -88,13 +88,8 @@ sys.exit(1)
 PY
 }
 
-# npm_nats: the official JavaScript client, installed once into tests/.npm-nats (ignored by git).
-npm_nats() {
-  local dir=$BATS_TEST_DIRNAME/.npm-nats
-  [ -d "$dir/node_modules/nats" ] && return 0
-  command -v npm > /dev/null || return 1
-  mkdir -p "$dir" && (cd "$dir" && npm install --no-audit --no-fund --silent nats@2 > /dev/null 2>&1)
-}
+# npm_nats: the official JavaScript client, installed once into tests/.npm-nats.
+npm_nats() { npm_peer .npm-nats nats@2; }
 
 js_client() { NODE_PATH=$BATS_TEST_DIRNAME/.npm-nats/node_modules node "$FIX/nats_client.js" "$@"; }
 
