@@ -16,6 +16,15 @@ constexpr bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n'
 // Python's bytes.isspace(): JSON's four and VT, FF.
 constexpr bool is_python_space(char c) { return is_json_space(c) || c == '\v' || c == '\f'; }
 
+// text with A-Z as a-z and every other byte as it is: HTTP header names,
+// media types, words compared in any case (never the locale's).
+inline std::string ascii_lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
 // The value of a hex digit in either case, or -1.
 constexpr int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';

@@ -153,8 +153,7 @@ Attributes attributes(const Event& e, DroppedMembers* dropped) {
 bool is_json_type(std::string_view type) {
   type = type.substr(0, type.find(';'));
   while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-  std::string lower;
-  for (char c : type) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  std::string lower = ascii_lower(type);
   return lower == json_type || (lower.size() > 5 && lower.compare(lower.size() - 5, 5, "+json") == 0);
 }
 

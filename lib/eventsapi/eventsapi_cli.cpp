@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "core/ascii.h"
 #include "core/clock.h"
 #include "core/endpoint.h"
 #include "core/error.h"
@@ -52,8 +53,7 @@ int print_node_results(const ApiContext& c, const std::vector<NodeResult>& resul
   for (const auto& r : results) ok += r.ok;
   if (c.json) {
     nlohmann::json rows = nlohmann::json::array();
-    std::string key = what + "_status";
-    for (char& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    std::string key = ascii_lower(what + "_status");
     for (const auto& r : results)
       rows.push_back(
           {{"node", r.node}, {"node_status", r.up ? "UP" : "DOWN"}, {key, r.ok ? "OK" : "NOT OK"}, {"error", r.error}});

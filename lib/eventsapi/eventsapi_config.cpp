@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <optional>
 
+#include "core/ascii.h"
 #include "core/error.h"
 #include "core/text.h"
 
@@ -46,8 +47,7 @@ std::string parse_log_level(const std::string& value, ConfigValues& into) {
 }
 
 std::string parse_disable_events_log(const std::string& value, ConfigValues& into) {
-  std::string low;
-  for (char c : value) low += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string low = ascii_lower(value);
   if (low == "true" || low == "yes" || low == "on" || low == "enabled" || low == "1") into.disable_events_log = true;
   else if (low == "false" || low == "no" || low == "off" || low == "disabled" || low == "0") into.disable_events_log = false;
   else throw usage_error("disable-events-log is true or false");

@@ -1,6 +1,5 @@
 #include "eventsapi/gluster.h"
 
-#include <cctype>
 #include <charconv>
 #include <algorithm>
 #include <cmath>
@@ -74,8 +73,7 @@ std::optional<std::string> python_int(std::string_view text) {
 
 // utils.boolify: "1", "on", "true", "yes" in any case.
 bool boolify(std::string_view v) {
-  std::string low;
-  for (char c : v) low += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string low = ascii_lower(v);
   return low == "1" || low == "on" || low == "true" || low == "yes";
 }
 

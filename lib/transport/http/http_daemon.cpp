@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <map>
 
+#include "core/ascii.h"
 #include "core/error.h"
 #include "core/signals.h"
 #include "core/unique_fd.h"
@@ -161,8 +162,7 @@ struct HttpDaemonCalls {
         c, MHD_HEADER_KIND,
         [](void* cls, MHD_ValueKind, const char* key, const char* value) {
           auto& o = *static_cast<HttpRequestData*>(cls);
-          std::string name = key;
-          for (char& ch : name) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+          std::string name = ascii_lower(key);
           if (name == "content-type") o.content_type = value != nullptr ? value : "";
           o.headers.emplace_back(std::move(name), value != nullptr ? value : "");
           return MHD_YES;
