@@ -10,7 +10,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
-#include <map>
+#include <memory>
 
 #include "core/ascii.h"
 #include "core/error.h"
@@ -34,27 +34,45 @@ struct HttpDaemonRequest {
 struct HttpDaemonCalls {
   // Before the request is parsed: its URI as sent (libmicrohttpd hands the
   // handler a decoded path without the query; the core wants both as sent).
+  // libmicrohttpd's C frames are between its thread's entry and these
+  // callbacks: nothing may be thrown through them (std::terminate). Out of
+  // memory closes the connection.
   static void* on_uri(void*, const char* uri, MHD_Connection*) {
-    auto* r = new (std::nothrow) HttpDaemonRequest;
-    if (r != nullptr) r->uri = uri;
-    return r;
+    try {
+      auto r = std::make_unique<HttpDaemonRequest>();
+      r->uri = uri;
+      return r.release();
+    } catch (...) {
+      return nullptr;
+    }
   }
 
   static void on_completed(void* self, MHD_Connection*, void** state, MHD_RequestTerminationCode) {
-    auto* r = static_cast<HttpDaemonRequest*>(*state);
+    std::unique_ptr<HttpDaemonRequest> r(static_cast<HttpDaemonRequest*>(*state));
     *state = nullptr;
-    if (r == nullptr) return;
+    if (!r) return;
     release(*static_cast<HttpDaemon*>(self), *r);
-    if (r->sending) count_sending(*static_cast<HttpDaemon*>(self), -1);
-    if (r->later) {
-      std::lock_guard<std::mutex> lock(r->later->mu_);
-      r->later->connection_ = nullptr;
+    try {
+      if (r->sending) count_sending(*static_cast<HttpDaemon*>(self), -1);
+      if (r->later) {
+        std::lock_guard<std::mutex> lock(r->later->mu_);
+        r->later->connection_ = nullptr;
+      }
+    } catch (...) {  // a lock that failed: nothing to undo
     }
-    delete r;
   }
 
   static MHD_Result on_request(void* self, MHD_Connection* c, const char*, const char* method, const char*, const char* upload,
                                size_t* upload_size, void** state) {
+    try {
+      return take(self, c, method, upload, upload_size, state);
+    } catch (...) {
+      return MHD_NO;
+    }
+  }
+
+  static MHD_Result take(void* self, MHD_Connection* c, const char* method, const char* upload, size_t* upload_size,
+                         void** state) {
     auto* r = static_cast<HttpDaemonRequest*>(*state);
     if (r == nullptr) return MHD_NO;  // out of memory in on_uri: the connection is closed
     auto& d = *static_cast<HttpDaemon*>(self);
@@ -196,6 +214,13 @@ struct HttpDaemonCalls {
   static void on_log(void* self, const char* format, va_list ap) {
     auto& d = *static_cast<HttpDaemon*>(self);
     if (d.daemon_ != nullptr) return;
+    try {
+      append_start_error(d, format, ap);
+    } catch (...) {
+    }
+  }
+
+  static void append_start_error(HttpDaemon& d, const char* format, va_list ap) {
     char text[512];
     std::vsnprintf(text, sizeof text, format, ap);
     std::string line = text;
